@@ -1,0 +1,442 @@
+"""RECIST 1.1 (Eisenhauer et al. 2009), as set out in the rule book R1–R15 and A1–A22."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import ClassVar
+
+from recist_reader.core.criteria.base import Criteria, ReadingState, TargetValue, VisitAssessment
+from recist_reader.core.exact import exact_sum, minus, mm_text, pct_change, times, to_decimal
+from recist_reader.core.labels import Response
+from recist_reader.core.options import ScoringOptions
+from recist_reader.core.record import Lesion, Measurement, PatientRecord, Visit
+from recist_reader.core.timepoint import overall_non_target_only, overall_with_targets
+from recist_reader.errors import RecordProblem
+
+CR, PR, SD, PD, NE, NON_CR_NON_PD, NA = (
+    Response.CR,
+    Response.PR,
+    Response.SD,
+    Response.PD,
+    Response.NE,
+    Response.NON_CR_NON_PD,
+    Response.NA,
+)
+
+_LATERALITY_WORDS = frozenset({"left", "right", "bilateral", "both", "lt", "rt", "l", "r"})
+_PAIRED_ORGAN_PLURALS = {
+    "lungs": "lung",
+    "kidneys": "kidney",
+    "adrenals": "adrenal",
+    "ovaries": "ovary",
+    "breasts": "breast",
+    "testes": "testis",
+    "pleurae": "pleura",
+}
+_WORD = re.compile(r"[^\W_]+")
+LYMPH_NODE_ORGAN = "lymph node"
+
+
+def organ_key(lesion: Lesion) -> str:
+    """The organ a lesion counts against for target selection (R3.2, A16).
+
+    Every nodal lesion is ``"lymph node"``; other organs are compared case- and
+    space-insensitively, ignoring laterality words and folding paired-organ plurals.
+
+    Examples
+    --------
+    >>> from recist_reader.core.record import Lesion
+    >>> organ_key(Lesion(lesion_id="T1", kind="target", organ="Left  Lungs"))
+    'lung'
+    """
+    if lesion.nodal:
+        return LYMPH_NODE_ORGAN
+    words = [
+        _PAIRED_ORGAN_PLURALS.get(word, word)
+        for word in _WORD.findall(lesion.organ.lower())
+        if word not in _LATERALITY_WORDS
+    ]
+    return " ".join(words) or lesion.organ.strip().lower()
+
+
+def _location_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+class Recist11(Criteria):
+    """RECIST 1.1 response criteria."""
+
+    name: ClassVar[str] = "RECIST1.1"
+
+    #: R2.4: short axis at or above which a node is pathological and measurable.
+    nodal_measurable_min_mm: ClassVar[Decimal] = Decimal(15)
+    #: R2.4, R5.1: short axis below which a node is normal.
+    nodal_normal_below_mm: ClassVar[Decimal] = Decimal(10)
+    #: R2.1, R2.2: smallest measurable non-nodal lesion on CT/MRI (≤ 5 mm slices) or caliper.
+    non_nodal_measurable_min_mm: ClassVar[Decimal] = Decimal(10)
+    #: R2.3: smallest measurable lesion on chest X-ray.
+    chest_xray_measurable_min_mm: ClassVar[Decimal] = Decimal(20)
+    #: R3.1
+    max_targets: ClassVar[int] = 5
+    max_targets_per_organ: ClassVar[int] = 2
+    #: R5.2: PR when 10·S ≤ 7·B (a decrease of at least 30 %).
+    pr_ratio: ClassVar[tuple[int, int]] = (7, 10)
+    #: R5.3: PD when 5·S ≥ 6·N (an increase of at least 20 %) and S − N ≥ 5 mm.
+    pd_ratio: ClassVar[tuple[int, int]] = (6, 5)
+    pd_min_increase_mm: ClassVar[Decimal] = Decimal(5)
+
+    # ----------------------------------------------------------------- baseline (R2, R3)
+    def measurable_min_mm(self, lesion: Lesion) -> Decimal:
+        """Smallest measurable baseline size of ``lesion`` by its method (R2.1–R2.4, A22)."""
+        if lesion.nodal:
+            return self.nodal_measurable_min_mm
+        if lesion.method == "CXR":
+            return self.chest_xray_measurable_min_mm
+        if lesion.method == "caliper":
+            return self.non_nodal_measurable_min_mm
+        return max(self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2))
+
+    def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
+        targets = [lesion for lesion in record.lesions if lesion.kind == "target"]
+        if not targets:
+            return None
+        by_id = {m.lesion_id: m for m in baseline.measurements}
+        return exact_sum(by_id[lesion.lesion_id].diameter_mm for lesion in targets)
+
+    def baseline_problems(
+        self, record: PatientRecord, baseline: Visit, baseline_index: int
+    ) -> list[RecordProblem]:
+        problems: list[RecordProblem] = []
+        where = f"visits[{baseline_index}]"
+        positions = {m.lesion_id: i for i, m in enumerate(baseline.measurements)}
+        targets_seen = 0
+        per_organ: dict[str, int] = {}
+        for index, lesion in enumerate(record.lesions):
+            if lesion.kind == "target":
+                targets_seen += 1
+                if targets_seen == self.max_targets + 1:
+                    n_targets = sum(1 for item in record.lesions if item.kind == "target")
+                    problems.append(
+                        RecordProblem(
+                            f"lesions[{index}].kind",
+                            f"{n_targets} target lesions: at most {self.max_targets} are allowed "
+                            "(R3.1); follow the others as non-targets",
+                            "too_many_targets",
+                        )
+                    )
+                organ = organ_key(lesion)
+                per_organ[organ] = per_organ.get(organ, 0) + 1
+                if per_organ[organ] == self.max_targets_per_organ + 1:
+                    problems.append(
+                        RecordProblem(
+                            f"lesions[{index}].organ",
+                            f"more than {self.max_targets_per_organ} targets in organ {organ!r} "
+                            "(R3.1, R3.2: all lymph nodes are one organ, paired organs are one); "
+                            "follow the others as non-targets",
+                            "too_many_targets_per_organ",
+                        )
+                    )
+                position = positions.get(lesion.lesion_id)
+                if position is not None:
+                    problems.extend(
+                        self._measurability_problems(
+                            lesion, baseline.measurements[position], f"{where}.measurements[{position}]"
+                        )
+                    )
+            else:
+                position = positions.get(lesion.lesion_id)
+                status = None if position is None else baseline.measurements[position].status
+                if status != "present":
+                    path = f"{where}.measurements" if position is None else (
+                        f"{where}.measurements[{position}].status"
+                    )
+                    shown = "no measurement" if position is None else f"status {status!r}"
+                    problems.append(
+                        RecordProblem(
+                            path,
+                            f"non-target {lesion.lesion_id!r} must be recorded 'present' at "
+                            f"baseline, got {shown} (R3.3)",
+                            "non_target_not_present_at_baseline",
+                        )
+                    )
+        for n_index, _ in enumerate(baseline.new_lesions):
+            problems.append(
+                RecordProblem(
+                    f"{where}.new_lesions[{n_index}]",
+                    "new lesions cannot be recorded at baseline (R3.4): record it as a lesion",
+                    "new_lesion_at_baseline",
+                )
+            )
+        return problems
+
+    def _measurability_problems(
+        self, lesion: Lesion, measurement: Measurement, path: str
+    ) -> list[RecordProblem]:
+        value = measurement.diameter_mm
+        if value is None:  # reported as baseline_target_not_measured by validation
+            return []
+        minimum = self.measurable_min_mm(lesion)
+        if value >= minimum:
+            return []
+        if lesion.nodal:
+            what = (
+                "a node of 10 to < 15 mm short axis is pathological but not measurable: "
+                "follow it as a non-target (R2.4)"
+                if value >= self.nodal_normal_below_mm
+                else "a node under 10 mm short axis is normal (R2.4)"
+            )
+            reason = f"short axis {mm_text(value)} mm is below {mm_text(minimum)} mm: {what}"
+        elif lesion.method == "CXR":
+            reason = f"{mm_text(value)} mm is below {mm_text(minimum)} mm on chest X-ray (R2.3)"
+        elif lesion.method == "caliper":
+            reason = f"{mm_text(value)} mm is below {mm_text(minimum)} mm by caliper (R2.2)"
+        else:
+            reason = (
+                f"{mm_text(value)} mm is below the measurable size {mm_text(minimum)} mm for "
+                f"{lesion.method} with {mm_text(to_decimal(lesion.slice_thickness_mm))} mm slices "
+                "(R2.1: ≥ 10 mm and ≥ twice the slice thickness)"
+            )
+        return [
+            RecordProblem(
+                f"{path}.diameter_mm",
+                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
+                "target_not_measurable",
+            )
+        ]
+
+    # ------------------------------------------------------------------ visits (R4–R10)
+    def target_values(
+        self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
+    ) -> list[TargetValue]:
+        """Each target's value at ``visit`` (R1.3, R4.3, A14, A15)."""
+        by_id = {m.lesion_id: m for m in visit.measurements}
+        values = []
+        for lesion in record.lesions:
+            if lesion.kind != "target":
+                continue
+            measurement = by_id.get(lesion.lesion_id)
+            if measurement is None:
+                notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
+                values.append(TargetValue(lesion, None))
+            elif measurement.diameter_mm is not None:
+                values.append(TargetValue(lesion, measurement.diameter_mm))
+            elif measurement.status == "too_small":
+                notes.append(
+                    f"{lesion.lesion_id} too small to measure: counted as "
+                    f"{mm_text(options.too_small_mm)} mm (R4.3)"
+                )
+                values.append(TargetValue(lesion, options.too_small_mm))
+            elif measurement.status == "absent":
+                notes.append(f"{lesion.lesion_id} absent: counted as 0 mm (R4.3)")
+                values.append(TargetValue(lesion, Decimal(0)))
+            else:
+                notes.append(f"{lesion.lesion_id} not evaluated")
+                values.append(TargetValue(lesion, None))
+        return values
+
+    def is_cr_category(self, values: list[TargetValue]) -> bool:
+        """R5.1: non-nodal targets all 0 and every nodal target < 10 mm (evaluated ones)."""
+        for item in values:
+            if item.value_mm is None:
+                continue
+            if item.lesion.nodal:
+                if item.value_mm >= self.nodal_normal_below_mm:
+                    return False
+            elif item.value_mm != 0:
+                return False
+        return True
+
+    def reappeared_targets(self, values: list[TargetValue]) -> list[TargetValue]:
+        """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal ≥ 10 mm."""
+        return [
+            item
+            for item in values
+            if item.value_mm is not None
+            and (
+                item.value_mm >= self.nodal_normal_below_mm
+                if item.lesion.nodal
+                else item.value_mm > 0
+            )
+        ]
+
+    def meets_progression(self, sum_mm: Decimal, nadir_mm: Decimal) -> bool:
+        """R5.3: ``5·S ≥ 6·N`` and ``S − N ≥ 5 mm``, exactly (inclusive)."""
+        numerator, denominator = self.pd_ratio
+        return (
+            times(sum_mm, denominator) >= times(nadir_mm, numerator)
+            and minus(sum_mm, nadir_mm) >= self.pd_min_increase_mm
+        )
+
+    def meets_partial_response(self, sum_mm: Decimal, baseline_mm: Decimal) -> bool:
+        """R5.2: ``10·S ≤ 7·B``, exactly (inclusive)."""
+        numerator, denominator = self.pr_ratio
+        return times(sum_mm, denominator) <= times(baseline_mm, numerator)
+
+    def target_response(
+        self,
+        values: list[TargetValue],
+        state: ReadingState,
+        options: ScoringOptions,
+        notes: list[str],
+    ) -> Response:
+        """Target response at a visit (R5, R10)."""
+        baseline, nadir = state.baseline_sum_mm, state.nadir_mm
+        assert baseline is not None and nadir is not None
+        evaluated = [item.value_mm for item in values if item.value_mm is not None]
+        total = exact_sum(evaluated)
+        complete = len(evaluated) == len(values)
+        if state.in_cr and options.pd_on_reappearance_after_cr:
+            reappeared = self.reappeared_targets(values)
+            if reappeared:
+                names = ", ".join(
+                    f"{item.lesion.lesion_id} {mm_text(item.value_mm)} mm" for item in reappeared
+                )
+                notes.append(f"target PD: disease reappeared after CR ({names}) (R5.8, A2)")
+                return PD
+        cr_category = self.is_cr_category(values)
+        progression = self.meets_progression(total, nadir)
+        change = (
+            f"{mm_text(total)} mm vs nadir {mm_text(nadir)} mm "
+            f"(+{mm_text(minus(total, nadir))} mm"
+            + (
+                f", {pct_change(total, nadir, options.pct_decimals):+.{options.pct_decimals}f} %)"
+                if nadir
+                else ")"
+            )
+        )
+        if not complete:
+            if progression and not (cr_category and options.cr_precedence_over_arithmetic_pd):
+                notes.append(
+                    f"target PD from the partial sum: evaluated targets alone reach +20 % and "
+                    f"+5 mm, {change} (R10.2)"
+                )
+                return PD
+            notes.append(
+                f"target NE: {len(values) - len(evaluated)} target(s) not evaluated, partial sum "
+                f"{mm_text(total)} mm (R10.1)"
+            )
+            return NE
+        if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
+            if progression:
+                notes.append(
+                    f"target CR although the sum rose {change}: every node < 10 mm is normal (A1)"
+                )
+            else:
+                notes.append("target CR: non-nodal targets gone, every node < 10 mm (R5.1)")
+            return CR
+        if progression:
+            notes.append(f"target PD: sum {change}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)")
+            return PD
+        pct = pct_change(total, baseline, options.pct_decimals)
+        versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:+.{options.pct_decimals}f} %)"
+        if self.meets_partial_response(total, baseline):
+            notes.append(f"target PR: {versus_baseline}: ≥ 30 % decrease (R5.2)")
+            return PR
+        if options.continuing_pr and state.had_target_response:
+            notes.append(f"target PR continues: {versus_baseline}, no PD since the PR (A7)")
+            return PR
+        notes.append(f"target SD: {versus_baseline}: neither PR nor PD (R5.4)")
+        return SD
+
+    def non_target_response(
+        self,
+        record: PatientRecord,
+        visit: Visit,
+        state: ReadingState,
+        options: ScoringOptions,
+        notes: list[str],
+    ) -> tuple[Response, bool]:
+        """Non-target response (R6) and whether a non-target documents disease."""
+        by_id = {m.lesion_id: m.status for m in visit.measurements}
+        statuses = [
+            (lesion, by_id.get(lesion.lesion_id) or "not_evaluated")
+            for lesion in record.lesions
+            if lesion.kind == "non-target"
+        ]
+        if not statuses:
+            return NA, False
+        disease = any(status in ("present", "unequivocal_progression") for _, status in statuses)
+        progressed = [lesion.lesion_id for lesion, status in statuses if status == "unequivocal_progression"]
+        if progressed:
+            notes.append(f"non-target PD: unequivocal progression of {', '.join(progressed)} (R6.3)")
+            return PD, disease
+        present = [lesion for lesion, status in statuses if status == "present"]
+        if state.in_cr and options.pd_on_reappearance_after_cr:
+            reappeared = [lesion.lesion_id for lesion in present if not lesion.nodal]
+            if reappeared:
+                notes.append(
+                    f"non-target PD: {', '.join(reappeared)} present again after CR (R6.5, A2)"
+                )
+                return PD, disease
+            if present:
+                notes.append(
+                    "nodal non-target present after CR is not reappearance (A21)"
+                )
+        missing = [lesion.lesion_id for lesion, status in statuses if status == "not_evaluated"]
+        if missing:
+            if present and not options.nontarget_partial_missing_is_ne:
+                notes.append(
+                    f"non-target NonCR/NonPD: {', '.join(missing)} not evaluated, others present (A6)"
+                )
+                return NON_CR_NON_PD, disease
+            notes.append(f"non-target NE: {', '.join(missing)} not evaluated (R6.4, A6)")
+            return NE, disease
+        if not present:
+            return CR, disease
+        return NON_CR_NON_PD, disease
+
+    def assess_visit(
+        self,
+        record: PatientRecord,
+        visit: Visit,
+        state: ReadingState,
+        options: ScoringOptions,
+    ) -> VisitAssessment:
+        notes: list[str] = []
+        day = (visit.date - record.baseline_date).days
+        has_targets = state.baseline_sum_mm is not None
+        sum_mm = partial_sum_mm = None
+        target = NA
+        target_disease = False
+        if has_targets:
+            values = self.target_values(record, visit, options, notes)
+            evaluated = [item.value_mm for item in values if item.value_mm is not None]
+            if len(evaluated) == len(values):
+                sum_mm = exact_sum(evaluated)
+            else:
+                partial_sum_mm = exact_sum(evaluated)
+            target = self.target_response(values, state, options, notes)
+            target_disease = bool(self.reappeared_targets(values))
+        non_target, non_target_disease = self.non_target_response(record, visit, state, options, notes)
+
+        unequivocal = [lesion.location for lesion in visit.new_lesions if not lesion.equivocal]
+        equivocal = [lesion.location for lesion in visit.new_lesions if lesion.equivocal]
+        if unequivocal:
+            notes.append(f"unequivocal new lesion: {'; '.join(unequivocal)} (R7.1)")
+        if equivocal:
+            notes.append(f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)")
+
+        if has_targets:
+            overall = overall_with_targets(target, non_target, bool(unequivocal))
+        else:
+            overall = overall_non_target_only(non_target, bool(unequivocal))
+        return VisitAssessment(
+            visit=visit,
+            day=day,
+            sum_mm=sum_mm,
+            partial_sum_mm=partial_sum_mm,
+            nadir_mm=state.nadir_mm,
+            target=target,
+            non_target=non_target,
+            new_lesions=bool(unequivocal),
+            equivocal_new_lesions=bool(equivocal),
+            overall=overall,
+            documented_disease=target_disease or non_target_disease or bool(unequivocal) or overall is PD,
+            notes=notes,
+        )
+
+    @staticmethod
+    def location_key(location: str) -> str:
+        """Case- and space-insensitive key of a new lesion's location (R7.3)."""
+        return _location_key(location)

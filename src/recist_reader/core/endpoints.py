@@ -1,0 +1,201 @@
+"""Progression date, best overall response, PFS and duration of response (R11–R15).
+
+Shared by every criteria set: they work on the sequence of time-point responses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from recist_reader.core.criteria.base import VisitAssessment
+from recist_reader.core.labels import BEST_RESPONSE_RANK, Response
+from recist_reader.core.options import ScoringOptions
+
+CR, PR, SD, PD, NE, NON_CR_NON_PD = (
+    Response.CR,
+    Response.PR,
+    Response.SD,
+    Response.PD,
+    Response.NE,
+    Response.NON_CR_NON_PD,
+)
+
+
+@dataclass(frozen=True)
+class Progression:
+    """RECIST progression: the declaring visit and the visit it is dated to (R14, R7.3)."""
+
+    declaring: VisitAssessment
+    dated: VisitAssessment | None
+    dated_visit_id: str
+    date: dt.date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TimePoint:
+    """A time point in the best-response window."""
+
+    date: dt.date
+    day: int
+    response: Response
+
+
+def find_progression(
+    assessments: Sequence[VisitAssessment],
+    *,
+    options: ScoringOptions,
+    location_key: Callable[[str], str],
+) -> Progression | None:
+    """The first overall PD, back-dated to the first sighting of a confirmed equivocal
+    new lesion (R7.3, A8); the earliest date wins (A19)."""
+    declaring = next((a for a in assessments if a.overall is PD), None)
+    if declaring is None:
+        return None
+    dated = declaring
+    note = None
+    if options.backdate_equivocal_new_lesions:
+        by_visit_id = {a.visit_id: a for a in assessments}
+        for new_lesion in declaring.visit.new_lesions:
+            if new_lesion.equivocal:
+                continue
+            sighting = None
+            if new_lesion.first_seen_visit_id is not None:
+                sighting = by_visit_id.get(new_lesion.first_seen_visit_id)
+            else:
+                key = location_key(new_lesion.location)
+                sighting = next(
+                    (
+                        a
+                        for a in assessments
+                        if a.date < declaring.date
+                        and any(
+                            n.equivocal and location_key(n.location) == key
+                            for n in a.visit.new_lesions
+                        )
+                    ),
+                    None,
+                )
+            if sighting is not None and sighting.date < dated.date:
+                dated = sighting
+                note = (
+                    f"PD dated to {sighting.visit_id} ({sighting.date.isoformat()}), where the new "
+                    f"lesion '{new_lesion.location}' was first seen as equivocal (R7.3, A8)"
+                )
+    return Progression(declaring, dated, dated.visit_id, dated.date, note)
+
+
+def response_window(
+    assessments: Sequence[VisitAssessment], progression: Progression | None
+) -> list[TimePoint]:
+    """Time points dated before the PD date, then the PD itself (R11.1, A13)."""
+    if progression is None:
+        return [TimePoint(a.date, a.day, a.overall) for a in assessments]
+    window = [TimePoint(a.date, a.day, a.overall) for a in assessments if a.date < progression.date]
+    pd_day = progression.dated.day if progression.dated is not None else progression.declaring.day
+    window.append(TimePoint(progression.date, pd_day, PD))
+    return window
+
+
+def _counts(point: TimePoint, options: ScoringOptions) -> Response:
+    """SD and NonCR/NonPD count only from day ``sd_min_days`` (R11.3, R13)."""
+    if point.response in (SD, NON_CR_NON_PD) and point.day < options.sd_min_days:
+        return NE
+    return point.response
+
+
+def best_overall_response_unconfirmed(
+    window: Sequence[TimePoint], options: ScoringOptions
+) -> Response:
+    """Best of CR > PR > SD > NonCR/NonPD > PD > NE over the window (R11); NE if empty (A20)."""
+    best = NE
+    for point in window:
+        response = _counts(point, options)
+        if BEST_RESPONSE_RANK[response] > BEST_RESPONSE_RANK[best]:
+            best = response
+    return best
+
+
+def _confirmed(
+    window: Sequence[TimePoint], start: int, options: ScoringOptions, *, target: Response
+) -> bool:
+    """Whether the response at ``window[start]`` is confirmed as ``target`` (R12.1, R12.2, A3, A4)."""
+    first = window[start]
+    qualifying = (CR,) if target is CR else (PR, CR)
+    confirming_index = next(
+        (
+            j
+            for j in range(start + 1, len(window))
+            if window[j].response in qualifying
+            and (window[j].date - first.date).days >= options.confirm_min_days
+        ),
+        None,
+    )
+    if confirming_index is None:
+        return False
+    confirming = window[confirming_index].response
+    if target is PR and first.response is CR and confirming is PR and not options.cr_then_pr_confirms_pr:
+        return False
+    allowed = {CR, NE} if target is CR else {CR, PR, NE}
+    if target is PR and first.response is PR and options.accept_sd_between_pr_confirmations:
+        allowed.add(SD)
+    between = [point.response for point in window[start + 1 : confirming_index]]
+    if any(response not in allowed for response in between):
+        return False
+    return sum(response is NE for response in between) <= options.max_ne_between_confirmations
+
+
+def best_overall_response_confirmed(
+    window: Sequence[TimePoint], options: ScoringOptions, *, has_targets: bool
+) -> Response:
+    """Best overall response with confirmation (R12, Table 3, A3, A4, A9)."""
+    for start, point in enumerate(window):
+        if point.response is CR and _confirmed(window, start, options, target=CR):
+            return CR
+    if has_targets:
+        for start, point in enumerate(window):
+            if point.response in (PR, CR) and _confirmed(window, start, options, target=PR):
+                return PR
+        stable = (CR, PR, SD)
+        fallback = SD
+    else:
+        stable = (CR, NON_CR_NON_PD)
+        fallback = NON_CR_NON_PD
+    if any(p.response in stable and p.day >= options.sd_min_days for p in window):
+        return fallback
+    if any(p.response is PD for p in window):
+        return PD
+    return NE
+
+
+def last_evaluable_date(
+    assessments: Sequence[VisitAssessment], baseline_date: dt.date
+) -> dt.date:
+    """Date of the last non-NE assessment, or the baseline date (R14, A10)."""
+    dates = [a.date for a in assessments if a.overall is not NE]
+    return max(dates) if dates else baseline_date
+
+
+def duration_of_response(
+    window: Sequence[TimePoint],
+    progression: Progression | None,
+    assessments: Sequence[VisitAssessment],
+    baseline_date: dt.date,
+) -> dict | None:
+    """First CR/PR in the window to the PD date, or censored at the last evaluable
+    assessment (R15, A10); None when no CR/PR came before PD."""
+    start = next((p.date for p in window if p.response in (CR, PR)), None)
+    if start is None:
+        return None
+    if progression is not None:
+        end, censored = progression.date, False
+    else:
+        end, censored = last_evaluable_date(assessments, baseline_date), True
+    return {
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "days": (end - start).days,
+        "censored": censored,
+    }

@@ -1,0 +1,120 @@
+"""The patient record (design.md §1): the annotation file that scoring reads.
+
+These pydantic models are the single source of the record's JSON Schema
+(``docs/schemas/record.schema.json`` is generated from them) and of its structural
+validation. Checks that span several fields live in :mod:`recist_reader.core.validation`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recist_reader.core.options import ConfigOverrides
+from recist_reader.core.types import IsoDate, NonNegativeMillimetres
+
+SCHEMA_VERSION = 1
+
+LesionKind = Literal["target", "non-target"]
+Method = Literal["CT", "MRI", "caliper", "CXR"]
+TargetStatus = Literal["too_small", "absent", "not_evaluated"]
+NonTargetStatus = Literal["absent", "present", "unequivocal_progression", "not_evaluated"]
+MeasurementStatus = Literal["too_small", "absent", "present", "unequivocal_progression", "not_evaluated"]
+
+Point3 = Annotated[list[float], Field(min_length=3, max_length=3)]
+NonEmptyText = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Lesion(_Strict):
+    """A target or non-target lesion chosen at baseline."""
+
+    lesion_id: NonEmptyText
+    kind: LesionKind
+    organ: NonEmptyText = Field(description="free text; all nodal lesions count as one organ")
+    nodal: bool = False
+    method: Method = Field("CT", description="measurement method (R2.1–R2.3)")
+    slice_thickness_mm: Annotated[float, Field(gt=0, le=50)] = Field(
+        5.0, description="reconstructed slice thickness; sets the measurable size (R2.1)"
+    )
+    note: str | None = None
+
+
+class SeriesReference(_Strict):
+    """A DICOM series read at a visit (written by the napari plugin)."""
+
+    series_uid: NonEmptyText
+    study_uid: str | None = None
+    modality: str | None = None
+    description: str | None = None
+
+
+class Ruler(_Strict):
+    """A measured line in patient coordinates (LPS, mm) on a series."""
+
+    series_uid: NonEmptyText
+    points_lps_mm: Annotated[list[Point3], Field(min_length=2, max_length=2)]
+
+
+class Measurement(_Strict):
+    """One lesion at one visit: a diameter (targets) or a status."""
+
+    lesion_id: NonEmptyText
+    diameter_mm: NonNegativeMillimetres | None = Field(
+        None, description="targets only: longest diameter, or short axis for a node; 0 = gone"
+    )
+    status: MeasurementStatus | None = Field(
+        None,
+        description=(
+            "targets: too_small | absent | not_evaluated; "
+            "non-targets: absent | present | unequivocal_progression | not_evaluated"
+        ),
+    )
+    ruler: Ruler | None = None
+    short_axis_ruler: Ruler | None = None
+    long_axis_mm: Annotated[float, Field(ge=0)] | None = None
+    short_axis_mm: Annotated[float, Field(ge=0)] | None = None
+    reader: str | None = None
+    measured_at: str | None = Field(None, description="ISO date and time of the measurement")
+    method: Literal["manual", "semi-automatic"] | None = None
+    note: str | None = None
+
+
+class NewLesion(_Strict):
+    """A lesion not present at baseline."""
+
+    location: NonEmptyText
+    equivocal: bool = False
+    first_seen_visit_id: NonEmptyText | None = Field(
+        None, description="visit where this lesion was first seen (as equivocal)"
+    )
+    note: str | None = None
+
+
+class Visit(_Strict):
+    """One assessment time point: the baseline or a follow-up."""
+
+    visit_id: NonEmptyText
+    date: IsoDate
+    measurements: list[Measurement] = Field(default_factory=list)
+    new_lesions: list[NewLesion] = Field(default_factory=list)
+    series: list[SeriesReference] | None = None
+    note: str | None = None
+
+
+class PatientRecord(_Strict):
+    """One patient's lesions and visits: the input of scoring."""
+
+    model_config = ConfigDict(title="RECIST patient record")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    patient_id: NonEmptyText
+    criteria: Literal["RECIST1.1"]
+    baseline_date: IsoDate
+    config: ConfigOverrides = Field(default_factory=ConfigOverrides)
+    lesions: list[Lesion]
+    visits: Annotated[list[Visit], Field(min_length=1)]

@@ -1,0 +1,310 @@
+"""Validation of patient records: structure (pydantic) then cross-field checks.
+
+Every problem names the JSON path of the field, e.g. ``visits[2].measurements[0].diameter_mm``.
+Baseline rule checks that depend on the criteria (measurability, target counts) are the
+criteria module's (:meth:`recist_reader.core.criteria.base.Criteria.baseline_problems`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from recist_reader.core.record import PatientRecord
+from recist_reader.errors import RecordError, RecordProblem
+
+_TARGET_STATUSES = frozenset({"too_small", "absent", "not_evaluated"})
+_NON_TARGET_STATUSES = frozenset({"absent", "present", "unequivocal_progression", "not_evaluated"})
+
+
+def json_path(location: tuple[Any, ...], prefix: str = "") -> str:
+    """``('visits', 2, 'date')`` → ``visits[2].date``."""
+    path = prefix
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}" if not isinstance(value, (dict, list)) else type(value).__name__
+
+
+def problems_from_validation_error(error: ValidationError, *, prefix: str = "") -> list[RecordProblem]:
+    """One :class:`RecordProblem` per pydantic error, with readable messages and codes."""
+    problems = []
+    for item in error.errors(include_url=False):
+        location = tuple(item["loc"])
+        path = json_path(location, prefix)
+        kind = item["type"]
+        message = item["msg"].removeprefix("Value error, ")
+        code = kind
+        if kind == "missing":
+            message, code = "required field is missing", "missing_field"
+        elif kind == "extra_forbidden":
+            name = location[-1] if location else "?"
+            if prefix == "config" or (location and location[0] == "config"):
+                from recist_reader.core.options import OPTION_NAMES
+
+                message = f"unknown option {name!r}; known options: {', '.join(OPTION_NAMES)}"
+                code = "unknown_option"
+            else:
+                message, code = f"unknown field {name!r} (check its spelling)", "unknown_field"
+        elif kind == "literal_error" and location == ("criteria",):
+            message = (
+                f"unsupported criteria {item['input']!r}: only 'RECIST1.1' is evaluated "
+                "(mRECIST and iRECIST are not supported yet)"
+            )
+            code = "unsupported_criteria"
+        elif kind == "literal_error" and location == ("schema_version",):
+            message = f"unsupported schema_version {item['input']!r}: this version reads 1"
+            code = "unsupported_schema_version"
+        elif kind.endswith("_type") or kind in {"literal_error", "list_type", "model_type"}:
+            message = f"{message}; got {_describe_input(item['input'])}"
+            code = "wrong_type" if kind != "literal_error" else "invalid_value"
+        problems.append(RecordProblem(path, message, code))
+    return problems
+
+
+def parse_record(data: Any) -> PatientRecord:
+    """Validate a record's structure and its cross-field consistency.
+
+    Parameters
+    ----------
+    data : Mapping
+        The record as loaded from JSON.
+
+    Returns
+    -------
+    PatientRecord
+
+    Raises
+    ------
+    RecordError
+        With every problem found, each naming the JSON path of the field.
+    """
+    if not isinstance(data, Mapping):
+        raise RecordError(
+            [RecordProblem("", f"a patient record must be a JSON object, got {type(data).__name__}", "not_an_object")]
+        )
+    try:
+        record = PatientRecord.model_validate(data)
+    except ValidationError as error:
+        raise RecordError(problems_from_validation_error(error)) from None
+    problems = cross_field_problems(record)
+    if problems:
+        raise RecordError(problems)
+    return record
+
+
+def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
+    """Problems that span fields: ids, dates, statuses by lesion kind, baseline visit."""
+    problems: list[RecordProblem] = []
+    lesions_by_id: dict[str, int] = {}
+    for index, lesion in enumerate(record.lesions):
+        lesion_id = lesion.lesion_id
+        if lesion_id in lesions_by_id:
+            problems.append(
+                RecordProblem(
+                    f"lesions[{index}].lesion_id",
+                    f"duplicate lesion_id {lesion.lesion_id!r} (also lesions[{lesions_by_id[lesion_id]}])",
+                    "duplicate_lesion_id",
+                )
+            )
+        else:
+            lesions_by_id[lesion_id] = index
+
+    visit_ids: dict[str, int] = {}
+    visit_dates: dict[Any, int] = {}
+    baseline_index = None
+    for v_index, visit in enumerate(record.visits):
+        where = f"visits[{v_index}]"
+        if visit.visit_id in visit_ids:
+            problems.append(
+                RecordProblem(
+                    f"{where}.visit_id",
+                    f"duplicate visit_id {visit.visit_id!r} (also visits[{visit_ids[visit.visit_id]}])",
+                    "duplicate_visit_id",
+                )
+            )
+        else:
+            visit_ids[visit.visit_id] = v_index
+        if visit.date < record.baseline_date:
+            problems.append(
+                RecordProblem(
+                    f"{where}.date",
+                    f"{visit.date.isoformat()} is before baseline_date {record.baseline_date.isoformat()}",
+                    "visit_before_baseline",
+                )
+            )
+        if visit.date in visit_dates:
+            problems.append(
+                RecordProblem(
+                    f"{where}.date",
+                    f"two visits on {visit.date.isoformat()} (also visits[{visit_dates[visit.date]}]): "
+                    "merge them into one visit",
+                    "duplicate_visit_date",
+                )
+            )
+        else:
+            visit_dates[visit.date] = v_index
+        if visit.date == record.baseline_date and baseline_index is None:
+            baseline_index = v_index
+        problems.extend(_measurement_problems(record, v_index, lesions_by_id))
+
+    if baseline_index is None:
+        problems.append(
+            RecordProblem(
+                "baseline_date",
+                f"no visit is dated baseline_date {record.baseline_date.isoformat()}: "
+                "add the baseline visit or correct the date",
+                "no_baseline_visit",
+            )
+        )
+    else:
+        problems.extend(_baseline_structure_problems(record, baseline_index, lesions_by_id))
+
+    for v_index, visit in enumerate(record.visits):
+        for n_index, new_lesion in enumerate(visit.new_lesions):
+            seen = new_lesion.first_seen_visit_id
+            if seen is None:
+                continue
+            path = f"visits[{v_index}].new_lesions[{n_index}].first_seen_visit_id"
+            if seen not in visit_ids:
+                problems.append(RecordProblem(path, f"unknown visit_id {seen!r}", "unknown_visit_id"))
+            elif record.visits[visit_ids[seen]].date > visit.date:
+                problems.append(
+                    RecordProblem(path, f"visit {seen!r} is after this visit", "first_seen_after_visit")
+                )
+    return problems
+
+
+def _measurement_problems(
+    record: PatientRecord, v_index: int, lesions_by_id: Mapping[str, int]
+) -> list[RecordProblem]:
+    problems = []
+    seen: dict[str, int] = {}
+    for m_index, measurement in enumerate(record.visits[v_index].measurements):
+        where = f"visits[{v_index}].measurements[{m_index}]"
+        lesion_index = lesions_by_id.get(measurement.lesion_id)
+        if lesion_index is None:
+            known = ", ".join(lesions_by_id) or "none"
+            problems.append(
+                RecordProblem(
+                    f"{where}.lesion_id",
+                    f"unknown lesion_id {measurement.lesion_id!r}; lesions are: {known}",
+                    "unknown_lesion_id",
+                )
+            )
+            continue
+        if measurement.lesion_id in seen:
+            problems.append(
+                RecordProblem(
+                    f"{where}.lesion_id",
+                    f"lesion {measurement.lesion_id!r} is measured twice at this visit "
+                    f"(also measurements[{seen[measurement.lesion_id]}])",
+                    "duplicate_measurement",
+                )
+            )
+        else:
+            seen[measurement.lesion_id] = m_index
+        lesion = record.lesions[lesion_index]
+        if lesion.kind == "non-target":
+            if measurement.diameter_mm is not None:
+                problems.append(
+                    RecordProblem(
+                        f"{where}.diameter_mm",
+                        f"non-target {lesion.lesion_id!r} takes a status (absent, present, "
+                        "unequivocal_progression, not_evaluated), not a diameter",
+                        "non_target_with_diameter",
+                    )
+                )
+            elif measurement.status is None:
+                problems.append(
+                    RecordProblem(f"{where}.status", "required for a non-target lesion", "missing_field")
+                )
+            elif measurement.status not in _NON_TARGET_STATUSES:
+                problems.append(
+                    RecordProblem(
+                        f"{where}.status",
+                        f"{measurement.status!r} is not a non-target status; use absent, present, "
+                        "unequivocal_progression or not_evaluated",
+                        "invalid_status",
+                    )
+                )
+        else:
+            if measurement.diameter_mm is not None and measurement.status is not None:
+                problems.append(
+                    RecordProblem(
+                        f"{where}.status",
+                        "give either diameter_mm or status for a target, not both",
+                        "diameter_and_status",
+                    )
+                )
+            elif measurement.diameter_mm is None and measurement.status is None:
+                problems.append(
+                    RecordProblem(
+                        where,
+                        f"target {lesion.lesion_id!r} needs diameter_mm or a status "
+                        "(too_small, absent, not_evaluated)",
+                        "missing_field",
+                    )
+                )
+            elif measurement.status is not None and measurement.status not in _TARGET_STATUSES:
+                problems.append(
+                    RecordProblem(
+                        f"{where}.status",
+                        f"{measurement.status!r} is not a target status; give diameter_mm, "
+                        "or status too_small, absent or not_evaluated",
+                        "invalid_status",
+                    )
+                )
+    return problems
+
+
+def _baseline_structure_problems(
+    record: PatientRecord, baseline_index: int, lesions_by_id: Mapping[str, int]
+) -> list[RecordProblem]:
+    """Targets need a numeric baseline measurement: without it there is no baseline sum."""
+    problems = []
+    baseline = record.visits[baseline_index]
+    measured = {m.lesion_id: (i, m) for i, m in enumerate(baseline.measurements)}
+    for index, lesion in enumerate(record.lesions):
+        if lesion.kind != "target":
+            continue
+        found = measured.get(lesion.lesion_id)
+        if found is None:
+            problems.append(
+                RecordProblem(
+                    f"visits[{baseline_index}].measurements",
+                    f"target {lesion.lesion_id!r} (lesions[{index}]) has no measurement at the "
+                    f"baseline visit {baseline.visit_id!r}: measure it or make it a non-target",
+                    "baseline_target_not_measured",
+                )
+            )
+        elif found[1].diameter_mm is None and found[1].status in _TARGET_STATUSES:
+            problems.append(
+                RecordProblem(
+                    f"visits[{baseline_index}].measurements[{found[0]}].status",
+                    f"target {lesion.lesion_id!r} needs a numeric diameter_mm at baseline, "
+                    f"got status {found[1].status!r}: measure it or make it a non-target",
+                    "baseline_target_not_measured",
+                )
+            )
+    return problems
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Case- and space-insensitive form of a free-text field."""
+    return _SPACE.sub(" ", text.strip().lower())
