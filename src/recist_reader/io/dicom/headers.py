@@ -1,0 +1,509 @@
+"""Read one DICOM file's header (never its pixels) into plain per-frame records.
+
+Single-frame images give one :class:`FrameHeader`; enhanced multi-frame CT/MR objects give
+one per frame, with geometry taken from the per-frame and shared functional groups
+(DICOM PS3.3 C.7.6.16).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+#: The (group, element) of the three pixel data elements.
+_PIXEL_TAGS = {
+    (0x7FE0, 0x0010): "PixelData",
+    (0x7FE0, 0x0008): "FloatPixelData",
+    (0x7FE0, 0x0009): "DoubleFloatPixelData",
+}
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+_SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
+_DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+#: Projection and photo modalities: images without a slice geometry.
+PROJECTION_MODALITIES = frozenset(
+    {"CR", "DX", "MG", "XA", "RF", "US", "IO", "PX", "ES", "XC", "GM", "SM", "OP", "DOC"}
+)
+
+
+@dataclass(frozen=True)
+class PixelLayout:
+    """Where and how a file stores its pixels.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    transfer_syntax_uid : str
+        Transfer syntax of the dataset.
+    rows, columns, frames : int
+        Image size and number of frames declared by the header.
+    bits_allocated, bits_stored : int
+        Bits per stored value and bits used.
+    signed : bool
+        PixelRepresentation == 1.
+    samples_per_pixel : int
+        1 for grey-scale.
+    pixel_keyword : str or None
+        ``PixelData``, ``FloatPixelData``, ``DoubleFloatPixelData`` or None when absent.
+    value_offset : int or None
+        Byte offset of the pixel element's value in the file (None if unknown).
+    value_length : int or None
+        Declared value length in bytes; None for encapsulated (undefined length) data.
+    file_size : int
+        Size of the file in bytes.
+    little_endian : bool
+        Byte order of the dataset.
+    """
+
+    path: str
+    transfer_syntax_uid: str
+    rows: int
+    columns: int
+    frames: int
+    bits_allocated: int
+    bits_stored: int
+    signed: bool
+    samples_per_pixel: int
+    photometric: str
+    pixel_keyword: str | None
+    value_offset: int | None
+    value_length: int | None
+    file_size: int
+    little_endian: bool
+
+    @property
+    def is_encapsulated(self) -> bool:
+        """True for compressed (encapsulated) pixel data."""
+        return UID(self.transfer_syntax_uid).is_encapsulated if self.transfer_syntax_uid else False
+
+    @property
+    def frame_bytes(self) -> int:
+        """Bytes of one uncompressed frame."""
+        return self.rows * self.columns * self.samples_per_pixel * max(self.bits_allocated, 8) // 8
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """The header values of one image frame (a slice) that the loader needs.
+
+    Geometry values are None when absent; ``problems`` holds values present but unusable.
+    """
+
+    path: str
+    frame_index: int | None
+    layout: PixelLayout
+    sop_instance_uid: str
+    instance_number: int | None
+    position: tuple[float, float, float] | None
+    orientation: tuple[float, float, float, float, float, float] | None
+    pixel_spacing: tuple[float, float] | None
+    slice_thickness: float | None
+    spacing_between_slices: float | None
+    rescale_slope: float
+    rescale_intercept: float
+    has_rescale: bool
+    windows: tuple[tuple[str, float, float], ...]
+    acquisition_key: tuple[Any, ...]
+    image_type: tuple[str, ...]
+    gantry_tilt_deg: float | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The file name, with the frame number for multi-frame objects."""
+        name = os.path.basename(self.path)
+        return name if self.frame_index is None else f"{name} frame {self.frame_index + 1}"
+
+
+@dataclass
+class FileHeader:
+    """Series-level attributes of one DICOM file and its frames."""
+
+    path: str
+    sop_class_uid: str
+    modality: str
+    series_uid: str
+    study_uid: str
+    series_description: str
+    series_number: int | None
+    study_date: str | None
+    patient_id: str
+    frame_of_reference_uid: str
+    frames: list[FrameHeader] = field(default_factory=list)
+    skip_reason: str | None = None
+
+
+class NotDicomError(Exception):
+    """The file is not DICOM at all (internal: becomes a skip note)."""
+
+
+class UnreadableDicomError(Exception):
+    """The file looks like DICOM but its header cannot be parsed (internal)."""
+
+
+def looks_like_dicom(path: str) -> bool:
+    """True if the file has the DICM magic or starts like a raw group 0002/0008 dataset."""
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(132)
+    except OSError:
+        return False
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return True
+    return len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[2:4] < b"\x20\x00"
+
+
+def read_file_header(path: str) -> FileHeader:
+    """Read the header of ``path`` (stopping before the pixel data).
+
+    Raises
+    ------
+    NotDicomError
+        The file is not DICOM.
+    UnreadableDicomError
+        The file starts like DICOM but the header is truncated or corrupt.
+    """
+    if not looks_like_dicom(path):
+        raise NotDicomError("not a DICOM file")
+    try:
+        file_size = os.path.getsize(path)
+        with open(path, "rb") as fp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+            pixel_keyword, value_offset, value_length = _pixel_element_position(fp, ds)
+    except (NotDicomError, UnreadableDicomError):
+        raise
+    except Exception as exc:  # pydicom raises many kinds on corrupt input
+        raise UnreadableDicomError(f"header cannot be read ({_describe(exc)})") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _file_header(path, ds, pixel_keyword, value_offset, value_length, file_size)
+    except Exception as exc:
+        raise UnreadableDicomError(f"header values cannot be read ({_describe(exc)})") from None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+def _pixel_element_position(fp: Any, ds: Dataset) -> tuple[str | None, int | None, int | None]:
+    """Parse the pixel data element header that ``dcmread(stop_before_pixels=True)`` left."""
+    tsyntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    if tsyntax is not None and UID(tsyntax) == pydicom.uid.DeflatedExplicitVRLittleEndian:
+        return "PixelData", None, None  # offsets are in the inflated stream
+    implicit, little = ds.original_encoding
+    if implicit is None:
+        return None, None, None
+    start = fp.tell()
+    head = fp.read(12)
+    if len(head) < 8:
+        return None, None, None
+    endian = "<" if little else ">"
+    group, element = struct.unpack(f"{endian}HH", head[:4])
+    keyword = _PIXEL_TAGS.get((group, element))
+    if keyword is None:
+        return None, None, None
+    if implicit:
+        (length,) = struct.unpack(f"{endian}L", head[4:8])
+        offset = start + 8
+    else:
+        if len(head) < 12:
+            raise UnreadableDicomError("pixel data element header is truncated")
+        (length,) = struct.unpack(f"{endian}L", head[8:12])
+        offset = start + 12
+    return keyword, offset, (None if length == _UNDEFINED_LENGTH else length)
+
+
+def _int(value: Any, default: int | None = None) -> int | None:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _floats(value: Any, count: int) -> tuple[float, ...]:
+    """``count`` finite floats from a DS/FD value, else ValueError."""
+    items = _values(value)
+    if len(items) != count:
+        raise ValueError(f"has {len(items)} values, expected {count}")
+    numbers = tuple(float(v) for v in items)
+    if not all(math.isfinite(v) for v in numbers):
+        raise ValueError("is not finite")
+    return numbers
+
+
+def _values(value: Any) -> list[Any]:
+    """The items of a multi-valued element (a single value gives a one-item list)."""
+    if isinstance(value, str):
+        return value.split("\\")
+    if isinstance(value, bytes):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        return [value]
+
+
+def _optional_float(ds: Dataset, keyword: str) -> float | None:
+    value = ds.get(keyword)
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value[0] if isinstance(value, list | tuple) else value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    value = ds.get(keyword)
+    return "" if value is None else str(value).strip()
+
+
+def _windows(ds: Dataset) -> tuple[tuple[str, float, float], ...]:
+    centers, widths = ds.get("WindowCenter"), ds.get("WindowWidth")
+    if centers is None or widths is None or centers == "" or widths == "":
+        return ()
+    centers, widths = _values(centers), _values(widths)
+    names = _values(ds.get("WindowCenterWidthExplanation") or [])
+    result = []
+    for i, (center, width) in enumerate(zip(centers, widths, strict=False)):
+        try:
+            c, w = float(center), float(width)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(c) and math.isfinite(w) and w > 0:
+            name = str(names[i]).strip() if i < len(names) and str(names[i]).strip() else ""
+            result.append((name, c, w))
+    return tuple(result)
+
+
+def _study_date(value: str) -> str | None:
+    value = value.strip()
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value or None
+
+
+def _first_item(ds: Dataset | None, keyword: str) -> Dataset | None:
+    if ds is None:
+        return None
+    seq = ds.get(keyword)
+    if not seq:
+        return None
+    try:
+        return seq[0]
+    except (IndexError, TypeError):
+        return None
+
+
+def _file_header(
+    path: str,
+    ds: Dataset,
+    pixel_keyword: str | None,
+    value_offset: int | None,
+    value_length: int | None,
+    file_size: int,
+) -> FileHeader:
+    sop_class = str(ds.get("SOPClassUID", "") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
+    header = FileHeader(
+        path=path,
+        sop_class_uid=sop_class,
+        modality=_text(ds, "Modality").upper(),
+        series_uid=_text(ds, "SeriesInstanceUID"),
+        study_uid=_text(ds, "StudyInstanceUID"),
+        series_description=_text(ds, "SeriesDescription"),
+        series_number=_int(ds.get("SeriesNumber")),
+        study_date=_study_date(_text(ds, "StudyDate")),
+        patient_id=_text(ds, "PatientID"),
+        frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
+    )
+    if sop_class == _DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
+        header.skip_reason = "a DICOMDIR index (its images are read from the folder)"
+        return header
+    if pixel_keyword is None:
+        name = UID(sop_class).name if sop_class else "unknown SOP class"
+        header.skip_reason = f"no pixel data ({name}: not an image)"
+        return header
+    if sop_class.startswith(_SECONDARY_CAPTURE_PREFIX):
+        header.skip_reason = "a secondary capture (screenshot), not an acquired image"
+        return header
+    image_type = tuple(str(v).upper() for v in _values(ds.get("ImageType") or []))
+    if "LOCALIZER" in image_type or "SCOUT" in image_type:
+        header.skip_reason = "a localizer/scout image, not part of a volume"
+        return header
+    samples = _int(ds.get("SamplesPerPixel"), 1) or 1
+    if samples != 1:
+        header.skip_reason = f"a colour image ({samples} samples per pixel), not CT/MR grey-scale"
+        return header
+    if header.modality in PROJECTION_MODALITIES:
+        header.skip_reason = f"a {header.modality} projection/photo image, not a cross-sectional slice"
+        return header
+
+    implicit, little = ds.original_encoding
+    tsyntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
+    if not tsyntax:
+        tsyntax = (
+            pydicom.uid.ImplicitVRLittleEndian
+            if implicit
+            else pydicom.uid.ExplicitVRLittleEndian
+            if little
+            else pydicom.uid.ExplicitVRBigEndian
+        )
+    n_frames = _int(ds.get("NumberOfFrames"), 1)
+    layout = PixelLayout(
+        path=path,
+        transfer_syntax_uid=str(tsyntax),
+        rows=_int(ds.get("Rows"), 0) or 0,
+        columns=_int(ds.get("Columns"), 0) or 0,
+        frames=n_frames if n_frames is not None else 1,
+        bits_allocated=_int(ds.get("BitsAllocated"), 0) or 0,
+        bits_stored=_int(ds.get("BitsStored"), 0) or (_int(ds.get("BitsAllocated"), 0) or 0),
+        signed=_int(ds.get("PixelRepresentation"), 0) == 1,
+        samples_per_pixel=samples,
+        photometric=_text(ds, "PhotometricInterpretation").upper(),
+        pixel_keyword=pixel_keyword,
+        value_offset=value_offset,
+        value_length=value_length,
+        file_size=file_size,
+        little_endian=bool(little),
+    )
+    if "PerFrameFunctionalGroupsSequence" in ds:
+        header.frames = _enhanced_frames(path, ds, layout)
+    else:
+        header.frames = [_frame(path, None, layout, ds, ds, ds, ds, ds, ds)]
+        if layout.frames > 1:
+            header.frames = [
+                _with_problem(
+                    header.frames[0],
+                    f"is a multi-frame image ({layout.frames} frames) without per-frame "
+                    "functional groups, so its frames have no positions",
+                )
+            ]
+    return header
+
+
+def _with_problem(frame: FrameHeader, problem: str) -> FrameHeader:
+    from dataclasses import replace
+
+    return replace(frame, problems=(*frame.problems, problem))
+
+
+def _enhanced_frames(path: str, ds: Dataset, layout: PixelLayout) -> list[FrameHeader]:
+    shared = _first_item(ds, "SharedFunctionalGroupsSequence")
+    per_frame = ds.PerFrameFunctionalGroupsSequence
+    frames = []
+    if len(per_frame) != layout.frames:
+        frame = _frame(path, 0, layout, ds, None, None, None, None, None)
+        return [
+            _with_problem(
+                frame,
+                f"has {len(per_frame)} per-frame functional group items but NumberOfFrames "
+                f"is {layout.frames}",
+            )
+        ]
+    for index, item in enumerate(per_frame):
+
+        def group(keyword: str, item: Dataset = item) -> Dataset | None:
+            return _first_item(item, keyword) or _first_item(shared, keyword)
+
+        frames.append(
+            _frame(
+                path,
+                index,
+                layout,
+                ds,
+                group("PlanePositionSequence"),
+                group("PlaneOrientationSequence"),
+                group("PixelMeasuresSequence"),
+                group("PixelValueTransformationSequence"),
+                group("FrameVOILUTSequence"),
+                frame_content=group("FrameContentSequence"),
+            )
+        )
+    return frames
+
+
+def _frame(
+    path: str,
+    frame_index: int | None,
+    layout: PixelLayout,
+    ds: Dataset,
+    position_ds: Dataset | None,
+    orientation_ds: Dataset | None,
+    measures_ds: Dataset | None,
+    rescale_ds: Dataset | None,
+    window_ds: Dataset | None,
+    *,
+    frame_content: Dataset | None = None,
+) -> FrameHeader:
+    problems: list[str] = []
+
+    def geometry(source: Dataset | None, keyword: str, count: int) -> tuple[float, ...] | None:
+        value = None if source is None else source.get(keyword)
+        if value is None or value == "":
+            return None
+        try:
+            return _floats(value, count)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"has an unusable {keyword} {str(value)[:60]!r} ({exc})")
+            return None
+
+    position = geometry(position_ds, "ImagePositionPatient", 3)
+    orientation = geometry(orientation_ds, "ImageOrientationPatient", 6)
+    spacing = geometry(measures_ds, "PixelSpacing", 2)
+    slope = _optional_float(rescale_ds, "RescaleSlope") if rescale_ds is not None else None
+    intercept = _optional_float(rescale_ds, "RescaleIntercept") if rescale_ds is not None else None
+    if slope == 0:
+        problems.append("has RescaleSlope 0")
+    acquisition_key: tuple[Any, ...] = (
+        _int(ds.get("AcquisitionNumber")),
+        _text(ds, "EchoNumbers"),
+        _int(ds.get("TemporalPositionIdentifier")),
+    )
+    if frame_content is not None:
+        acquisition_key = (
+            *acquisition_key,
+            _text(frame_content, "StackID"),
+            _int(frame_content.get("TemporalPositionIndex")),
+        )
+    image_type = _values(ds.get("ImageType") or [])
+    slice_thickness = None
+    if measures_ds is not None:
+        slice_thickness = _optional_float(measures_ds, "SliceThickness")
+    if slice_thickness is None:
+        slice_thickness = _optional_float(ds, "SliceThickness")
+    return FrameHeader(
+        path=path,
+        frame_index=frame_index,
+        layout=layout,
+        sop_instance_uid=_text(ds, "SOPInstanceUID"),
+        instance_number=_int(ds.get("InstanceNumber")),
+        position=position,  # type: ignore[arg-type]
+        orientation=orientation,  # type: ignore[arg-type]
+        pixel_spacing=spacing,  # type: ignore[arg-type]
+        slice_thickness=slice_thickness,
+        spacing_between_slices=(
+            _optional_float(measures_ds, "SpacingBetweenSlices") if measures_ds is not None else None
+        ),
+        rescale_slope=1.0 if slope is None or slope == 0 else slope,
+        rescale_intercept=0.0 if intercept is None else intercept,
+        has_rescale=slope is not None or intercept is not None,
+        windows=_windows(window_ds) if window_ds is not None else (),
+        acquisition_key=acquisition_key,
+        image_type=tuple(str(v).upper() for v in image_type),
+        gantry_tilt_deg=_optional_float(ds, "GantryDetectorTilt"),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,238 @@
+"""Check pixel data sizes against the files, then decode frames into one preallocated array.
+
+Uncompressed little-endian frames are read straight from the file at their offset; other
+transfer syntaxes go through pydicom's decoders (with the pylibjpeg plugins). Each frame is
+rescaled (RescaleSlope/Intercept: Hounsfield units for CT) as it is written into its slot.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from pydicom.pixels import iter_pixels
+from pydicom.uid import UID
+
+from recist_reader.io.dicom.errors import PixelDataError
+from recist_reader.io.dicom.headers import FrameHeader, PixelLayout
+
+_NATIVE_FAST_SYNTAXES = frozenset(
+    {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}  # implicit / explicit VR little endian
+)
+#: Never allocate more than this fraction of physical memory for one volume.
+_MEMORY_FRACTION = 0.5
+_FALLBACK_MEMORY_BYTES = 8 * 1024**3
+
+
+def memory_budget_bytes() -> int:
+    """Half of physical memory (8 GiB if it cannot be determined)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return _FALLBACK_MEMORY_BYTES
+    return int(total * _MEMORY_FRACTION)
+
+
+def check_layout(layout: PixelLayout) -> None:
+    """Check that the header's image size is plausible and matches the file.
+
+    Runs before any allocation, so a bogus header cannot make the loader allocate gigabytes.
+
+    Raises
+    ------
+    PixelDataError
+        Unsupported bit depth, empty or absurd size, or pixel data shorter than the header
+        says (a truncated file).
+    """
+    path = layout.path
+    if layout.pixel_keyword is None:
+        raise PixelDataError(f"{path}: the file has no pixel data; it is not an image")
+    if layout.rows <= 0 or layout.columns <= 0 or layout.frames <= 0:
+        raise PixelDataError(
+            f"{path}: header gives an empty image (Rows {layout.rows}, Columns "
+            f"{layout.columns}, NumberOfFrames {layout.frames}); the header is corrupt"
+        )
+    float_data = layout.pixel_keyword != "PixelData"
+    allowed_bits = (32, 64) if float_data else (8, 16, 32)
+    if layout.bits_allocated not in allowed_bits:
+        raise PixelDataError(
+            f"{path}: BitsAllocated {layout.bits_allocated} is not supported for "
+            f"{layout.pixel_keyword} (expected one of {allowed_bits}); the header is corrupt"
+        )
+    if not 1 <= layout.bits_stored <= layout.bits_allocated:
+        raise PixelDataError(
+            f"{path}: BitsStored {layout.bits_stored} does not fit BitsAllocated "
+            f"{layout.bits_allocated}; the header is corrupt"
+        )
+    expected = layout.frame_bytes * layout.frames
+    budget = memory_budget_bytes()
+    if expected > budget:
+        raise PixelDataError(
+            f"{path}: header claims {layout.rows}x{layout.columns} pixels x {layout.frames} "
+            f"frames x {layout.bits_allocated} bits = {expected / 1024**3:.1f} GiB, more than "
+            "this machine can hold; the header is corrupt"
+        )
+    if layout.value_offset is None:
+        return  # deflated: sizes are checked after decoding
+    available = layout.file_size - layout.value_offset
+    if layout.value_length is None:  # encapsulated: at least an item header per frame
+        if available < 8 * layout.frames:
+            raise PixelDataError(
+                f"{path}: compressed pixel data is {max(available, 0)} bytes, too short for "
+                f"{layout.frames} frames; the file is truncated, re-export it"
+            )
+        return
+    if layout.value_length > available:
+        raise PixelDataError(
+            f"{path}: pixel data is truncated: the header says {layout.value_length} bytes "
+            f"but the file holds {max(available, 0)}; re-export the file"
+        )
+    if layout.is_encapsulated:
+        return
+    if layout.value_length < expected:
+        raise PixelDataError(
+            f"{path}: pixel data is {layout.value_length} bytes but Rows x Columns x frames x "
+            f"bytes = {layout.rows}x{layout.columns}x{layout.frames}x"
+            f"{layout.bits_allocated // 8} = {expected} bytes; the file is corrupt"
+        )
+
+
+def _stored_dtype(layout: PixelLayout) -> np.dtype:
+    if layout.pixel_keyword == "FloatPixelData":
+        return np.dtype("<f4")
+    if layout.pixel_keyword == "DoubleFloatPixelData":
+        return np.dtype("<f8")
+    kind = "i" if layout.signed else "u"
+    return np.dtype(f"<{kind}{layout.bits_allocated // 8}")
+
+
+def _stored_range(layout: PixelLayout) -> tuple[int, int]:
+    bits = layout.bits_stored
+    if layout.signed:
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return 0, 2**bits - 1
+
+
+def output_dtype(frames: Sequence[FrameHeader]) -> np.dtype:
+    """The smallest dtype that holds every rescaled value exactly.
+
+    Stored dtype without rescale; int16/int32 for integer rescale (CT HU); float32 else.
+    """
+    layouts = [f.layout for f in frames]
+    if any(layout.pixel_keyword != "PixelData" for layout in layouts):
+        return np.dtype(np.float32)
+    identity = all(f.rescale_slope == 1 and f.rescale_intercept == 0 for f in frames)
+    if identity and len({_stored_dtype(layout) for layout in layouts}) == 1:
+        return _stored_dtype(layouts[0]).newbyteorder("=")
+    if not all(
+        float(f.rescale_slope).is_integer() and float(f.rescale_intercept).is_integer()
+        for f in frames
+    ):
+        return np.dtype(np.float32)
+    low = high = 0
+    for frame in frames:
+        lo, hi = _stored_range(frame.layout)
+        values = [lo * frame.rescale_slope + frame.rescale_intercept,
+                  hi * frame.rescale_slope + frame.rescale_intercept]
+        low, high = min(low, *values), max(high, *values)
+    for candidate in (np.int16, np.int32):
+        info = np.iinfo(candidate)
+        if info.min <= low and high <= info.max:
+            return np.dtype(candidate)
+    return np.dtype(np.float64)
+
+
+def _sign_extend(raw: np.ndarray, layout: PixelLayout) -> np.ndarray:
+    shift = layout.bits_allocated - layout.bits_stored
+    if shift and layout.signed and raw.dtype.kind == "i":
+        raw <<= shift
+        raw >>= shift
+    return raw
+
+
+def _write(out_slot: np.ndarray, raw: np.ndarray, frame: FrameHeader) -> None:
+    slope, intercept = frame.rescale_slope, frame.rescale_intercept
+    if slope == 1 and intercept == 0:
+        out_slot[...] = raw
+    elif out_slot.dtype.kind in "iu":
+        out_slot[...] = raw.astype(np.int64) * int(slope) + int(intercept)
+    else:
+        out_slot[...] = raw * np.float64(slope) + np.float64(intercept)
+
+
+def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
+    """Decode ``frames[i]`` into ``out[i]``, rescaled.
+
+    Raises
+    ------
+    PixelDataError
+        A frame cannot be read or decoded, or decodes to the wrong size.
+    """
+    by_path: dict[str, list[tuple[int, FrameHeader]]] = {}
+    for slot, frame in enumerate(frames):
+        by_path.setdefault(frame.path, []).append((slot, frame))
+    for path, entries in by_path.items():
+        layout = entries[0][1].layout
+        if layout.transfer_syntax_uid in _NATIVE_FAST_SYNTAXES and layout.value_offset is not None:
+            _read_native(path, layout, entries, out)
+        else:
+            _decode_with_pydicom(path, layout, entries, out)
+
+
+def _read_native(
+    path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
+) -> None:
+    dtype = _stored_dtype(layout)
+    raw = np.empty((layout.rows, layout.columns), dtype=dtype)
+    buffer = memoryview(raw).cast("B")
+    direct = out.dtype == dtype.newbyteorder("=") and layout.bits_stored == layout.bits_allocated
+    try:
+        with open(path, "rb") as fp:
+            for slot, frame in entries:
+                index = frame.frame_index or 0
+                fp.seek(layout.value_offset + index * layout.frame_bytes)  # type: ignore[operator]
+                identity = frame.rescale_slope == 1 and frame.rescale_intercept == 0
+                if direct and identity:  # straight into the output array, no copy
+                    target = memoryview(out[slot]).cast("B")
+                    if fp.readinto(target) != layout.frame_bytes:
+                        raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
+                    continue
+                if fp.readinto(buffer) != layout.frame_bytes:
+                    raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
+                _write(out[slot], _sign_extend(raw, layout), frame)
+    except OSError as exc:
+        raise PixelDataError(f"{path}: cannot read pixel data ({exc.strerror})") from None
+
+
+def _decode_with_pydicom(
+    path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
+) -> None:
+    indices = [frame.frame_index or 0 for _, frame in entries]
+    order = np.argsort(indices, kind="stable")
+    entries = [entries[i] for i in order]
+    wanted = sorted(indices)
+    name = UID(layout.transfer_syntax_uid).name if layout.transfer_syntax_uid else "unknown"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            decoded = iter_pixels(path, indices=wanted if layout.frames > 1 else None, raw=True)
+            for (slot, frame), array in zip(entries, decoded, strict=True):
+                if array.shape != (layout.rows, layout.columns):
+                    raise PixelDataError(
+                        f"{path}: pixel data decodes to shape {array.shape}, but the header "
+                        f"says {layout.rows}x{layout.columns}; the file is corrupt"
+                    )
+                if array.dtype.kind in "iu" and array.dtype.itemsize * 8 > layout.bits_stored:
+                    array = _sign_extend(array.copy(), layout) if layout.signed else array
+                _write(out[slot], array, frame)
+    except PixelDataError:
+        raise
+    except Exception as exc:  # decoder plugins raise many kinds on corrupt data
+        text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise PixelDataError(
+            f"{path}: pixel data ({name}) cannot be decoded ({type(exc).__name__}: {text}); "
+            "the file is corrupt or needs a decoder plugin (pylibjpeg-libjpeg, "
+            "pylibjpeg-openjpeg, pylibjpeg-rle)"
+        ) from None
