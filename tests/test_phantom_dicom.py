@@ -11,6 +11,7 @@ import SimpleITK as sitk
 from pydicom.uid import CTImageStorage
 
 from recist_reader import phantom as ph
+from recist_reader.io.dicom import load_series
 
 GRIDS = {
     "axial": ph.Grid.centred((12, 48, 40), (2.5, 0.8, 0.7), centre_mm=(-30, 10, 120)),
@@ -142,22 +143,31 @@ def test_simpleitk_reads_the_same_geometry_and_values(tmp_path, name):
 # ----------------------------------------------------------------------------- load_series
 
 
-@pytest.fixture(scope="module")
-def load_series():
-    dicom = pytest.importorskip("recist_reader.io.dicom")  # TODO: drop once the loader lands
-    return dicom.load_series
-
-
 @pytest.mark.parametrize("compression", ["none", "rle"])
 @pytest.mark.parametrize("name", sorted(GRIDS))
-def test_load_series_gives_the_known_geometry(tmp_path, load_series, name, compression):
-    written, expected = _write(tmp_path, name, compression=compression, file_order_seed=4)
+def test_load_series_gives_the_known_geometry(tmp_path, name, compression):
+    study = ph.StudyInfo(dt.date(2024, 3, 6))
+    written, expected = _write(
+        tmp_path,
+        name,
+        compression=compression,
+        file_order_seed=4,
+        study=study,
+        series_description="PHANTOM " + name.upper(),
+        window_center_hu=60,
+        window_width_hu=160,
+    )
     volume = load_series(written.directory)
     np.testing.assert_allclose(volume.affine, written.affine, atol=1e-6)
     np.testing.assert_allclose(volume.spacing_mm, written.grid.spacing_mm, atol=1e-6)
     np.testing.assert_array_equal(volume.array, expected)
     assert volume.series_uid == written.series_uid
     assert volume.modality == "CT"
+    assert volume.study_uid == study.study_uid
+    assert volume.study_date == "2024-03-06"
+    assert volume.description == "PHANTOM " + name.upper()
+    assert volume.warnings == []
+    assert list(volume.window_presets.values())[0] == (60, 160)
 
 
 # ----------------------------------------------------------------------------- patients
