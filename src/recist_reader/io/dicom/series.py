@@ -166,6 +166,7 @@ def scan_path(path: str | os.PathLike[str]) -> ScanResult:
             raise NoSeriesFoundError(f"{path}: the DICOMDIR references no image files")
     else:
         candidates = [path]
+    single_file = candidates == [path]
     files: list[FileHeader] = []
     for file_path in candidates:
         if not os.path.isfile(file_path):
@@ -174,14 +175,14 @@ def scan_path(path: str | os.PathLike[str]) -> ScanResult:
         try:
             header = read_file_header(file_path)
         except NotDicomError:
-            if len(candidates) == 1:
+            if single_file:
                 raise NoSeriesFoundError(
                     f"{file_path}: not a DICOM file; point at a DICOM file, folder or DICOMDIR"
                 ) from None
             notes.append(f"{file_path}: skipped: not a DICOM file")
             continue
         except UnreadableDicomError as exc:
-            if len(candidates) == 1:
+            if single_file:
                 raise DicomFileError(
                     f"{file_path}: {exc}; the file is truncated or corrupt, re-export it"
                 ) from None
