@@ -127,7 +127,7 @@ def validate_option_overrides(overrides: Mapping[str, Any], *, path_prefix: str)
     try:
         model = ConfigOverrides.model_validate(cleaned)
     except ValidationError as error:
-        raise RecordError(problems_from_validation_error(error, prefix=path_prefix)) from None
+        raise RecordError(problems_from_validation_error(error, prefix=path_prefix, options=True)) from None
     return model
 
 

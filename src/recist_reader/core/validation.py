@@ -27,7 +27,7 @@ def json_path(location: tuple[Any, ...], prefix: str = "") -> str:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += f".{part}" if path else str(part)
+            path += f".{part}" if path and not path.endswith(" ") else str(part)
     return path
 
 
@@ -38,8 +38,13 @@ def _describe_input(value: Any) -> str:
     return f"{type(value).__name__} {text}" if not isinstance(value, (dict, list)) else type(value).__name__
 
 
-def problems_from_validation_error(error: ValidationError, *, prefix: str = "") -> list[RecordProblem]:
-    """One :class:`RecordProblem` per pydantic error, with readable messages and codes."""
+def problems_from_validation_error(
+    error: ValidationError, *, prefix: str = "", options: bool = False
+) -> list[RecordProblem]:
+    """One :class:`RecordProblem` per pydantic error, with readable messages and codes.
+
+    ``options`` says the error is about scoring options (unknown keys are unknown options).
+    """
     problems = []
     for item in error.errors(include_url=False):
         location = tuple(item["loc"])
@@ -51,7 +56,7 @@ def problems_from_validation_error(error: ValidationError, *, prefix: str = "") 
             message, code = "required field is missing", "missing_field"
         elif kind == "extra_forbidden":
             name = location[-1] if location else "?"
-            if prefix == "config" or (location and location[0] == "config"):
+            if options or (location and location[0] == "config"):
                 from recist_reader.core.options import OPTION_NAMES
 
                 message = f"unknown option {name!r}; known options: {', '.join(OPTION_NAMES)}"

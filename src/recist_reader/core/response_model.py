@@ -1,0 +1,102 @@
+"""The response JSON (design.md §2) as pydantic models: the source of its JSON Schema.
+
+:func:`recist_reader.score_record` builds plain dicts for speed; the tests validate its output
+against the schema generated from these models, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ResponseLabel = Literal["CR", "PR", "SD", "PD", "NE", "NonCR/NonPD", "NA"]
+DateText = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptionsUsed(_Closed):
+    """Every scoring option, as used."""
+
+    confirm_min_days: int
+    sd_min_days: int
+    too_small_mm: float
+    max_ne_between_confirmations: int
+    accept_sd_between_pr_confirmations: bool
+    cr_then_pr_confirms_pr: bool
+    pd_on_reappearance_after_cr: bool
+    cr_precedence_over_arithmetic_pd: bool
+    continuing_pr: bool
+    nontarget_partial_missing_is_ne: bool
+    backdate_equivocal_new_lesions: bool
+    validate_baseline: bool
+    pct_decimals: int
+
+
+class BaselineSummary(_Closed):
+    visit_id: str
+    date: str = DateText
+    sum_mm: float | None = Field(description="null without target lesions")
+    notes: list[str] | None = Field(
+        None, description="baseline rule violations, when validate_baseline is false"
+    )
+
+
+class VisitResponse(_Closed):
+    visit_id: str
+    date: str = DateText
+    day: int = Field(description="days since baseline_date")
+    sum_mm: float | None = Field(description="null when a target was not evaluated")
+    partial_sum_mm: float | None = Field(description="sum of the evaluated targets when incomplete")
+    nadir_mm: float | None = Field(description="the reference (smallest complete sum before)")
+    pct_change_baseline: float | None
+    pct_change_nadir: float | None
+    target: ResponseLabel
+    non_target: ResponseLabel
+    new_lesions: bool = Field(description="an unequivocal new lesion")
+    equivocal_new_lesions: bool
+    overall: ResponseLabel
+    notes: list[str]
+
+
+class ProgressionSummary(_Closed):
+    date: str = DateText
+    visit_id: str = Field(description="the visit that declared PD")
+    dated_visit_id: str = Field(description="the visit PD is dated to")
+
+
+class PfsSummary(_Closed):
+    event: bool
+    date: str = DateText
+
+
+class BestOverallResponse(_Closed):
+    unconfirmed: ResponseLabel
+    confirmed: ResponseLabel
+
+
+class DurationOfResponse(_Closed):
+    start_date: str = DateText
+    end_date: str = DateText
+    days: int
+    censored: bool
+
+
+class PatientResponse(_Closed):
+    """Per-visit RECIST responses of one patient: the output of scoring."""
+
+    model_config = ConfigDict(title="RECIST patient response")
+
+    schema_version: Literal[1]
+    patient_id: str
+    criteria: Literal["RECIST1.1"]
+    config: OptionsUsed
+    baseline: BaselineSummary
+    visits: list[VisitResponse]
+    progression: ProgressionSummary | None
+    pfs: PfsSummary
+    best_overall_response: BestOverallResponse
+    duration_of_response: DurationOfResponse | None

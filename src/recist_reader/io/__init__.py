@@ -1,0 +1,1 @@
+"""Reading and writing files: patient records, responses, DICOM series."""

@@ -1,0 +1,103 @@
+"""Patient record and response JSON files: reading with clear errors, atomic writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from recist_reader.errors import RecordError, RecordProblem
+
+RESPONSE_SUFFIX = ".response.json"
+
+
+def read_record_file(path: str | os.PathLike[str]) -> Any:
+    """The JSON document in ``path``.
+
+    Raises
+    ------
+    RecordError
+        Naming the file when it is missing, unreadable, empty or not JSON.
+    """
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RecordError([RecordProblem("", "file not found", "file_not_found")], source=source) from None
+    except OSError as error:
+        raise RecordError(
+            [RecordProblem("", f"cannot read the file: {error.strerror}", "unreadable_file")], source=source
+        ) from None
+    if not raw.strip():
+        raise RecordError(
+            [RecordProblem("", "the file is empty: a patient record is a JSON object", "empty_file")],
+            source=source,
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RecordError(
+            [RecordProblem("", f"not UTF-8 text (byte {error.start}): save the record as UTF-8 JSON", "not_json")],
+            source=source,
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(
+            [
+                RecordProblem(
+                    "",
+                    f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
+                    "not_json",
+                )
+            ],
+            source=source,
+        ) from None
+
+
+def write_json_atomic(
+    path: str | os.PathLike[str], document: Mapping[str, Any], *, durable: bool = True
+) -> Path:
+    """Write ``document`` as indented JSON to ``path`` through a temporary file and a rename,
+    so a crash never leaves a half-written file.
+
+    Parameters
+    ----------
+    durable : bool
+        Flush the data to disk (fsync) before the rename: for records the user saved. Outputs
+        that can be regenerated (responses) may skip it.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def record_files(path: str | os.PathLike[str]) -> list[Path]:
+    """Record files named by ``path``: the file itself, or the ``*.json`` files of a folder
+    (response files ``*.response.json`` and hidden files excluded), sorted by name."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [folder]
+    return sorted(
+        item
+        for item in folder.iterdir()
+        if item.suffix.lower() == ".json"
+        and not item.name.endswith(RESPONSE_SUFFIX)
+        and not item.name.startswith(".")
+        and item.is_file()
+    )
