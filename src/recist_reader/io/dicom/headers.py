@@ -187,6 +187,8 @@ def read_file_header(path: str) -> FileHeader:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return _file_header(path, ds, pixel_keyword, value_offset, value_length, file_size)
+    except UnreadableDicomError:
+        raise
     except Exception as exc:
         raise UnreadableDicomError(f"header values cannot be read ({_describe(exc)})") from None
 
@@ -333,8 +335,14 @@ def _file_header(
     if sop_class == _DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
         header.skip_reason = "a DICOMDIR index (its images are read from the folder)"
         return header
+    if not sop_class and pixel_keyword is None:
+        raise UnreadableDicomError("has no SOPClassUID and no pixel data (the file is truncated)")
     if pixel_keyword is None:
         name = UID(sop_class).name if sop_class else "unknown SOP class"
+        if name.endswith("Image Storage"):
+            raise UnreadableDicomError(
+                f"is a {name} object but has no pixel data (the file is truncated)"
+            )
         header.skip_reason = f"no pixel data ({name}: not an image)"
         return header
     if sop_class.startswith(_SECONDARY_CAPTURE_PREFIX):
