@@ -217,23 +217,35 @@ def _cluster_index(value: np.ndarray | None, reps: list[np.ndarray | None], tol:
 
 
 def _split(frames: list[FrameHeader]) -> tuple[list[list[FrameHeader]], str]:
-    """Split one UID's frames by orientation, size and pixel spacing."""
+    """Split one UID's frames by orientation, size and pixel spacing.
+
+    Frames lacking an orientation or pixel spacing stay with the largest group, so that
+    loading names the missing value instead of reporting a split.
+    """
     orientations: list[np.ndarray | None] = []
     spacings: list[np.ndarray | None] = []
     sizes: list[tuple[int, int]] = []
     groups: dict[tuple[int, int, int], list[FrameHeader]] = {}
+    incomplete: list[FrameHeader] = []
     for frame in frames:
-        o = None if frame.orientation is None else np.asarray(frame.orientation)
-        s = None if frame.pixel_spacing is None else np.asarray(frame.pixel_spacing)
+        if frame.orientation is None or frame.pixel_spacing is None:
+            incomplete.append(frame)
+            continue
         size = (frame.layout.rows, frame.layout.columns)
         if size not in sizes:
             sizes.append(size)
         key = (
-            _cluster_index(o, orientations, _ORIENTATION_TOLERANCE),
+            _cluster_index(np.asarray(frame.orientation), orientations, _ORIENTATION_TOLERANCE),
             sizes.index(size),
-            _cluster_index(s, spacings, _SPACING_TOLERANCE_MM),
+            _cluster_index(np.asarray(frame.pixel_spacing), spacings, _SPACING_TOLERANCE_MM),
         )
         groups.setdefault(key, []).append(frame)
+    parts = list(groups.values())
+    if incomplete:
+        if parts:
+            max(parts, key=len).extend(incomplete)
+        else:
+            parts = [incomplete]
     reasons = []
     if len(orientations) > 1:
         reasons.append(f"{len(orientations)} orientations")
@@ -241,7 +253,6 @@ def _split(frames: list[FrameHeader]) -> tuple[list[list[FrameHeader]], str]:
         reasons.append(f"{len(sizes)} image sizes")
     if len(spacings) > 1:
         reasons.append(f"{len(spacings)} pixel spacings")
-    parts = list(groups.values())
     reason = f"the series mixes {' and '.join(reasons)}" if len(parts) > 1 else ""
     return parts, reason
 
