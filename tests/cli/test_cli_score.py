@@ -1,0 +1,119 @@
+"""``recist-reader score`` in-process through ``main(argv)`` (design.md §3)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from recist_reader import score_record
+from recist_reader.cli import main
+from recist_reader.core.record_builder import RecordBuilder
+
+
+def record(patient_id="P001", follow_up_mm=30.0):
+    builder = RecordBuilder(patient_id, baseline_date="2024-01-10")
+    builder.target("T1", organ="liver", baseline_mm=42.0).non_target("NT1", organ="bone")
+    builder.visit(day=56, visit_id="W8", T1=follow_up_mm, NT1="present")
+    builder.visit(day=112, visit_id="W16", T1=follow_up_mm, NT1="present")
+    return builder.to_dict()
+
+
+def write(path, document):
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_single_file_json_is_exactly_one_response(tmp_path, capsys):
+    path = write(tmp_path / "p.json", record())
+    assert main(["score", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == score_record(record())
+    assert captured.err == ""
+
+
+def test_table_output(tmp_path, capsys):
+    path = write(tmp_path / "p.json", record())
+    assert main(["score", str(path)]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[1].split()
+    assert header[:4] == ["Visit", "Date", "Day", "Sum"]
+    assert "W8     2024-03-06   56    30.0   -28.57      -28.57  SD      NonCR/NonPD  no   SD" in out
+    assert "Best overall response: confirmed SD, unconfirmed SD" in out
+    assert "Progression: none; PFS censored at 2024-05-01" in out
+    assert "W8: target SD: sum 30.0 mm vs baseline 42.0 mm (-28.57 %): neither PR nor PD (R5.4)" in out
+
+
+def test_folder_with_an_invalid_record(tmp_path, capsys):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    write(folder / "a.json", record("A"))
+    bad = record("B")
+    bad["visits"][2]["measurements"][0]["diameter_mm"] = -3
+    write(folder / "b.json", bad)
+    write(folder / "c.json", record("C", follow_up_mm=20.0))
+    (folder / "A.response.json").write_text("{}")  # earlier outputs are not records
+    out = tmp_path / "out"
+    assert main(["score", str(folder), "--out", str(out), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        f"{folder / 'b.json'}: visits[2].measurements[0].diameter_mm: "
+        "must be ≥ 0 mm, got -3 (use 0 for a lesion that disappeared)"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["A.response.json", "C.response.json"]
+    written = json.loads((out / "C.response.json").read_text())
+    assert written == score_record(record("C", follow_up_mm=20.0))
+
+
+def test_multiple_files_json_is_a_list(tmp_path, capsys):
+    paths = [str(write(tmp_path / f"{n}.json", record(n))) for n in ("A", "B")]
+    assert main(["score", *paths, "--json"]) == 0
+    assert [r["patient_id"] for r in json.loads(capsys.readouterr().out)] == ["A", "B"]
+
+
+def test_set_overrides_the_record_config(tmp_path, capsys):
+    document = record()
+    document["config"] = {"sd_min_days": 200}
+    path = write(tmp_path / "p.json", document)
+    assert main(["score", str(path), "--json", "--set", "sd_min_days=56", "--set", "continuing_pr=true"]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    assert (config["sd_min_days"], config["continuing_pr"]) == (56, True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("sd_min_day=56", "--set sd_min_day: unknown option 'sd_min_day'"),
+        ("sd_min_days=soon", "--set sd_min_days: Input should be a valid integer"),
+        ("sd_min_days", "--set sd_min_days: expected KEY=VALUE"),
+    ],
+)
+def test_bad_settings(tmp_path, capsys, setting, message):
+    path = write(tmp_path / "p.json", record())
+    assert main(["score", str(path), "--set", setting]) == 2
+    assert capsys.readouterr().err.startswith(message)
+
+
+def test_duplicate_patient_ids_do_not_overwrite(tmp_path, capsys):
+    write(tmp_path / "a.json", record("P1", follow_up_mm=30.0))
+    write(tmp_path / "b.json", record("P1", follow_up_mm=20.0))
+    out = tmp_path / "out"
+    assert main(["score", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(out), "-q"]) == 2
+    assert "already scored" in capsys.readouterr().err
+    assert json.loads((out / "P1.response.json").read_text())["visits"][0]["sum_mm"] == 30.0
+
+
+def test_missing_and_empty_paths(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["score", str(empty), str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"{empty}: no record files (*.json) in this folder", f"{tmp_path / 'missing.json'}: file not found"]
+
+
+@pytest.mark.parametrize("command", [[], ["score"], ["inspect"]])
+def test_help_on_every_sub_command(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: recist-reader" in capsys.readouterr().out
