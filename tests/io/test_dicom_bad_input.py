@@ -160,18 +160,31 @@ def test_truncated_real_ct_file(tmp_path, shared_dicom_dir, cut, error, message)
     assert str(target) in str(err.value)
 
 
-@pytest.mark.shared_data
-@pytest.mark.parametrize("name", ["4.dcm", "5.dcm", "7.dcm", "9.dcm"])
-def test_corrupt_compressed_pixel_data(tmp_path, shared_dicom_dir, name):
+def _corrupted(shared_dicom_dir, tmp_path, name, mode):
     from recist_reader.io.dicom.headers import read_file_header
 
     source = shared_dicom_dir / "transfer_syntaxes" / name
     offset = read_file_header(str(source)).frames[0].layout.value_offset
     data = bytearray(source.read_bytes())
-    start = offset + 64  # keep the item tags at the start, scramble the compressed stream
-    data[start:] = bytes(b ^ 0x5A for b in data[start:])
+    start = offset + 64  # keep the offset table and first item tag
+    if mode == "scrambled":
+        data[start:-16] = bytes(b ^ 0x5A for b in data[start:-16])
+    else:  # truncated halfway through the compressed stream
+        data = data[: start + (len(data) - start) // 2]
     target = tmp_path / name
     target.write_bytes(bytes(data))
-    with pytest.raises(PixelDataError, match=f"{name}: ") as err:
+    return target
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", ["4.dcm", "5.dcm", "6.dcm", "7.dcm", "8.dcm", "9.dcm"])
+@pytest.mark.parametrize("mode", ["scrambled", "truncated"])
+def test_corrupt_compressed_pixel_data(tmp_path, shared_dicom_dir, name, mode):
+    target = _corrupted(shared_dicom_dir, tmp_path, name, mode)
+    with pytest.raises(PixelDataError, match=f"{name}: .*pixel data") as err:
         load_series(target)
-    assert "pixel data" in str(err.value)
+    if mode == "truncated":
+        assert "compressed pixel data is truncated" in str(err.value)
+    else:
+        assert "cannot be decoded" in str(err.value)
+        assert str(err.value).endswith("the file is corrupt; re-export it")

@@ -8,11 +8,12 @@ rescaled (RescaleSlope/Intercept: Hounsfield units for CT) as it is written into
 from __future__ import annotations
 
 import os
+import struct
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from pydicom.pixels import iter_pixels
+from pydicom.pixels import get_decoder, iter_pixels
 from pydicom.uid import UID
 
 from recist_reader.io.dicom.errors import PixelDataError
@@ -77,12 +78,8 @@ def check_layout(layout: PixelLayout) -> None:
     if layout.value_offset is None:
         return  # deflated: sizes are checked after decoding
     available = layout.file_size - layout.value_offset
-    if layout.value_length is None:  # encapsulated: at least an item header per frame
-        if available < 8 * layout.frames:
-            raise PixelDataError(
-                f"{path}: compressed pixel data is {max(available, 0)} bytes, too short for "
-                f"{layout.frames} frames; the file is truncated, re-export it"
-            )
+    if layout.value_length is None:  # encapsulated: walk the item headers
+        _check_fragments(layout)
         return
     if layout.value_length > available:
         raise PixelDataError(
@@ -96,6 +93,54 @@ def check_layout(layout: PixelLayout) -> None:
             f"{path}: pixel data is {layout.value_length} bytes but Rows x Columns x frames x "
             f"bytes = {layout.rows}x{layout.columns}x{layout.frames}x"
             f"{layout.bits_allocated // 8} = {expected} bytes; the file is corrupt"
+        )
+
+
+_ITEM = 0xE000FFFE  # (FFFE,E000) read as one little-endian uint32
+_SEQUENCE_DELIMITER = 0xE0DDFFFE
+
+
+def _check_fragments(layout: PixelLayout) -> None:
+    """Encapsulated pixel data: every item fits in the file and a delimiter ends them.
+
+    A truncated compressed file can otherwise decode "successfully" to garbage.
+    """
+    path = layout.path
+    items = 0
+    try:
+        with open(path, "rb") as fp:
+            position = layout.value_offset
+            fp.seek(position)  # type: ignore[arg-type]
+            while True:
+                head = fp.read(8)
+                if len(head) < 8:
+                    raise PixelDataError(
+                        f"{path}: compressed pixel data is truncated after {items} item(s) "
+                        "(no sequence delimiter); re-export the file"
+                    )
+                tag, length = struct.unpack("<LL", head)
+                if tag == _SEQUENCE_DELIMITER:
+                    break
+                if tag != _ITEM:
+                    raise PixelDataError(
+                        f"{path}: compressed pixel data is corrupt (item {items + 1} has tag "
+                        f"{tag:08X}); re-export the file"
+                    )
+                position += 8 + length  # type: ignore[operator]
+                if position > layout.file_size:
+                    raise PixelDataError(
+                        f"{path}: compressed pixel data is truncated: item {items + 1} ends "
+                        f"{position - layout.file_size} bytes past the end of the file; "
+                        "re-export the file"
+                    )
+                fp.seek(position)
+                items += 1
+    except OSError as exc:
+        raise PixelDataError(f"{path}: cannot read pixel data ({exc.strerror})") from None
+    if items < 1 + layout.frames:
+        raise PixelDataError(
+            f"{path}: compressed pixel data has {items} item(s) (offset table and fragments) "
+            f"for {layout.frames} frame(s); the file is corrupt, re-export it"
         )
 
 
@@ -230,9 +275,18 @@ def _decode_with_pydicom(
     except PixelDataError:
         raise
     except Exception as exc:  # decoder plugins raise many kinds on corrupt data
+        try:
+            available = get_decoder(layout.transfer_syntax_uid).is_available
+        except Exception:
+            available = False
+        fix = (
+            "the file is corrupt; re-export it"
+            if available
+            else "no installed decoder handles it; install pylibjpeg-libjpeg, "
+            "pylibjpeg-openjpeg and pylibjpeg-rle (or GDCM)"
+        )
         text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise PixelDataError(
             f"{path}: pixel data ({name}) cannot be decoded ({type(exc).__name__}: {text}); "
-            "the file is corrupt or needs a decoder plugin (pylibjpeg-libjpeg, "
-            "pylibjpeg-openjpeg, pylibjpeg-rle)"
+            f"{fix}"
         ) from None
