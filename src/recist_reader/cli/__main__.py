@@ -1,0 +1,7 @@
+"""``python -m recist_reader.cli``: the same as the ``recist-reader`` command."""
+
+import sys
+
+from recist_reader.cli import main
+
+sys.exit(main())
