@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 # 120 significant digits: exact for any sum or product of diameters written with at most
 # 17 significant digits between 1e-100 and 1e3 mm (the range the record model accepts).
 EXACT = Context(prec=120, traps=[Inexact])
-_DISPLAY = Context(prec=120)
+# Display percentages: 50 digits decide half-up rounding at any displayed decimal.
+_DISPLAY = Context(prec=50)
 
 ZERO = Decimal(0)
 

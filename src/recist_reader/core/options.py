@@ -7,6 +7,7 @@ record's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
@@ -84,10 +85,15 @@ class ScoringOptions:
         return replace(self, **model.model_dump(exclude_unset=True))
 
     def as_json(self) -> dict[str, Any]:
-        """Every option as used, JSON-ready (``config`` of the response)."""
-        values = asdict(self)
-        values["too_small_mm"] = to_json_number(self.too_small_mm)
-        return values
+        """Every option as used, JSON-ready (``config`` of the response); a new dict."""
+        return dict(_options_json(self))
+
+
+@functools.lru_cache(maxsize=64)
+def _options_json(options: ScoringOptions) -> dict[str, Any]:
+    values = asdict(options)
+    values["too_small_mm"] = to_json_number(options.too_small_mm)
+    return values
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ScoringOptions))

@@ -17,6 +17,8 @@ MIN_POSITIVE_DIAMETER_MM = Decimal("1e-100")
 
 
 def _millimetres(value: Any) -> Decimal:
+    if type(value) is float and 0 <= value <= 1000 and (value == 0 or value >= 1e-100):
+        return Decimal(repr(value))  # the common case, checked in one comparison chain
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(f"must be a number of millimetres, got {type(value).__name__} {value!r}")
     if isinstance(value, float) and not math.isfinite(value):

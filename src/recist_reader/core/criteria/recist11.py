@@ -273,6 +273,15 @@ class Recist11(Criteria):
         numerator, denominator = self.pr_ratio
         return times(sum_mm, denominator) <= times(baseline_mm, numerator)
 
+    @staticmethod
+    def _change_from_nadir(total: Decimal, nadir: Decimal, options: ScoringOptions) -> str:
+        """``53.0 mm vs nadir 44.0 mm (+9.0 mm, +20.45 %)`` for notes."""
+        difference = minus(total, nadir)
+        sign = "+" if difference >= 0 else "-"
+        percent = pct_change(total, nadir, options.pct_decimals)
+        shown = f", {percent:+.{options.pct_decimals}f} %" if percent is not None else ""
+        return f"{mm_text(total)} mm vs nadir {mm_text(nadir)} mm ({sign}{mm_text(abs(difference))} mm{shown})"
+
     def target_response(
         self,
         values: list[TargetValue],
@@ -296,20 +305,11 @@ class Recist11(Criteria):
                 return PD
         cr_category = self.is_cr_category(values)
         progression = self.meets_progression(total, nadir)
-        change = (
-            f"{mm_text(total)} mm vs nadir {mm_text(nadir)} mm "
-            f"(+{mm_text(minus(total, nadir))} mm"
-            + (
-                f", {pct_change(total, nadir, options.pct_decimals):+.{options.pct_decimals}f} %)"
-                if nadir
-                else ")"
-            )
-        )
         if not complete:
             if progression and not (cr_category and options.cr_precedence_over_arithmetic_pd):
                 notes.append(
                     f"target PD from the partial sum: evaluated targets alone reach +20 % and "
-                    f"+5 mm, {change} (R10.2)"
+                    f"+5 mm, {self._change_from_nadir(total, nadir, options)} (R10.2)"
                 )
                 return PD
             notes.append(
@@ -320,13 +320,13 @@ class Recist11(Criteria):
         if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
             if progression:
                 notes.append(
-                    f"target CR although the sum rose {change}: every node < 10 mm is normal (A1)"
+                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options)}: every node < 10 mm is normal (A1)"
                 )
             else:
                 notes.append("target CR: non-nodal targets gone, every node < 10 mm (R5.1)")
             return CR
         if progression:
-            notes.append(f"target PD: sum {change}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)")
+            notes.append(f"target PD: sum {self._change_from_nadir(total, nadir, options)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)")
             return PD
         pct = pct_change(total, baseline, options.pct_decimals)
         versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:+.{options.pct_decimals}f} %)"
