@@ -35,13 +35,14 @@ def _write(tmp_path, name: str, *, compression="none", **kwargs):
     written = ph.write_ct_series(
         tmp_path / f"{name}-{compression}", hu, grid, compression=compression, **kwargs
     )
-    expected = (
-        ph.quantize_hu(
-            hu, rescale_slope=written.rescale_slope, rescale_intercept=written.rescale_intercept
-        )
-        * written.rescale_slope
-        + written.rescale_intercept
+    stored = ph.quantize_hu(
+        hu,
+        rescale_slope=written.rescale_slope,
+        rescale_intercept=written.rescale_intercept,
+        bits_stored=written.bits_stored,
+        signed=written.signed,
     )
+    expected = stored * written.rescale_slope + written.rescale_intercept
     return written, expected
 
 
@@ -109,6 +110,21 @@ def test_rescale_slope_and_intercept_are_honoured(tmp_path):
     assert np.any(expected % 1 == 0.5)  # half-HU steps survive
 
 
+@pytest.mark.parametrize("compression", ["none", "rle"])
+def test_unsigned_12_bit_layout_clips_and_reads_back(tmp_path, compression):
+    grid = ph.Grid((2, 8, 8), (1, 1, 1))
+    hu = np.linspace(-1500, 3500, 128).reshape(grid.shape)
+    written = ph.write_ct_series(
+        tmp_path, hu, grid, bits_stored=12, signed=False, compression=compression
+    )
+    ds = pydicom.dcmread(written.paths[1])
+    assert (ds.BitsStored, ds.HighBit, ds.PixelRepresentation) == (12, 11, 0)
+    np.testing.assert_array_equal(ds.pixel_array - 1024.0, np.clip(np.rint(hu[1]), -1024, 3071))
+    volume = load_series(tmp_path)
+    assert volume.array.dtype == np.int16  # 12 bits unsigned + intercept fit in int16
+    np.testing.assert_array_equal(volume.array, np.clip(np.rint(hu), -1024, 3071))
+
+
 def test_unknown_or_unavailable_compression_is_refused(tmp_path):
     grid = ph.Grid((1, 4, 4), (1, 1, 1))
     with pytest.raises(ValueError, match="compression"):
@@ -143,9 +159,12 @@ def test_simpleitk_reads_the_same_geometry_and_values(tmp_path, name):
 # ----------------------------------------------------------------------------- load_series
 
 
-@pytest.mark.parametrize("compression", ["none", "rle"])
+@pytest.mark.parametrize(
+    ("compression", "layout"),
+    [("none", (16, True)), ("rle", (16, True)), ("none", (12, False)), ("rle", (12, False))],
+)
 @pytest.mark.parametrize("name", sorted(GRIDS))
-def test_load_series_gives_the_known_geometry(tmp_path, name, compression):
+def test_load_series_gives_the_known_geometry(tmp_path, name, compression, layout):
     study = ph.StudyInfo(dt.date(2024, 3, 6))
     written, expected = _write(
         tmp_path,
@@ -156,6 +175,8 @@ def test_load_series_gives_the_known_geometry(tmp_path, name, compression):
         series_description="PHANTOM " + name.upper(),
         window_center_hu=60,
         window_width_hu=160,
+        bits_stored=layout[0],
+        signed=layout[1],
     )
     volume = load_series(written.directory)
     np.testing.assert_allclose(volume.affine, written.affine, atol=1e-6)

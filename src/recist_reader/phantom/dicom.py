@@ -97,6 +97,8 @@ class WrittenSeries:
     description: str
     rescale_slope: float
     rescale_intercept: float
+    bits_stored: int = 16
+    signed: bool = True
 
     @property
     def affine(self) -> np.ndarray:
@@ -105,11 +107,30 @@ class WrittenSeries:
 
 
 def quantize_hu(
-    hu: np.ndarray, *, rescale_slope: float = 1.0, rescale_intercept: float = -1024.0
+    hu: np.ndarray,
+    *,
+    rescale_slope: float = 1.0,
+    rescale_intercept: float = -1024.0,
+    bits_stored: int = 16,
+    signed: bool = True,
 ) -> np.ndarray:
-    """Stored int16 values for ``hu``: what a reader gets back is ``stored*slope+intercept``."""
+    """Stored values for ``hu``: a reader gets back ``stored * slope + intercept``.
+
+    Values are rounded, then clipped to what ``bits_stored`` (signed or not) can hold.
+    Returns int16 when signed, uint16 otherwise.
+    """
+    if not 1 <= bits_stored <= 16:
+        raise ValueError(f"bits_stored must be 1..16, got {bits_stored}")
+    low, high = (
+        (-(2 ** (bits_stored - 1)), 2 ** (bits_stored - 1) - 1)
+        if signed
+        else (
+            0,
+            2**bits_stored - 1,
+        )
+    )
     stored = np.rint((np.asarray(hu, np.float64) - rescale_intercept) / rescale_slope)
-    return np.clip(stored, -32768, 32767).astype(np.int16)
+    return np.clip(stored, low, high).astype(np.int16 if signed else np.uint16)
 
 
 def _ds_number(value: float) -> str:
@@ -141,6 +162,8 @@ def write_ct_series(
     window_center_hu: float = 40.0,
     window_width_hu: float = 400.0,
     slice_thickness_mm: float | None = None,
+    bits_stored: int = 16,
+    signed: bool = True,
     file_order_seed: int | None = None,
 ) -> WrittenSeries:
     """Write ``hu`` as a CT Image Storage series, one file per slice.
@@ -165,6 +188,10 @@ def write_ct_series(
         WindowCenter/WindowWidth.
     slice_thickness_mm : float, optional
         SliceThickness; defaults to the slice spacing.
+    bits_stored, signed : int, bool
+        Pixel layout (16 bits allocated): signed 16-bit by default (GE-like); 12 bits
+        unsigned is the Siemens-like layout (HU -1024..3071 with the default intercept).
+        Values outside the range are clipped, see `quantize_hu`.
     file_order_seed : int, optional
         Shuffle which file name and InstanceNumber each slice gets, to check that readers
         sort by position.
@@ -242,9 +269,9 @@ def write_ct_series(
     ds.Columns = cols
     ds.PixelSpacing = [_ds_number(grid.spacing_mm[1]), _ds_number(grid.spacing_mm[2])]
     ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 1
+    ds.BitsStored = bits_stored
+    ds.HighBit = bits_stored - 1
+    ds.PixelRepresentation = int(signed)
     ds.WindowCenter = _ds_number(window_center_hu)
     ds.WindowWidth = _ds_number(window_width_hu)
     ds.RescaleIntercept = _ds_number(rescale_intercept)
@@ -265,8 +292,8 @@ def write_ct_series(
         columns=cols,
         samples_per_pixel=1,
         bits_allocated=16,
-        bits_stored=16,
-        pixel_representation=1,
+        bits_stored=bits_stored,
+        pixel_representation=int(signed),
         photometric_interpretation="MONOCHROME2",
         number_of_frames=1,
     )
@@ -285,10 +312,14 @@ def write_ct_series(
         ds.ImagePositionPatient = [_ds_number(v) for v in position]
         ds.SliceLocation = _ds_number(float(position @ normal))
         stored = quantize_hu(
-            hu[k], rescale_slope=rescale_slope, rescale_intercept=rescale_intercept
+            hu[k],
+            rescale_slope=rescale_slope,
+            rescale_intercept=rescale_intercept,
+            bits_stored=bits_stored,
+            signed=signed,
         )
         if encoder is None:
-            ds.PixelData = stored.astype("<i2", copy=False).tobytes()
+            ds.PixelData = stored.astype(stored.dtype.newbyteorder("<"), copy=False).tobytes()
             ds["PixelData"].VR = "OW"
         else:
             frame = encoder.encode(stored, encoding_plugin=plugin, **encode_kwargs)
@@ -316,4 +347,6 @@ def write_ct_series(
         description=series_description,
         rescale_slope=float(rescale_slope),
         rescale_intercept=float(rescale_intercept),
+        bits_stored=bits_stored,
+        signed=signed,
     )
