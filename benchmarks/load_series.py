@@ -1,0 +1,194 @@
+"""Speed and memory of `load_series` against SimpleITK and the I/O floor (issue 3, section 7).
+
+Generates 512x512 CT phantom series (300 and 600 slices, uncompressed and RLE) in a temporary
+folder, then times each reader in its own process: whole-process wall time (interpreter
+start-up and imports included) and peak resident memory (the child's VmHWM). Readers:
+
+- floor: read every file's bytes into one preallocated numpy buffer;
+- load_series: ``recist_reader.io.dicom.load_series(folder)``;
+- SimpleITK: ``ImageSeriesReader`` (GDCM file names) + ``GetArrayFromImage``.
+
+"volume" is the voxel count times 2 bytes (int16 HU); "array MB" is what each reader
+returned (the floor: the files' bytes).
+
+Files are read once before timing so every reader sees a warm page cache. Not a test::
+
+    python benchmarks/load_series.py [--slices 300 600] [--repeat 3] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from recist_reader import phantom as ph
+
+# Printed by every reader at exit: its peak resident memory. VmHWM belongs to the process's
+# own address space (reset by exec); ru_maxrss from wait4 would also count the benchmark's
+# own pages that the forked child shared before exec.
+_PEAK = """
+def _peak_bytes():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource, sys
+    unit = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+"""
+
+READERS: dict[str, str] = {
+    "floor": """
+import os, sys, numpy as np
+folder = sys.argv[1]
+paths = sorted(os.path.join(folder, n) for n in os.listdir(folder))
+sizes = [os.path.getsize(p) for p in paths]
+buffer = np.empty(sum(sizes), np.uint8)
+view, offset = memoryview(buffer), 0
+for path, size in zip(paths, sizes):
+    with open(path, "rb", buffering=0) as handle:
+        handle.readinto(view[offset:offset + size])
+    offset += size
+print(buffer.nbytes, _peak_bytes())
+""",
+    "load_series": """
+import sys
+from recist_reader.io.dicom import load_series
+volume = load_series(sys.argv[1])
+print(volume.array.nbytes, _peak_bytes())
+""",
+    "SimpleITK": """
+import sys
+import SimpleITK as sitk
+reader = sitk.ImageSeriesReader()
+reader.SetFileNames(reader.GetGDCMSeriesFileNames(sys.argv[1]))
+array = sitk.GetArrayFromImage(reader.Execute())
+print(array.nbytes, _peak_bytes())
+""",
+}
+
+
+def run_reader(code: str, folder: Path) -> tuple[float, int, int]:
+    """Whole-process seconds, peak RSS in bytes and the printed byte count of one run."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK + code, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"reader failed on {folder} (exit {result.returncode})")
+    nbytes, peak = (int(v) for v in result.stdout.split()[-2:])
+    return elapsed, peak, nbytes
+
+
+def generate(
+    root: Path, slice_counts: list[int], compressions: list[str], size: int, layout: str
+) -> dict:
+    """Write the phantom series; returns {(slices, compression): folder}."""
+    largest = max(slice_counts)
+    grid = ph.Grid.centred((largest, size, size), (1.0, 0.7, 0.7))
+    body = ph.body_phantom(
+        liver=True,
+        lungs=True,
+        vessel=True,
+        lesions=[
+            ph.Lesion("T1", (-60, 0, 0), ph.Ellipsoid((40, 30, 28), angle_deg=25), -50),
+            ph.Lesion("T2", (50, -20, 60), ph.Lobulated.regular(20), 60),
+            ph.Lesion("N1", (10, 50, -80), ph.LymphNode(22, 14), 30),
+        ],
+    )
+    start = time.perf_counter()
+    hu = ph.render_phantom(body, grid, supersample=2, noise_sd_hu=10, seed=0)
+    print(f"rendered {grid.shape} in {time.perf_counter() - start:.1f} s", flush=True)
+    folders = {}
+    for n in slice_counts:
+        sub = ph.Grid((n, size, size), grid.spacing_mm, grid.orientation, grid.origin_mm)
+        for compression in compressions:
+            folder = root / f"ct_{n}_{compression}"
+            start = time.perf_counter()
+            ph.write_ct_series(
+                folder,
+                hu[:n],
+                sub,
+                compression=compression,
+                bits_stored=12 if layout == "uint12" else 16,
+                signed=layout == "int16",
+            )
+            mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+            print(
+                f"wrote {folder.name}: {mb:.0f} MB in {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
+            folders[(n, compression)] = folder
+    return folders
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slices", type=int, nargs="+", default=[300, 600])
+    parser.add_argument("--compressions", nargs="+", default=["none", "rle"])
+    parser.add_argument("--size", type=int, default=512, help="rows = columns")
+    parser.add_argument(
+        "--layout",
+        choices=["uint12", "int16"],
+        default="uint12",
+        help="stored pixels: Siemens-like 12-bit unsigned (HU fit int16) or GE-like int16",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per reader (median)")
+    parser.add_argument("--workdir", type=Path, help="where to write (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        folders = generate(Path(tmp), args.slices, args.compressions, args.size, args.layout)
+        results = []
+        for (n, compression), folder in folders.items():
+            for path in folder.iterdir():  # warm the page cache for every reader
+                path.read_bytes()
+            volume_bytes = n * args.size * args.size * 2
+            runs: dict[str, list[tuple[float, int]]] = {name: [] for name in READERS}
+            returned: dict[str, int] = {}
+            for _ in range(args.repeat):
+                for name, code in READERS.items():
+                    elapsed, peak, returned[name] = run_reader(code, folder)
+                    runs[name].append((elapsed, peak))
+            row = {"slices": n, "compression": compression, "volume_mb": volume_bytes / 1e6}
+            for name, values in runs.items():
+                row[f"{name}_s"] = statistics.median(v[0] for v in values)
+                row[f"{name}_peak_mb"] = max(v[1] for v in values) / 1e6
+                row[f"{name}_array_mb"] = returned[name] / 1e6
+            results.append(row)
+            print_row(row)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def print_row(row: dict) -> None:
+    volume = row["volume_mb"]
+    print(
+        f"\n{row['slices']} slices, {row['compression']}: volume {volume:.0f} MB\n"
+        f"  {'reader':<12} {'time s':>8} {'x floor':>8} {'peak MB':>8} {'x volume':>9} "
+        f"{'array MB':>9}"
+    )
+    for name in READERS:
+        seconds, peak = row[f"{name}_s"], row[f"{name}_peak_mb"]
+        print(
+            f"  {name:<12} {seconds:8.2f} {seconds / row['floor_s']:8.2f} {peak:8.0f} "
+            f"{peak / volume:9.2f} {row[f'{name}_array_mb']:9.0f}"
+        )
+    speedup = row["SimpleITK_s"] / row["load_series_s"]
+    print(f"  load_series is {speedup:.2f}x faster than SimpleITK", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
