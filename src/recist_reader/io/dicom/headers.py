@@ -179,9 +179,9 @@ def read_file_header(path: str) -> FileHeader:
             warnings.simplefilter("ignore")
             ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
             pixel_keyword, value_offset, value_length = _pixel_element_position(fp, ds)
-    except (NotDicomError, UnreadableDicomError):
+    except (NotDicomError, UnreadableDicomError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # pydicom raises many kinds on corrupt input
+    except BaseException as exc:  # pydicom raises many kinds on corrupt input
         raise UnreadableDicomError(f"header cannot be read ({_describe(exc)})") from None
     try:
         with warnings.catch_warnings():
@@ -369,6 +369,10 @@ def _file_header(
             else pydicom.uid.ExplicitVRLittleEndian
             if little
             else pydicom.uid.ExplicitVRBigEndian
+        )
+    if not UID(tsyntax).is_transfer_syntax:
+        raise UnreadableDicomError(
+            f"has an unknown TransferSyntaxUID {str(tsyntax)[:64]!r} (the header is corrupt)"
         )
     n_frames = _int(ds.get("NumberOfFrames"), 1)
     layout = PixelLayout(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,6 +34,19 @@ from recist_reader.io.dicom.series import (
 from recist_reader.io.dicom.volume import Volume, window_presets
 
 _MAX_NOTES_IN_MESSAGE = 3
+_Result = TypeVar("_Result")
+
+
+def _without_pydicom_warnings(function: Callable[..., _Result]) -> Callable[..., _Result]:
+    """pydicom warns about every invalid value; the loader reports what matters itself."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"pydicom(\..*)?$")
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,7 @@ def _geometry(
     return geometry
 
 
+@_without_pydicom_warnings
 def list_series(path: str | os.PathLike[str]) -> SeriesListing:
     """List the series under ``path`` with their geometry, without decoding pixels.
 
@@ -171,6 +189,7 @@ def list_series(path: str | os.PathLike[str]) -> SeriesListing:
     return SeriesListing(series=infos, notes=[*notes, *(n for c in candidates for n in c.notes)])
 
 
+@_without_pydicom_warnings
 def load_series(
     path: str | os.PathLike[str],
     *,

@@ -274,7 +274,9 @@ def _decode_with_pydicom(
                 _write(out[slot], array, frame)
     except PixelDataError:
         raise
-    except Exception as exc:  # decoder plugins raise many kinds on corrupt data
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # plugins raise many kinds, even Rust panics (BaseException)
         try:
             available = get_decoder(layout.transfer_syntax_uid).is_available
         except Exception:
