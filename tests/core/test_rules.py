@@ -215,7 +215,7 @@ def test_equivocal_new_lesion_does_not_lower_a_response():
     assert (visit["overall"], visit["new_lesions"], visit["equivocal_new_lesions"]) == ("PR", False, True)
 
 
-@pytest.mark.parametrize("location", ["Lung, right lower lobe", "lung,  RIGHT lower lobe "])
+@pytest.mark.parametrize("location", ["Lung, right lower lobe", "lung,  RIGHT lower lobe ", "lung,right lowerlobe"])
 def test_confirmed_equivocal_lesion_backdates_progression(location):
     builder = targets(("T1", "liver", 50.0, False))
     builder.visit(day=56, T1=30.0)  # PR
@@ -323,6 +323,8 @@ def test_at_most_five_targets():
         (["mediastinum", "axilla", "groin"], True, False),  # all nodes are one organ
         (["Left kidney", "kidneys"], False, True),
         (["left adrenal", "adrenals", "right adrenal"], False, False),
+        (["small bowel", "Small  Bowel", "smallbowel"], False, False),
+        (["lung", "lung, right lower lobe", "lungs"], False, True),  # a lobe is named apart
     ],
 )
 def test_at_most_two_targets_per_organ(organs, nodal, ok):

@@ -7,7 +7,6 @@ criteria module's (:meth:`recist_reader.core.criteria.base.Criteria.baseline_pro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -305,11 +304,3 @@ def _baseline_structure_problems(
                 )
             )
     return problems
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_text(text: str) -> str:
-    """Case- and space-insensitive form of a free-text field."""
-    return _SPACE.sub(" ", text.strip().lower())

@@ -35,7 +35,7 @@ _PAIRED_ORGAN_PLURALS = {
     "pleurae": "pleura",
 }
 _WORD = re.compile(r"[^\W_]+")
-LYMPH_NODE_ORGAN = "lymph node"
+LYMPH_NODE_ORGAN = "lymphnode"
 
 
 def organ_key(lesion: Lesion) -> str:
@@ -49,6 +49,8 @@ def organ_key(lesion: Lesion) -> str:
     >>> from recist_reader.core.record import Lesion
     >>> organ_key(Lesion(lesion_id="T1", kind="target", organ="Left  Lungs"))
     'lung'
+    >>> organ_key(Lesion(lesion_id="T2", kind="target", organ="Small bowel"))
+    'smallbowel'
     """
     if lesion.nodal:
         return LYMPH_NODE_ORGAN
@@ -57,11 +59,11 @@ def organ_key(lesion: Lesion) -> str:
         for word in _WORD.findall(lesion.organ.lower())
         if word not in _LATERALITY_WORDS
     ]
-    return " ".join(words) or lesion.organ.strip().lower()
+    return "".join(words) or "".join(lesion.organ.lower().split())
 
 
 def _location_key(text: str) -> str:
-    return " ".join(text.lower().split())
+    return "".join(text.lower().split())
 
 
 class Recist11(Criteria):
@@ -131,9 +133,10 @@ class Recist11(Criteria):
                     problems.append(
                         RecordProblem(
                             f"lesions[{index}].organ",
-                            f"more than {self.max_targets_per_organ} targets in organ {organ!r} "
-                            "(R3.1, R3.2: all lymph nodes are one organ, paired organs are one); "
-                            "follow the others as non-targets",
+                            f"more than {self.max_targets_per_organ} targets in "
+                            + ("the lymph nodes" if lesion.nodal else f"organ {lesion.organ!r}")
+                            + " (R3.1, R3.2: all lymph nodes are one organ, and so is a paired "
+                            "organ); follow the others as non-targets",
                             "too_many_targets_per_organ",
                         )
                     )
