@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pydicom
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
@@ -246,6 +248,39 @@ def _floats(value: Any, count: int) -> tuple[float, ...]:
     return numbers
 
 
+_US_KEYWORDS = frozenset(
+    {"Rows", "Columns", "BitsAllocated", "BitsStored", "PixelRepresentation", "SamplesPerPixel"}
+)
+_TAGS: dict[str, int] = {}
+
+
+def _value(ds: Dataset, keyword: str) -> Any:
+    """An element's value without pydicom's (slow) conversion of raw elements.
+
+    Text values come back as ``str`` (a list of ``str`` when multi-valued), US values as
+    ``int``; elements pydicom has already converted come back as converted.
+    """
+    tag = _TAGS.get(keyword)
+    if tag is None:
+        tag = _TAGS.setdefault(keyword, tag_for_keyword(keyword))  # type: ignore[arg-type]
+    element = ds.get_item(tag)
+    if element is None:
+        return None
+    if not isinstance(element, RawDataElement):
+        return element.value
+    raw = element.value
+    if raw is None:
+        return None
+    if keyword in _US_KEYWORDS:
+        if len(raw) < 2:
+            return None
+        return struct.unpack("<H" if element.is_little_endian else ">H", raw[:2])[0]
+    text = raw.decode("latin-1").strip("\x00 ")
+    if "\\" in text:
+        return [item.strip("\x00 ") for item in text.split("\\")]
+    return text
+
+
 def _values(value: Any) -> list[Any]:
     """The items of a multi-valued element (a single value gives a one-item list)."""
     if isinstance(value, str):
@@ -259,7 +294,7 @@ def _values(value: Any) -> list[Any]:
 
 
 def _optional_float(ds: Dataset, keyword: str) -> float | None:
-    value = ds.get(keyword)
+    value = _value(ds, keyword)
     if value is None or value == "":
         return None
     try:
@@ -270,16 +305,24 @@ def _optional_float(ds: Dataset, keyword: str) -> float | None:
 
 
 def _text(ds: Dataset, keyword: str) -> str:
+    value = _value(ds, keyword)
+    if isinstance(value, list):
+        return "\\".join(str(v) for v in value)
+    return "" if value is None else str(value).strip()
+
+
+def _decoded_text(ds: Dataset, keyword: str) -> str:
+    """Text in the dataset's character set (for names and descriptions)."""
     value = ds.get(keyword)
     return "" if value is None else str(value).strip()
 
 
 def _windows(ds: Dataset) -> tuple[tuple[str, float, float], ...]:
-    centers, widths = ds.get("WindowCenter"), ds.get("WindowWidth")
+    centers, widths = _value(ds, "WindowCenter"), _value(ds, "WindowWidth")
     if centers is None or widths is None or centers == "" or widths == "":
         return ()
     centers, widths = _values(centers), _values(widths)
-    names = _values(ds.get("WindowCenterWidthExplanation") or [])
+    names = _values(_value(ds, "WindowCenterWidthExplanation") or [])
     result = []
     for i, (center, width) in enumerate(zip(centers, widths, strict=False)):
         try:
@@ -319,17 +362,17 @@ def _file_header(
     value_length: int | None,
     file_size: int,
 ) -> FileHeader:
-    sop_class = str(ds.get("SOPClassUID", "") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
+    sop_class = str(_value(ds, "SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
     header = FileHeader(
         path=path,
         sop_class_uid=sop_class,
         modality=_text(ds, "Modality").upper(),
         series_uid=_text(ds, "SeriesInstanceUID"),
         study_uid=_text(ds, "StudyInstanceUID"),
-        series_description=_text(ds, "SeriesDescription"),
-        series_number=_int(ds.get("SeriesNumber")),
+        series_description=_decoded_text(ds, "SeriesDescription"),
+        series_number=_int(_value(ds, "SeriesNumber")),
         study_date=_study_date(_text(ds, "StudyDate")),
-        patient_id=_text(ds, "PatientID"),
+        patient_id=_decoded_text(ds, "PatientID"),
         frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
     )
     if sop_class == _DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
@@ -348,11 +391,11 @@ def _file_header(
     if sop_class.startswith(_SECONDARY_CAPTURE_PREFIX):
         header.skip_reason = "a secondary capture (screenshot), not an acquired image"
         return header
-    image_type = tuple(str(v).upper() for v in _values(ds.get("ImageType") or []))
+    image_type = tuple(str(v).upper() for v in _values(_value(ds, "ImageType") or []))
     if "LOCALIZER" in image_type or "SCOUT" in image_type:
         header.skip_reason = "a localizer/scout image, not part of a volume"
         return header
-    samples = _int(ds.get("SamplesPerPixel"), 1) or 1
+    samples = _int(_value(ds, "SamplesPerPixel"), 1) or 1
     if samples != 1:
         header.skip_reason = f"a colour image ({samples} samples per pixel), not CT/MR grey-scale"
         return header
@@ -374,16 +417,16 @@ def _file_header(
         raise UnreadableDicomError(
             f"has an unknown TransferSyntaxUID {str(tsyntax)[:64]!r} (the header is corrupt)"
         )
-    n_frames = _int(ds.get("NumberOfFrames"), 1)
+    n_frames = _int(_value(ds, "NumberOfFrames"), 1)
     layout = PixelLayout(
         path=path,
         transfer_syntax_uid=str(tsyntax),
-        rows=_int(ds.get("Rows"), 0) or 0,
-        columns=_int(ds.get("Columns"), 0) or 0,
+        rows=_int(_value(ds, "Rows"), 0) or 0,
+        columns=_int(_value(ds, "Columns"), 0) or 0,
         frames=n_frames if n_frames is not None else 1,
-        bits_allocated=_int(ds.get("BitsAllocated"), 0) or 0,
-        bits_stored=_int(ds.get("BitsStored"), 0) or (_int(ds.get("BitsAllocated"), 0) or 0),
-        signed=_int(ds.get("PixelRepresentation"), 0) == 1,
+        bits_allocated=_int(_value(ds, "BitsAllocated"), 0) or 0,
+        bits_stored=_int(_value(ds, "BitsStored"), 0) or (_int(_value(ds, "BitsAllocated"), 0) or 0),
+        signed=_int(_value(ds, "PixelRepresentation"), 0) == 1,
         samples_per_pixel=samples,
         photometric=_text(ds, "PhotometricInterpretation").upper(),
         pixel_keyword=pixel_keyword,
@@ -464,7 +507,7 @@ def _frame(
     problems: list[str] = []
 
     def geometry(source: Dataset | None, keyword: str, count: int) -> tuple[float, ...] | None:
-        value = None if source is None else source.get(keyword)
+        value = None if source is None else _value(source, keyword)
         if value is None or value == "":
             return None
         try:
@@ -481,17 +524,17 @@ def _frame(
     if slope == 0:
         problems.append("has RescaleSlope 0")
     acquisition_key: tuple[Any, ...] = (
-        _int(ds.get("AcquisitionNumber")),
+        _int(_value(ds, "AcquisitionNumber")),
         _text(ds, "EchoNumbers"),
-        _int(ds.get("TemporalPositionIdentifier")),
+        _int(_value(ds, "TemporalPositionIdentifier")),
     )
     if frame_content is not None:
         acquisition_key = (
             *acquisition_key,
             _text(frame_content, "StackID"),
-            _int(frame_content.get("TemporalPositionIndex")),
+            _int(_value(frame_content, "TemporalPositionIndex")),
         )
-    image_type = _values(ds.get("ImageType") or [])
+    image_type = _values(_value(ds, "ImageType") or [])
     slice_thickness = None
     if measures_ds is not None:
         slice_thickness = _optional_float(measures_ds, "SliceThickness")
@@ -502,7 +545,7 @@ def _frame(
         frame_index=frame_index,
         layout=layout,
         sop_instance_uid=_text(ds, "SOPInstanceUID"),
-        instance_number=_int(ds.get("InstanceNumber")),
+        instance_number=_int(_value(ds, "InstanceNumber")),
         position=position,  # type: ignore[arg-type]
         orientation=orientation,  # type: ignore[arg-type]
         pixel_spacing=spacing,  # type: ignore[arg-type]

@@ -218,31 +218,66 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
     by_path: dict[str, list[tuple[int, FrameHeader]]] = {}
     for slot, frame in enumerate(frames):
         by_path.setdefault(frame.path, []).append((slot, frame))
+    # A thread pool was measured and did not help (pydicom's decoders hold the GIL, and
+    # reading cached files is memory-bound), so files are decoded one after another.
     for path, entries in by_path.items():
-        layout = entries[0][1].layout
-        if layout.transfer_syntax_uid in _NATIVE_FAST_SYNTAXES and layout.value_offset is not None:
-            _read_native(path, layout, entries, out)
-        else:
-            _decode_with_pydicom(path, layout, entries, out)
+        _decode_file(path, entries, out)
+
+
+def _decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarray) -> None:
+    layout = entries[0][1].layout
+    if layout.transfer_syntax_uid in _NATIVE_FAST_SYNTAXES and layout.value_offset is not None:
+        _read_native(path, layout, entries, out)
+    else:
+        _decode_with_pydicom(path, layout, entries, out)
+
+
+def _reads_directly(layout: PixelLayout, out_dtype: np.dtype) -> bool:
+    """True when stored bytes can go straight into the output array (same bits)."""
+    stored = _stored_dtype(layout)
+    if not np.little_endian or out_dtype.kind not in "iu" or stored.kind not in "iu":
+        return False
+    if out_dtype.itemsize != stored.itemsize:
+        return False
+    # unsigned values below the top bit read the same as signed ones
+    return out_dtype.kind == stored.kind or (
+        stored.kind == "u" and layout.bits_stored < layout.bits_allocated
+    )
+
+
+def _in_place_offset(frame: FrameHeader, out_dtype: np.dtype) -> int | None:
+    """The integer intercept to add in place, or None when the rescale needs the slow path."""
+    if frame.rescale_slope != 1 or not float(frame.rescale_intercept).is_integer():
+        return None
+    intercept = int(frame.rescale_intercept)
+    info = np.iinfo(out_dtype)
+    return intercept if info.min <= intercept <= info.max else None
 
 
 def _read_native(
     path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
 ) -> None:
+    """Uncompressed little-endian frames: read at their offsets, into ``out`` when possible."""
     dtype = _stored_dtype(layout)
     raw = np.empty((layout.rows, layout.columns), dtype=dtype)
     buffer = memoryview(raw).cast("B")
-    direct = out.dtype == dtype.newbyteorder("=") and layout.bits_stored == layout.bits_allocated
+    direct = _reads_directly(layout, out.dtype)
+    shift = layout.bits_allocated - layout.bits_stored
     try:
         with open(path, "rb") as fp:
             for slot, frame in entries:
                 index = frame.frame_index or 0
                 fp.seek(layout.value_offset + index * layout.frame_bytes)  # type: ignore[operator]
-                identity = frame.rescale_slope == 1 and frame.rescale_intercept == 0
-                if direct and identity:  # straight into the output array, no copy
-                    target = memoryview(out[slot]).cast("B")
-                    if fp.readinto(target) != layout.frame_bytes:
+                offset = _in_place_offset(frame, out.dtype) if direct else None
+                if offset is not None:  # straight into the output array, then fix in place
+                    target = out[slot]
+                    if fp.readinto(memoryview(target).cast("B")) != layout.frame_bytes:
                         raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
+                    if shift and layout.signed:
+                        target <<= shift
+                        target >>= shift
+                    if offset:
+                        target += out.dtype.type(offset)
                     continue
                 if fp.readinto(buffer) != layout.frame_bytes:
                     raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
