@@ -7,6 +7,7 @@ in a context wide enough to be exact; only displayed percentages are rounded (A1
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 
@@ -58,13 +59,19 @@ def minus(a: Decimal, b: Decimal) -> Decimal:
     return EXACT.subtract(a, b)
 
 
+@functools.lru_cache(maxsize=4096)
 def pct_change(value: Decimal, reference: Decimal, decimals: int) -> float | None:
-    """``100·(value − reference)/reference`` rounded half-up for display; None if reference is 0."""
+    """``100·(value − reference)/reference`` rounded half-up for display; None if reference is 0.
+
+    Cached: a visit's change is shown in its notes and in its JSON.
+    """
     if reference == 0:
         return None
     ratio = _DISPLAY.divide(_DISPLAY.multiply(_DISPLAY.subtract(value, reference), 100), reference)
-    quantum = Decimal(1).scaleb(-decimals)
-    return float(ratio.quantize(quantum, rounding=ROUND_HALF_UP, context=_DISPLAY))
+    return float(ratio.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP, context=_DISPLAY))
+
+
+_QUANTA = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(11)}
 
 
 def mm_text(value: Decimal) -> str:

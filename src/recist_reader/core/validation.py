@@ -198,31 +198,32 @@ def _measurement_problems(
     seen: dict[str, int] = {}
     for m_index, measurement in enumerate(record.visits[v_index].measurements):
         where = f"visits[{v_index}].measurements[{m_index}]"
-        lesion_index = lesions_by_id.get(measurement.lesion_id)
+        lesion_id = measurement["lesion_id"]
+        lesion_index = lesions_by_id.get(lesion_id)
         if lesion_index is None:
             known = ", ".join(lesions_by_id) or "none"
             problems.append(
                 RecordProblem(
                     f"{where}.lesion_id",
-                    f"unknown lesion_id {measurement.lesion_id!r}; lesions are: {known}",
+                    f"unknown lesion_id {lesion_id!r}; lesions are: {known}",
                     "unknown_lesion_id",
                 )
             )
             continue
-        if measurement.lesion_id in seen:
+        if lesion_id in seen:
             problems.append(
                 RecordProblem(
                     f"{where}.lesion_id",
-                    f"lesion {measurement.lesion_id!r} is measured twice at this visit "
-                    f"(also measurements[{seen[measurement.lesion_id]}])",
+                    f"lesion {lesion_id!r} is measured twice at this visit "
+                    f"(also measurements[{seen[lesion_id]}])",
                     "duplicate_measurement",
                 )
             )
         else:
-            seen[measurement.lesion_id] = m_index
+            seen[lesion_id] = m_index
         lesion = record.lesions[lesion_index]
         if lesion.kind == "non-target":
-            if measurement.diameter_mm is not None:
+            if measurement.get("diameter_mm") is not None:
                 problems.append(
                     RecordProblem(
                         f"{where}.diameter_mm",
@@ -231,21 +232,21 @@ def _measurement_problems(
                         "non_target_with_diameter",
                     )
                 )
-            elif measurement.status is None:
+            elif measurement.get("status") is None:
                 problems.append(
                     RecordProblem(f"{where}.status", "required for a non-target lesion", "missing_field")
                 )
-            elif measurement.status not in _NON_TARGET_STATUSES:
+            elif measurement.get("status") not in _NON_TARGET_STATUSES:
                 problems.append(
                     RecordProblem(
                         f"{where}.status",
-                        f"{measurement.status!r} is not a non-target status; use absent, present, "
+                        f"{measurement.get('status')!r} is not a non-target status; use absent, present, "
                         "unequivocal_progression or not_evaluated",
                         "invalid_status",
                     )
                 )
         else:
-            if measurement.diameter_mm is not None and measurement.status is not None:
+            if measurement.get("diameter_mm") is not None and measurement.get("status") is not None:
                 problems.append(
                     RecordProblem(
                         f"{where}.status",
@@ -253,7 +254,7 @@ def _measurement_problems(
                         "diameter_and_status",
                     )
                 )
-            elif measurement.diameter_mm is None and measurement.status is None:
+            elif measurement.get("diameter_mm") is None and measurement.get("status") is None:
                 problems.append(
                     RecordProblem(
                         where,
@@ -262,11 +263,11 @@ def _measurement_problems(
                         "missing_field",
                     )
                 )
-            elif measurement.status is not None and measurement.status not in _TARGET_STATUSES:
+            elif measurement.get("status") is not None and measurement.get("status") not in _TARGET_STATUSES:
                 problems.append(
                     RecordProblem(
                         f"{where}.status",
-                        f"{measurement.status!r} is not a target status; give diameter_mm, "
+                        f"{measurement.get('status')!r} is not a target status; give diameter_mm, "
                         "or status too_small, absent or not_evaluated",
                         "invalid_status",
                     )
@@ -280,7 +281,7 @@ def _baseline_structure_problems(
     """Targets need a numeric baseline measurement: without it there is no baseline sum."""
     problems = []
     baseline = record.visits[baseline_index]
-    measured = {m.lesion_id: (i, m) for i, m in enumerate(baseline.measurements)}
+    measured = {m["lesion_id"]: (i, m) for i, m in enumerate(baseline.measurements)}
     for index, lesion in enumerate(record.lesions):
         if lesion.kind != "target":
             continue
@@ -294,12 +295,12 @@ def _baseline_structure_problems(
                     "baseline_target_not_measured",
                 )
             )
-        elif found[1].diameter_mm is None and found[1].status in _TARGET_STATUSES:
+        elif found[1].get("diameter_mm") is None and found[1].get("status") in _TARGET_STATUSES:
             problems.append(
                 RecordProblem(
                     f"visits[{baseline_index}].measurements[{found[0]}].status",
                     f"target {lesion.lesion_id!r} needs a numeric diameter_mm at baseline, "
-                    f"got status {found[1].status!r}: measure it or make it a non-target",
+                    f"got status {found[1].get('status')!r}: measure it or make it a non-target",
                     "baseline_target_not_measured",
                 )
             )

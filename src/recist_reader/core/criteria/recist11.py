@@ -95,7 +95,7 @@ class Recist11(Criteria):
             return self.nodal_measurable_min_mm
         if lesion.method == "CXR":
             return self.chest_xray_measurable_min_mm
-        if lesion.method == "caliper":
+        if lesion.method == "caliper" or lesion.slice_thickness_mm <= 5:
             return self.non_nodal_measurable_min_mm
         return max(self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2))
 
@@ -103,15 +103,15 @@ class Recist11(Criteria):
         targets = [lesion for lesion in record.lesions if lesion.kind == "target"]
         if not targets:
             return None
-        by_id = {m.lesion_id: m for m in baseline.measurements}
-        return exact_sum(by_id[lesion.lesion_id].diameter_mm for lesion in targets)
+        by_id = {m["lesion_id"]: m for m in baseline.measurements}
+        return exact_sum(by_id[lesion.lesion_id]["diameter_mm"] for lesion in targets)
 
     def baseline_problems(
         self, record: PatientRecord, baseline: Visit, baseline_index: int
     ) -> list[RecordProblem]:
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
-        positions = {m.lesion_id: i for i, m in enumerate(baseline.measurements)}
+        positions = {m["lesion_id"]: i for i, m in enumerate(baseline.measurements)}
         targets_seen = 0
         per_organ: dict[str, int] = {}
         for index, lesion in enumerate(record.lesions):
@@ -149,7 +149,7 @@ class Recist11(Criteria):
                     )
             else:
                 position = positions.get(lesion.lesion_id)
-                status = None if position is None else baseline.measurements[position].status
+                status = None if position is None else baseline.measurements[position].get("status")
                 if status != "present":
                     path = f"{where}.measurements" if position is None else (
                         f"{where}.measurements[{position}].status"
@@ -176,7 +176,7 @@ class Recist11(Criteria):
     def _measurability_problems(
         self, lesion: Lesion, measurement: Measurement, path: str
     ) -> list[RecordProblem]:
-        value = measurement.diameter_mm
+        value = measurement.get("diameter_mm")
         if value is None:  # reported as baseline_target_not_measured by validation
             return []
         minimum = self.measurable_min_mm(lesion)
@@ -213,7 +213,7 @@ class Recist11(Criteria):
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
     ) -> list[TargetValue]:
         """Each target's value at ``visit`` (R1.3, R4.3, A14, A15)."""
-        by_id = {m.lesion_id: m for m in visit.measurements}
+        by_id = {m["lesion_id"]: m for m in visit.measurements}
         values = []
         for lesion in record.lesions:
             if lesion.kind != "target":
@@ -222,15 +222,15 @@ class Recist11(Criteria):
             if measurement is None:
                 notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
                 values.append(TargetValue(lesion, None))
-            elif measurement.diameter_mm is not None:
-                values.append(TargetValue(lesion, measurement.diameter_mm))
-            elif measurement.status == "too_small":
+            elif measurement.get("diameter_mm") is not None:
+                values.append(TargetValue(lesion, measurement["diameter_mm"]))
+            elif measurement.get("status") == "too_small":
                 notes.append(
                     f"{lesion.lesion_id} too small to measure: counted as "
                     f"{mm_text(options.too_small_mm)} mm (R4.3)"
                 )
                 values.append(TargetValue(lesion, options.too_small_mm))
-            elif measurement.status == "absent":
+            elif measurement.get("status") == "absent":
                 notes.append(f"{lesion.lesion_id} absent: counted as 0 mm (R4.3)")
                 values.append(TargetValue(lesion, Decimal(0)))
             else:
@@ -288,16 +288,20 @@ class Recist11(Criteria):
     def target_response(
         self,
         values: list[TargetValue],
+        total: Decimal,
         state: ReadingState,
         options: ScoringOptions,
         notes: list[str],
     ) -> Response:
-        """Target response at a visit (R5, R10)."""
+        """Target response at a visit (R5, R10).
+
+        ``total`` is the sum of the evaluated targets' values: the sum of diameters when every
+        target was evaluated, else the partial sum.
+        """
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
         assert baseline is not None and nadir is not None
-        evaluated = [item.value_mm for item in values if item.value_mm is not None]
-        total = exact_sum(evaluated)
-        complete = len(evaluated) == len(values)
+        n_missing = sum(1 for item in values if item.value_mm is None)
+        complete = n_missing == 0
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = self.reappeared_targets(values)
             if reappeared:
@@ -316,7 +320,7 @@ class Recist11(Criteria):
                 )
                 return PD
             notes.append(
-                f"target NE: {len(values) - len(evaluated)} target(s) not evaluated, partial sum "
+                f"target NE: {n_missing} target(s) not evaluated, partial sum "
                 f"{mm_text(total)} mm (R10.1)"
             )
             return NE
@@ -351,7 +355,7 @@ class Recist11(Criteria):
         notes: list[str],
     ) -> tuple[Response, bool]:
         """Non-target response (R6) and whether a non-target documents disease."""
-        by_id = {m.lesion_id: m.status for m in visit.measurements}
+        by_id = {m["lesion_id"]: m.get("status") for m in visit.measurements}
         statuses = [
             (lesion, by_id.get(lesion.lesion_id) or "not_evaluated")
             for lesion in record.lesions
@@ -405,11 +409,12 @@ class Recist11(Criteria):
         if has_targets:
             values = self.target_values(record, visit, options, notes)
             evaluated = [item.value_mm for item in values if item.value_mm is not None]
+            total = exact_sum(evaluated)
             if len(evaluated) == len(values):
-                sum_mm = exact_sum(evaluated)
+                sum_mm = total
             else:
-                partial_sum_mm = exact_sum(evaluated)
-            target = self.target_response(values, state, options, notes)
+                partial_sum_mm = total
+            target = self.target_response(values, total, state, options, notes)
             target_disease = bool(self.reappeared_targets(values))
         non_target, non_target_disease = self.non_target_response(record, visit, state, options, notes)
 
