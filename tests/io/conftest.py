@@ -70,8 +70,8 @@ def write_ct_series(
     series_uid = series_uid or generate_uid()
     if positions is None:
         normal = np.cross(orientation[:3], orientation[3:])
-        positions = [tuple(float(v) for v in (np.array([-20.0, -30.0, 40.0]) + k * step_mm * normal))
-                     for k in range(n)]
+        origin = np.array([-20.0, -30.0, 40.0])
+        positions = [tuple(float(v) for v in origin + k * step_mm * normal) for k in range(n)]
     paths = []
     for k, position in enumerate(positions):
         ds = _base(CTImageStorage, series_uid)

@@ -61,7 +61,8 @@ def test_inspect_exits_2_with_one_line_for_a_missing_path(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     (line,) = captured.err.strip().splitlines()
-    assert line == f"recist-reader inspect: {tmp_path / 'nowhere'}: no such file or folder; check the path"
+    expected = f"{tmp_path / 'nowhere'}: no such file or folder; check the path"
+    assert line == f"recist-reader inspect: {expected}"
 
 
 def test_inspect_exits_2_for_a_folder_without_dicom(tmp_path, capsys):

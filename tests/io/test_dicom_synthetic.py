@@ -175,3 +175,24 @@ def test_tilted_series_gets_a_sheared_affine(tmp_path, dicom_factory):
     # every voxel lands where its own slice's ImagePositionPatient says
     for k, position in enumerate(positions):
         np.testing.assert_allclose(volume.index_to_lps((k, 0, 0)), position, atol=1e-5)
+
+
+def test_mixed_image_sizes_in_one_uid_are_split(tmp_path, dicom_factory):
+    dicom_factory.write_ct_series(tmp_path / "a", n=3, series_uid="1.2.3.7")
+    dicom_factory.write_ct_series(tmp_path / "b", n=2, series_uid="1.2.3.7", shape=(10, 12),
+                                  step_mm=5.0)
+    with pytest.raises(AmbiguousSeriesError, match="the series mixes 2 image sizes"):
+        load_series(tmp_path)
+    assert load_series(tmp_path, series_uid="1.2.3.7#2").array.shape == (2, 10, 12)
+
+
+def test_dose_and_segmentation_objects_are_skipped(tmp_path, dicom_factory):
+    paths = dicom_factory.write_ct_series(tmp_path, n=2)
+    dose = pydicom.dcmread(paths[0])
+    dose.Modality = "RTDOSE"
+    dose.SeriesInstanceUID = generate_uid()
+    dose.SOPInstanceUID = generate_uid()
+    dose.save_as(tmp_path / "dose.dcm")
+    volume = load_series(tmp_path)
+    assert volume.array.shape == (2, 6, 8)
+    assert any("dose.dcm: skipped: a RTDOSE object" in note for note in volume.notes)

@@ -134,8 +134,9 @@ def _check_frames(frames: list[FrameHeader], where: str) -> None:
             ("PixelSpacing", frame.pixel_spacing),
         ):
             if value is None:
+                frame_name = "" if frame.frame_index is None else f" frame {frame.frame_index + 1}"
                 raise _fail(
-                    f"{frame.path}" + ("" if frame.frame_index is None else f" frame {frame.frame_index + 1}"),
+                    f"{frame.path}{frame_name}",
                     f"has no {keyword}, so its position in the patient is unknown",
                     "millimetres cannot be measured on it; use the original CT/MR series",
                 )

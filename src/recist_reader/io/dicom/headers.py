@@ -27,6 +27,8 @@ _PIXEL_TAGS = {
     (0x7FE0, 0x0009): "DoubleFloatPixelData",
 }
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+#: Objects with pixel data that are not images to measure on.
+NON_VOLUME_MODALITIES = frozenset({"RTDOSE", "RTSTRUCT", "RTPLAN", "SEG", "REG", "KO", "PR", "SR"})
 _SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 _DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 #: Projection and photo modalities: images without a slice geometry.
@@ -399,8 +401,13 @@ def _file_header(
     if samples != 1:
         header.skip_reason = f"a colour image ({samples} samples per pixel), not CT/MR grey-scale"
         return header
+    if header.modality in NON_VOLUME_MODALITIES:
+        header.skip_reason = f"a {header.modality} object (dose, segmentation, ...), not an image"
+        return header
     if header.modality in PROJECTION_MODALITIES:
-        header.skip_reason = f"a {header.modality} projection/photo image, not a cross-sectional slice"
+        header.skip_reason = (
+            f"a {header.modality} projection/photo image, not a cross-sectional slice"
+        )
         return header
 
     implicit, little = ds.original_encoding
@@ -418,14 +425,15 @@ def _file_header(
             f"has an unknown TransferSyntaxUID {str(tsyntax)[:64]!r} (the header is corrupt)"
         )
     n_frames = _int(_value(ds, "NumberOfFrames"), 1)
+    bits_allocated = _int(_value(ds, "BitsAllocated"), 0) or 0
     layout = PixelLayout(
         path=path,
         transfer_syntax_uid=str(tsyntax),
         rows=_int(_value(ds, "Rows"), 0) or 0,
         columns=_int(_value(ds, "Columns"), 0) or 0,
         frames=n_frames if n_frames is not None else 1,
-        bits_allocated=_int(_value(ds, "BitsAllocated"), 0) or 0,
-        bits_stored=_int(_value(ds, "BitsStored"), 0) or (_int(_value(ds, "BitsAllocated"), 0) or 0),
+        bits_allocated=bits_allocated,
+        bits_stored=_int(_value(ds, "BitsStored"), 0) or bits_allocated,
         signed=_int(_value(ds, "PixelRepresentation"), 0) == 1,
         samples_per_pixel=samples,
         photometric=_text(ds, "PhotometricInterpretation").upper(),
@@ -551,7 +559,7 @@ def _frame(
         pixel_spacing=spacing,  # type: ignore[arg-type]
         slice_thickness=slice_thickness,
         spacing_between_slices=(
-            _optional_float(measures_ds, "SpacingBetweenSlices") if measures_ds is not None else None
+            None if measures_ds is None else _optional_float(measures_ds, "SpacingBetweenSlices")
         ),
         rescale_slope=1.0 if slope is None or slope == 0 else slope,
         rescale_intercept=0.0 if intercept is None else intercept,
