@@ -117,3 +117,28 @@ def test_help_on_every_sub_command(capsys, command):
         main([*command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: recist-reader" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty: a patient record is a JSON object"),
+        (b'{"patient_id": ', "not valid JSON: EOF while parsing a value at line 1 column 15"),
+        (b"[1, 2]", "a patient record must be a JSON object"),
+        (b"\xff\xfe{}", "not UTF-8 text (byte 0): save the record as UTF-8 JSON"),
+    ],
+)
+def test_broken_files_are_named(tmp_path, capsys, content, message):
+    path = tmp_path / "P017.json"
+    path.write_bytes(content)
+    assert main(["score", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{path}: {message}\n"
+    assert captured.out == ""
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(record()).encode())
+    assert main(["score", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["patient_id"] == "P001"

@@ -66,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Score every record under ``args.paths``; return the exit code."""
     from recist_reader.cli.tables import format_response_table
     from recist_reader.core.scoring import score_parsed_record
-    from recist_reader.core.validation import parse_record
-    from recist_reader.io.record_json import RESPONSE_SUFFIX, read_record_file, record_files, write_json_atomic
+    from recist_reader.io.record_json import RESPONSE_SUFFIX, read_record, record_files, write_json_atomic
 
     overrides, setting_problems = _parse_settings(args.settings)
     if setting_problems:
@@ -88,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     written: dict[str, Path] = {}
     for file in files:
         try:
-            record = parse_record(read_record_file(file))
+            record = read_record(file)
             response = score_parsed_record(record, overrides, option_prefix="--set ")
         except RecordError as error:
             failed = True
@@ -114,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.json and not args.quiet:
             print(format_response_table(response))
 
-    if args.json:
-        document: Any = responses[0] if len(files) == 1 and len(responses) == 1 else responses
+    if args.json and (responses or len(files) != 1):
+        # One file: its response object, or nothing when it was invalid. Several: a list.
+        document: Any = responses[0] if len(files) == 1 else responses
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     return 2 if failed else 0

@@ -103,6 +103,30 @@ def parse_record(data: Any) -> PatientRecord:
         record = PatientRecord.model_validate(data)
     except ValidationError as error:
         raise RecordError(problems_from_validation_error(error)) from None
+    return _checked(record)
+
+
+def parse_record_json(raw: bytes | str) -> PatientRecord:
+    """Like :func:`parse_record`, from JSON text: parsed and validated in one pass.
+
+    Raises
+    ------
+    RecordError
+        As :func:`parse_record`; JSON syntax errors have the code ``json_invalid``.
+    """
+    try:
+        record = PatientRecord.model_validate_json(raw)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        if first["type"] == "model_type" and not first["loc"]:
+            raise RecordError(
+                [RecordProblem("", "a patient record must be a JSON object", "not_an_object")]
+            ) from None
+        raise RecordError(problems_from_validation_error(error)) from None
+    return _checked(record)
+
+
+def _checked(record: PatientRecord) -> PatientRecord:
     problems = cross_field_problems(record)
     if problems:
         raise RecordError(problems)

@@ -9,9 +9,51 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from recist_reader.core.record import PatientRecord
+from recist_reader.core.validation import parse_record_json
 from recist_reader.errors import RecordError, RecordProblem
 
 RESPONSE_SUFFIX = ".response.json"
+
+
+def read_record_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a record file, without a UTF-8 byte-order mark.
+
+    Raises
+    ------
+    RecordError
+        Naming the file when it is missing, unreadable or empty.
+    """
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RecordError([RecordProblem("", "file not found", "file_not_found")], source=source) from None
+    except IsADirectoryError:
+        raise RecordError(
+            [RecordProblem("", "is a folder, not a record file", "unreadable_file")], source=source
+        ) from None
+    except OSError as error:
+        raise RecordError(
+            [RecordProblem("", f"cannot read the file: {error.strerror}", "unreadable_file")], source=source
+        ) from None
+    if not raw.strip():
+        raise RecordError(
+            [RecordProblem("", "the file is empty: a patient record is a JSON object", "empty_file")],
+            source=source,
+        )
+    return raw.removeprefix(b"\xef\xbb\xbf")
+
+
+def not_json_problem(raw: bytes, detail: str) -> RecordProblem:
+    """The problem for bytes that are not JSON, saying why (encoding, or where parsing failed)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return RecordProblem(
+            "", f"not UTF-8 text (byte {error.start}): save the record as UTF-8 JSON", "not_json"
+        )
+    return RecordProblem("", f"not valid JSON: {detail}", "not_json")
 
 
 def read_record_file(path: str | os.PathLike[str]) -> Any:
@@ -22,40 +64,35 @@ def read_record_file(path: str | os.PathLike[str]) -> Any:
     RecordError
         Naming the file when it is missing, unreadable, empty or not JSON.
     """
-    source = str(path)
+    raw = read_record_bytes(path)
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise RecordError([RecordProblem("", "file not found", "file_not_found")], source=source) from None
-    except OSError as error:
-        raise RecordError(
-            [RecordProblem("", f"cannot read the file: {error.strerror}", "unreadable_file")], source=source
-        ) from None
-    if not raw.strip():
-        raise RecordError(
-            [RecordProblem("", "the file is empty: a patient record is a JSON object", "empty_file")],
-            source=source,
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        detail = (
+            f"{error.msg} at line {error.lineno} column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else str(error)
         )
+        raise RecordError([not_json_problem(raw, detail)], source=str(path)) from None
+
+
+def read_record(path: str | os.PathLike[str]) -> PatientRecord:
+    """Read and validate the record file ``path`` (JSON parsed and validated in one pass).
+
+    Raises
+    ------
+    RecordError
+        With every problem, each naming the file and the JSON path of the field.
+    """
+    raw = read_record_bytes(path)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RecordError(
-            [RecordProblem("", f"not UTF-8 text (byte {error.start}): save the record as UTF-8 JSON", "not_json")],
-            source=source,
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RecordError(
-            [
-                RecordProblem(
-                    "",
-                    f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
-                    "not_json",
-                )
-            ],
-            source=source,
-        ) from None
+        return parse_record_json(raw)
+    except RecordError as error:
+        problems = [
+            not_json_problem(raw, p.message.removeprefix("Invalid JSON: ")) if p.code == "json_invalid" else p
+            for p in error.problems
+        ]
+        raise RecordError(problems, source=str(path)) from None
 
 
 def write_json_atomic(
