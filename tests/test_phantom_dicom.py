@@ -200,7 +200,7 @@ def test_patient_visits_are_new_studies_of_the_same_patient(tmp_path):
         body_semi_axes_mm=(30, 28),
         lesions=[
             ph.Lesion("T1", (-10, 0, 0), ph.Ellipsoid((20, 12, 12), angle_deg=20), 60),
-            ph.Lesion("N1", (12, 8, 0), ph.LymphNode(16, 11), 30),
+            ph.Lesion("N1", (12, 8, 0), ph.LymphNode(24, 16), 30),
         ],
     )
     visits = [
@@ -231,3 +231,49 @@ def test_patient_visits_are_new_studies_of_the_same_patient(tmp_path):
     # The images differ where the lesions changed.
     images = [np.stack([pydicom.dcmread(p).pixel_array for p in v.series.paths]) for v in out]
     assert not np.array_equal(images[0], images[1])
+
+
+def test_patient_record_of_a_generated_patient_scores(tmp_path):
+    from recist_reader import score_record
+
+    grid = ph.Grid.centred((9, 96, 96), (3.0, 0.8, 0.8))
+    baseline = ph.body_phantom(
+        body_semi_axes_mm=(36, 34),
+        liver=True,
+        lesions=[
+            ph.Lesion("T1", (-10, -6, 0), ph.Ellipsoid((20, 12, 12), angle_deg=20), -50),
+            ph.Lesion("N1", (14, 12, 0), ph.LymphNode(24, 16, angle_deg=70), 30),
+            ph.Lesion("NT1", (10, -18, 0), ph.Sphere(6), 60),
+        ],
+    )
+    visits = [
+        ph.VisitPlan("BL", dt.date(2024, 1, 10)),
+        ph.VisitPlan("W8", dt.date(2024, 3, 6), {"T1": -6.0, "N1": -2.0}),
+        ph.VisitPlan(
+            "W16",
+            dt.date(2024, 5, 1),
+            {"T1": 4.0, "NT1": -6.0},
+            new_lesions=(ph.Lesion("NEW1", (0, 20, 0), ph.Sphere(6), 50),),
+        ),
+    ]
+    written = ph.write_patient(tmp_path, baseline, grid, visits, patient=ph.PatientInfo("P9"))
+    record = ph.patient_record(written, targets=["T1", "N1"])
+    assert record["patient_id"] == "P9" and record["baseline_date"] == "2024-01-10"
+    kinds = {lesion["lesion_id"]: (lesion["kind"], lesion["organ"]) for lesion in record["lesions"]}
+    assert kinds == {
+        "T1": ("target", "liver"),
+        "N1": ("target", "lymph node"),
+        "NT1": ("non-target", "soft tissue"),
+    }
+    bl, w8, w16 = record["visits"]
+    diameters = {m["lesion_id"]: m.get("diameter_mm", m.get("status")) for m in bl["measurements"]}
+    assert diameters == {"T1": 20.0, "N1": 16.0, "NT1": "present"}
+    assert [m.get("diameter_mm") for m in w8["measurements"][:2]] == [14.0, 14.0]
+    assert w16["measurements"][2] == {"lesion_id": "NT1", "status": "absent"}
+    assert w16["new_lesions"] == [{"location": "soft tissue (NEW1)", "equivocal": False}]
+    ruler = np.asarray(bl["measurements"][1]["short_axis_ruler"]["points_lps_mm"])
+    assert np.linalg.norm(ruler[1] - ruler[0]) == pytest.approx(16.0)
+    assert bl["series"][0]["series_uid"] == written[0].series.series_uid
+    response = score_record(record)
+    assert [v["overall"] for v in response["visits"]] == ["SD", "PD"]
+    assert response["baseline"]["sum_mm"] == pytest.approx(36.0)

@@ -25,7 +25,7 @@ from .dicom import (
     write_ct_series,
 )
 from .geometry import ORIENTATIONS, Grid
-from .patient import VisitPlan, WrittenVisit, follow_up_phantom, write_patient
+from .patient import VisitPlan, WrittenVisit, follow_up_phantom, patient_record, write_patient
 from .render import lesion_fraction, render_phantom
 from .shapes import (
     Capsule,
@@ -70,6 +70,7 @@ __all__ = [
     "lesion_fraction",
     "lesion_truth",
     "nominal_size_mm",
+    "patient_record",
     "quantize_hu",
     "render_phantom",
     "write_ct_series",

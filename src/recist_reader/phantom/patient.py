@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydicom.uid import generate_uid
 
@@ -15,7 +16,7 @@ from .render import render_phantom
 from .shapes import Lesion, Phantom
 from .truth import RecistTruth, lesion_truth, nominal_size_mm
 
-__all__ = ["VisitPlan", "WrittenVisit", "follow_up_phantom", "write_patient"]
+__all__ = ["VisitPlan", "WrittenVisit", "follow_up_phantom", "patient_record", "write_patient"]
 
 
 def follow_up_phantom(
@@ -132,3 +133,121 @@ def write_patient(
         truths = {lesion.lesion_id: lesion_truth(lesion, grid) for lesion in phantom.lesions}
         out.append(WrittenVisit(plan, phantom, series, truths))
     return out
+
+
+def _organ(phantom: Phantom, lesion: Lesion) -> str:
+    if lesion.nodal:
+        return "lymph node"
+    region = phantom.region_at(lesion.centre_mm)
+    if region is None or region == "body":
+        return "soft tissue"
+    return region.split("_")[0]
+
+
+def _ruler(series_uid: str, ends) -> dict[str, Any]:
+    return {"series_uid": series_uid, "points_lps_mm": [list(p) for p in ends]}
+
+
+def patient_record(
+    visits: Sequence[WrittenVisit],
+    *,
+    targets: Sequence[str] | None = None,
+    decimals: int = 1,
+) -> dict[str, Any]:
+    """The patient record (design.md section 1) a perfect reader would save for ``visits``.
+
+    Parameters
+    ----------
+    visits : sequence of WrittenVisit
+        From `write_patient`; the first is the baseline.
+    targets : sequence of str, optional
+        Baseline lesion ids measured as targets (default: every baseline lesion); the other
+        baseline lesions are non-targets, ``present`` or ``absent``.
+    decimals : int
+        Rounding of the recorded diameters (the rulers keep the exact endpoints).
+
+    Returns
+    -------
+    dict
+        With the optional geometry fields: each visit's ``series``, each measurement's
+        ``ruler`` (long axis; short axis for nodes), ``long_axis_mm`` and ``short_axis_mm``.
+        Lesions that appear after baseline are listed as (unequivocal) new lesions.
+    """
+    if not visits:
+        raise ValueError("visits must hold at least the baseline")
+    baseline = visits[0]
+    baseline_ids = [lesion.lesion_id for lesion in baseline.phantom.lesions]
+    target_ids = list(baseline_ids if targets is None else targets)
+    unknown = set(target_ids) - set(baseline_ids)
+    if unknown:
+        raise KeyError(f"targets not in the baseline: {sorted(unknown)}")
+    lesions = []
+    for lesion in baseline.phantom.lesions:
+        entry: dict[str, Any] = {
+            "lesion_id": lesion.lesion_id,
+            "kind": "target" if lesion.lesion_id in target_ids else "non-target",
+            "organ": _organ(baseline.phantom, lesion),
+            "nodal": lesion.nodal,
+        }
+        if entry["kind"] == "target":
+            entry["slice_thickness_mm"] = float(baseline.series.grid.spacing_mm[0])
+        lesions.append(entry)
+    record_visits = []
+    for visit in visits:
+        series = visit.series
+        measurements = []
+        for lesion_id in baseline_ids:
+            truth = visit.truths.get(lesion_id)
+            if lesion_id not in target_ids:
+                status = "present" if truth and truth.recist_mm > 0 else "absent"
+                measurements.append({"lesion_id": lesion_id, "status": status})
+                continue
+            if truth is None or truth.recist_mm == 0:
+                measurements.append({"lesion_id": lesion_id, "diameter_mm": 0.0})
+                continue
+            main_ends = (
+                truth.short_axis_endpoints_mm if truth.nodal else truth.long_axis_endpoints_mm
+            )
+            entry = {
+                "lesion_id": lesion_id,
+                "diameter_mm": round(truth.recist_mm, decimals),
+                "ruler": _ruler(series.series_uid, main_ends),
+                "long_axis_mm": round(truth.long_axis_mm, decimals),
+                "short_axis_mm": round(truth.short_axis_mm, decimals),
+            }
+            if truth.nodal:
+                entry["short_axis_ruler"] = entry.pop("ruler")
+                entry["ruler"] = _ruler(series.series_uid, truth.long_axis_endpoints_mm)
+            measurements.append(entry)
+        new_lesions = [
+            {
+                "location": f"{_organ(visit.phantom, lesion)} ({lesion.lesion_id})",
+                "equivocal": False,
+            }
+            for lesion in visit.phantom.lesions
+            if lesion.lesion_id not in baseline_ids
+        ]
+        record_visits.append(
+            {
+                "visit_id": visit.plan.visit_id,
+                "date": visit.plan.date.isoformat(),
+                "measurements": measurements,
+                "new_lesions": new_lesions,
+                "series": [
+                    {
+                        "series_uid": series.series_uid,
+                        "study_uid": series.study_uid,
+                        "modality": "CT",
+                        "description": series.description,
+                    }
+                ],
+            }
+        )
+    return {
+        "schema_version": 1,
+        "patient_id": baseline.series.patient_id,
+        "criteria": "RECIST1.1",
+        "baseline_date": baseline.plan.date.isoformat(),
+        "lesions": lesions,
+        "visits": record_visits,
+    }
