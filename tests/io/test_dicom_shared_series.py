@@ -235,3 +235,9 @@ def test_list_series_reports_geometry_without_pixels(shared_dicom_dir):
     assert len(errors) == 1 and "duplicate positions" in errors[0].error
     shapes = sorted(info.shape for info in listing.series if info.shape)
     assert shapes[0] == (2, 256, 256)
+
+
+def test_tumour_box_slices_are_consecutive_in_the_volume(chest_ct, shared_dicom_dir):
+    boxes = shared_dicom_dir / "ct_chest_lung_tumour" / "tumour_boxes"
+    indices = sorted(chest_ct.sop_instance_uids.index(p.stem) for p in boxes.glob("*.xml"))
+    assert indices == list(range(12, 22))

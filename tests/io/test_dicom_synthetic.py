@@ -196,3 +196,32 @@ def test_dose_and_segmentation_objects_are_skipped(tmp_path, dicom_factory):
     volume = load_series(tmp_path)
     assert volume.array.shape == (2, 6, 8)
     assert any("dose.dcm: skipped: a RTDOSE object" in note for note in volume.notes)
+
+
+def test_mr_rescale_is_applied_as_float(tmp_path, dicom_factory):
+    paths = dicom_factory.write_ct_series(tmp_path, n=2, intercept=0.0)
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        ds.Modality = "MR"
+        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
+        ds.RescaleSlope = "0.5"
+        ds.RescaleIntercept = "2"
+        ds.save_as(path)
+    volume = load_series(tmp_path)
+    assert volume.array.dtype == np.float32
+    np.testing.assert_array_equal(volume.array[0, 0, :3], [552.0, 552.5, 553.0])
+    assert "soft tissue" not in volume.window_presets
+
+
+def test_dataset_without_preamble_is_read(tmp_path, dicom_factory):
+    (path,) = dicom_factory.write_ct_series(tmp_path / "src", n=1)
+    ds = pydicom.dcmread(path)
+    raw = tmp_path / "raw" / "IMG0001"
+    raw.parent.mkdir()
+    ds.preamble = None
+    del ds.file_meta
+    pydicom.dcmwrite(raw, ds, implicit_vr=True, little_endian=True)
+    assert raw.read_bytes()[:2] == b"\x08\x00"
+    volume = load_series(raw.parent)
+    assert volume.array.shape == (1, 6, 8)
+    assert volume.sop_instance_uids == (ds.SOPInstanceUID,)

@@ -285,5 +285,6 @@ def load_series(
         gantry_tilt_deg=geometry.tilt_deg,
         interpolated_slices=geometry.interpolated_slices,
         source_files=tuple(f.path for f in ordered),
+        sop_instance_uids=tuple(f.sop_instance_uid for f in ordered),
         notes=[*notes, *candidate.notes],
     )

@@ -58,6 +58,9 @@ class Volume:
         Indices of slices made by interpolation (missing slices, uneven spacing).
     source_files : tuple of str
         The acquired frames' files in slice order.
+    sop_instance_uids : tuple of str
+        The acquired frames' SOPInstanceUIDs in slice order (for an enhanced multi-frame
+        object, the same UID for every frame).
     notes : list of str
         Files skipped while scanning, and why.
     """
@@ -83,6 +86,7 @@ class Volume:
     gantry_tilt_deg: float = 0.0
     interpolated_slices: tuple[int, ...] = ()
     source_files: tuple[str, ...] = ()
+    sop_instance_uids: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
 
     @property
