@@ -276,3 +276,18 @@ def test_follow_up_changes_each_lesion_by_the_given_millimetres():
     assert later.regions == baseline.regions
     with pytest.raises(KeyError, match="T9"):
         ph.follow_up_phantom(baseline, {"T9": 1.0})
+
+
+def test_phantom_package_imports_neither_qt_nor_napari():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, recist_reader.phantom;"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in "
+        "('napari', 'PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'qtpy', 'vispy', 'magicgui')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""

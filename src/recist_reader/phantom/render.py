@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 from scipy import ndimage
@@ -44,11 +44,11 @@ def _subvoxel_offsets(supersample: int) -> np.ndarray:
 
 def _fractions(
     primitives: Sequence, grid: Grid, supersample: int
-) -> list[tuple[tuple[slice, slice, slice], np.ndarray]]:
-    """Occupied fraction of each voxel by the union of ``primitives``, by chunk of slices."""
+) -> Iterator[tuple[tuple[slice, slice, slice], np.ndarray]]:
+    """Occupied fraction of each voxel by the union of ``primitives``, chunk by chunk."""
     box = _index_box(primitives, grid)
     if box is None:
-        return []
+        return
     affine = grid.affine
     matrix, origin = affine[:3, :3], affine[:3, 3]
     half_diagonal = 0.5 * float(np.linalg.norm(grid.spacing_mm))
@@ -57,7 +57,6 @@ def _fractions(
     cols = np.arange(box[2].start, box[2].stop)
     plane = origin + rows[:, None, None] * matrix[:, 1] + cols[None, :, None] * matrix[:, 2]
     step = max(1, _CHUNK_VOXELS // plane[..., 0].size)
-    out = []
     for k0 in range(box[0].start, box[0].stop, step):
         ks = np.arange(k0, min(k0 + step, box[0].stop))
         points = plane[None] + ks[:, None, None, None] * matrix[:, 0]
@@ -75,8 +74,7 @@ def _fractions(
                     inside |= p.contains(sub)
                 values[b0 : b0 + per] = inside.mean(axis=1)
             fraction[band] = values
-        out.append(((slice(ks[0], ks[-1] + 1), box[1], box[2]), fraction))
-    return out
+        yield (slice(ks[0], ks[-1] + 1), box[1], box[2]), fraction
 
 
 def lesion_fraction(lesion: Lesion, grid: Grid, *, supersample: int = 4) -> np.ndarray:
