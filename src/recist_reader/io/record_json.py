@@ -95,6 +95,23 @@ def read_record(path: str | os.PathLike[str]) -> PatientRecord:
         raise RecordError(problems, source=str(path)) from None
 
 
+def dumps_readable(document: Mapping[str, Any], *, expand: tuple[str, ...] = ("visits", "lesions")) -> str:
+    """JSON with one line per top-level key and per item of the ``expand`` lists.
+
+    As readable as ``indent=2`` for a response or a record, and several times faster: every
+    line is written by the C encoder (``indent`` forces the pure-Python one).
+    """
+    lines = []
+    for key, value in document.items():
+        name = json.dumps(key)
+        if key in expand and isinstance(value, list) and value:
+            items = ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in value)
+            lines.append(f"  {name}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def write_json_atomic(
     path: str | os.PathLike[str], document: Mapping[str, Any], *, durable: bool = True
 ) -> Path:
@@ -109,7 +126,7 @@ def write_json_atomic(
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = dumps_readable(document)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
