@@ -251,3 +251,21 @@ def test_manifest_declares_the_reader_for_every_path():
     (reader,) = manifest.contributions.readers
     assert reader.command == "recist-reader.get_reader"
     assert reader.accepts_directories and reader.filename_patterns == ["*"]
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", ["ct_chest_lung_tumour", "ct_head_gantry_tilt", "mr_t1_sagittal"])
+def test_shared_series_map_to_the_loader_affine(shared_dicom_dir, name, notifications):
+    """Real series, including a gantry-tilted (sheared) one: world -> LPS is the affine."""
+    layer, _ = _layer(shared_dicom_dir / name / "series")
+    to_lps = layer.metadata["world_to_lps"]
+    affine = layer.metadata["affine_lps"]
+    rng = np.random.default_rng(1)
+    for index in rng.uniform(0, np.array(layer.data.shape) - 1, size=(20, 3)):
+        world = np.asarray(layer.data_to_world(index))
+        expected = affine[:3, :3] @ index + affine[:3, 3]
+        np.testing.assert_allclose(to_lps[:3, :3] @ world, expected, atol=1e-6)
+    assert layer.metadata["modality"] in ("CT", "MR")
+    if name == "ct_head_gantry_tilt":
+        assert any("tilt" in w for w in layer.metadata["warnings"])
+        assert any(level == "warning" and "tilt" in m for level, m in notifications)
