@@ -3,6 +3,7 @@ a hang, or a huge allocation for a bogus header."""
 
 from __future__ import annotations
 
+import shutil
 import time
 import tracemalloc
 
@@ -188,3 +189,18 @@ def test_corrupt_compressed_pixel_data(tmp_path, shared_dicom_dir, name, mode):
     else:
         assert "cannot be decoded" in str(err.value)
         assert str(err.value).endswith("the file is corrupt; re-export it")
+
+
+@pytest.mark.shared_data
+def test_compressed_file_claiming_gigabytes_is_refused(tmp_path, shared_dicom_dir):
+    target = tmp_path / "huge.dcm"
+    shutil.copy(shared_dicom_dir / "transfer_syntaxes" / "7.dcm", target)
+    _edit(target, Rows=60000, Columns=60000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(PixelDataError, match="an impossible compression ratio"):
+            load_series(target)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024**2

@@ -25,6 +25,11 @@ _NATIVE_FAST_SYNTAXES = frozenset(
 #: Never allocate more than this fraction of physical memory for one volume.
 _MEMORY_FRACTION = 0.5
 _FALLBACK_MEMORY_BYTES = 8 * 1024**3
+#: Compressed data larger than this when decoded must not claim more than the ratio below
+#: (lossless JPEG-LS of a blank image reaches a few thousand to one; headers claiming more
+#: are corrupt and would make the loader allocate gigabytes).
+_PLAUSIBLE_DECODED_BYTES = 256 * 1024**2
+_MAX_COMPRESSION_RATIO = 2000
 
 
 def memory_budget_bytes() -> int:
@@ -79,6 +84,13 @@ def check_layout(layout: PixelLayout) -> None:
         return  # deflated: sizes are checked after decoding
     available = layout.file_size - layout.value_offset
     if layout.value_length is None:  # encapsulated: walk the item headers
+        if expected > _PLAUSIBLE_DECODED_BYTES and expected > _MAX_COMPRESSION_RATIO * available:
+            raise PixelDataError(
+                f"{path}: header claims {layout.rows}x{layout.columns} pixels x "
+                f"{layout.frames} frames ({expected / 1024**2:.0f} MiB) from "
+                f"{max(available, 0)} bytes of compressed data, an impossible compression "
+                "ratio; the header is corrupt"
+            )
         _check_fragments(layout)
         return
     if layout.value_length > available:
