@@ -160,6 +160,7 @@ def layer_data(
             "world_to_lps": world_to_lps,
             "window_presets": presets,
             "source_files": tuple(getattr(volume, "source_files", ())),
+            "sop_instance_uids": tuple(getattr(volume, "sop_instance_uids", ())),
         },
     }
     if presets:

@@ -119,6 +119,8 @@ def test_layer_carries_series_metadata_and_window(series_dir):
     assert meta["modality"] == "CT"
     assert meta["description"] == "CT CHEST 2.5"
     assert meta["warnings"] == []
+    # Slice k's SOP instance, for annotations that reference an image.
+    assert meta["sop_instance_uids"] == series_dir.sop_instance_uids
     assert tuple(layer.contrast_limits) == pytest.approx((50 - 175, 50 + 175))
     np.testing.assert_allclose(meta["affine_lps"], series_dir.affine, atol=1e-6)
     assert tuple(layer.scale) == pytest.approx(series_dir.grid.spacing_mm)
