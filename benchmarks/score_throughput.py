@@ -73,7 +73,16 @@ def main() -> None:
         out = Path(workdir) / "out"
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "recist_reader.cli", "score", str(folder), "--out", str(out), "-q"],
+            [
+                sys.executable,
+                "-m",
+                "recist_reader.cli",
+                "score",
+                str(folder),
+                "--out",
+                str(out),
+                "-q",
+            ],
             check=True,
         )
         cli_seconds = time.perf_counter() - start

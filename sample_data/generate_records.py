@@ -25,7 +25,13 @@ def confirmed_partial_response():
     b.target("T1", organ="liver", baseline_mm=48.0).target("T2", organ="liver", baseline_mm=35.0)
     b.target("T3", organ="right lung", baseline_mm=22.0)
     b.non_target("NT1", organ="portal vein (tumour thrombus)")
-    sizes = [(40.0, 29.0, 18.0), (32.0, 22.0, 14.0), (29.0, 20.0, 12.0), (28.0, 19.0, 12.0), (30.0, 20.0, 13.0)]
+    sizes = [
+        (40.0, 29.0, 18.0),
+        (32.0, 22.0, 14.0),
+        (29.0, 20.0, 12.0),
+        (28.0, 19.0, 12.0),
+        (30.0, 20.0, 13.0),
+    ]
     for day, vid, (t1, t2, t3) in zip(WEEKS, visit_ids(5), sizes):
         b.visit(day=day, visit_id=vid, T1=t1, T2=t2, T3=t3, NT1="present")
     return b
@@ -66,7 +72,9 @@ def progression_by_new_lesion():
 
 def equivocal_new_lesion_confirmed_later():
     b = RecordBuilder("HCC-005", baseline_date="2024-02-19")
-    b.target("T1", organ="liver", baseline_mm=44.0).target("T2", organ="peritoneum", baseline_mm=21.0)
+    b.target("T1", organ="liver", baseline_mm=44.0).target(
+        "T2", organ="peritoneum", baseline_mm=21.0
+    )
     b.non_target("NT1", organ="ascites")
     sizes = [(30.0, 14.0), (29.0, 14.0), (29.0, 13.0), (30.0, 14.0), (30.0, 14.0)]
     for index, (day, vid, (t1, t2)) in enumerate(zip(WEEKS, visit_ids(5), sizes)):
@@ -98,8 +106,13 @@ def not_evaluable_visit():
     b.target("T1", organ="liver", baseline_mm=40.0)
     b.target("T2", organ="lung, right lower lobe", baseline_mm=20.0, slice_thickness_mm=1.25)
     b.non_target("NT1", organ="bone, left iliac")
-    sizes = [(35.0, 18.0, "present"), (30.0, None, "present"), (26.0, 14.0, "present"),
-             (25.0, 13.0, "present"), (25.0, 12.0, "present")]
+    sizes = [
+        (35.0, 18.0, "present"),
+        (30.0, None, "present"),
+        (26.0, 14.0, "present"),
+        (25.0, 13.0, "present"),
+        (25.0, 12.0, "present"),
+    ]
     for day, vid, (t1, t2, nt1) in zip(WEEKS, visit_ids(5), sizes):
         b.visit(day=day, visit_id=vid, T1=t1, T2=t2, NT1=nt1)
     return b

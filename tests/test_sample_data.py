@@ -18,10 +18,22 @@ EXPECTED = {
     # name: (overall per visit, BOR confirmed, BOR unconfirmed, progression (visit, dated), DoR days)
     "HCC-001_confirmed_PR": (["SD", "PR", "PR", "PR", "PR"], "PR", "PR", None, 126),
     "HCC-002_CR_residual_nodes": (["PR", "CR", "CR", "CR", "CR"], "CR", "CR", None, 168),
-    "HCC-003_PD_from_nadir": (["SD", "PR", "PR", "PR", "PD", "PD"], "PR", "PR", ("W30", "W30"), 126),
+    "HCC-003_PD_from_nadir": (
+        ["SD", "PR", "PR", "PR", "PD", "PD"],
+        "PR",
+        "PR",
+        ("W30", "W30"),
+        126,
+    ),
     "HCC-004_PD_new_lesion": (["SD", "SD", "SD", "PD"], "SD", "SD", ("W24", "W24"), None),
     "HCC-005_equivocal_then_PD": (["PR", "PR", "PR", "PD", "PR"], "SD", "PR", ("W24", "W12"), 42),
-    "HCC-006_non_target_only": (["NonCR/NonPD"] * 4 + ["PD"], "NonCR/NonPD", "NonCR/NonPD", ("W30", "W30"), None),
+    "HCC-006_non_target_only": (
+        ["NonCR/NonPD"] * 4 + ["PD"],
+        "NonCR/NonPD",
+        "NonCR/NonPD",
+        ("W30", "W30"),
+        None,
+    ),
     "HCC-007_NE_missed_lesion": (["SD", "NE", "PR", "PR", "PR"], "PR", "PR", None, 84),
 }
 
@@ -44,7 +56,10 @@ def test_sample_patient(name):
     if progression is None:
         assert response["progression"] is None
     else:
-        assert (response["progression"]["visit_id"], response["progression"]["dated_visit_id"]) == progression
+        assert (
+            response["progression"]["visit_id"],
+            response["progression"]["dated_visit_id"],
+        ) == progression
     dor = response["duration_of_response"]
     assert (dor and dor["days"]) == dor_days
 
@@ -74,7 +89,9 @@ def test_generator_reproduces_the_committed_records(tmp_path):
 def test_readme_main_job_command_runs():
     result = subprocess.run(
         [sys.executable, "-m", "recist_reader.cli", "score", str(RECORDS)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Best overall response:") == len(EXPECTED)

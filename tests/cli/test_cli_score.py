@@ -38,10 +38,14 @@ def test_table_output(tmp_path, capsys):
     out = capsys.readouterr().out
     header = out.splitlines()[1].split()
     assert header[:4] == ["Visit", "Date", "Day", "Sum"]
-    assert "W8     2024-03-06   56    30.0   -28.57      -28.57  SD      NonCR/NonPD  no   SD" in out
+    assert (
+        "W8     2024-03-06   56    30.0   -28.57      -28.57  SD      NonCR/NonPD  no   SD" in out
+    )
     assert "Best overall response: confirmed SD, unconfirmed SD" in out
     assert "Progression: none; PFS censored at 2024-05-01" in out
-    assert "W8: target SD: sum 30.0 mm vs baseline 42.0 mm (-28.57 %): neither PR nor PD (R5.4)" in out
+    assert (
+        "W8: target SD: sum 30.0 mm vs baseline 42.0 mm (-28.57 %): neither PR nor PD (R5.4)" in out
+    )
 
 
 def test_folder_with_an_invalid_record(tmp_path, capsys):
@@ -75,7 +79,12 @@ def test_set_overrides_the_record_config(tmp_path, capsys):
     document = record()
     document["config"] = {"sd_min_days": 200}
     path = write(tmp_path / "p.json", document)
-    assert main(["score", str(path), "--json", "--set", "sd_min_days=56", "--set", "continuing_pr=true"]) == 0
+    assert (
+        main(
+            ["score", str(path), "--json", "--set", "sd_min_days=56", "--set", "continuing_pr=true"]
+        )
+        == 0
+    )
     config = json.loads(capsys.readouterr().out)["config"]
     assert (config["sd_min_days"], config["continuing_pr"]) == (56, True)
 
@@ -98,7 +107,10 @@ def test_duplicate_patient_ids_do_not_overwrite(tmp_path, capsys):
     write(tmp_path / "a.json", record("P1", follow_up_mm=30.0))
     write(tmp_path / "b.json", record("P1", follow_up_mm=20.0))
     out = tmp_path / "out"
-    assert main(["score", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(out), "-q"]) == 2
+    assert (
+        main(["score", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(out), "-q"])
+        == 2
+    )
     assert "already scored" in capsys.readouterr().err
     assert json.loads((out / "P1.response.json").read_text())["visits"][0]["sum_mm"] == 30.0
 
@@ -108,7 +120,10 @@ def test_missing_and_empty_paths(tmp_path, capsys):
     empty.mkdir()
     assert main(["score", str(empty), str(tmp_path / "missing.json")]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"{empty}: no record files (*.json) in this folder", f"{tmp_path / 'missing.json'}: file not found"]
+    assert err == [
+        f"{empty}: no record files (*.json) in this folder",
+        f"{tmp_path / 'missing.json'}: file not found",
+    ]
 
 
 @pytest.mark.parametrize("command", [[], ["score"], ["inspect"]])

@@ -21,7 +21,9 @@ DEFAULTS = ScoringOptions()
 
 
 def window(*points: tuple[int, str]) -> list[TimePoint]:
-    return [TimePoint(BASELINE + dt.timedelta(days=day), day, Response(label)) for day, label in points]
+    return [
+        TimePoint(BASELINE + dt.timedelta(days=day), day, Response(label)) for day, label in points
+    ]
 
 
 # E09 Table 3: first time point, subsequent time point -> confirmed BOR. "SD provided minimum
@@ -48,12 +50,17 @@ TABLE_3 = [
 
 @pytest.mark.parametrize(("first", "second", "expected"), TABLE_3)
 def test_table_3(first, second, expected):
-    assert best_overall_response_confirmed(window(first, second), DEFAULTS, has_targets=True) is Response(expected)
+    assert best_overall_response_confirmed(
+        window(first, second), DEFAULTS, has_targets=True
+    ) is Response(expected)
 
 
 def test_cr_then_pr_is_not_confirmed_when_option_off():
     options = ScoringOptions(cr_then_pr_confirms_pr=False)
-    assert best_overall_response_confirmed(window((56, "CR"), (112, "PR")), options, has_targets=True) is Response.SD
+    assert (
+        best_overall_response_confirmed(window((56, "CR"), (112, "PR")), options, has_targets=True)
+        is Response.SD
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +82,9 @@ def test_cr_then_pr_is_not_confirmed_when_option_off():
     ],
 )
 def test_confirmation_sequences(points, confirmed):
-    assert best_overall_response_confirmed(window(*points), DEFAULTS, has_targets=True) is Response(confirmed)
+    assert best_overall_response_confirmed(window(*points), DEFAULTS, has_targets=True) is Response(
+        confirmed
+    )
 
 
 def test_sd_between_pr_and_confirmation_when_allowed():
@@ -129,7 +138,9 @@ def test_unconfirmed_best_response(points, expected):
 
 def test_confirmed_partial_response_through_a_record():
     builder = RecordBuilder("P")
-    builder.target("T1", organ="liver", baseline_mm=40.0).target("T2", organ="lung", baseline_mm=31.0)
+    builder.target("T1", organ="liver", baseline_mm=40.0).target(
+        "T2", organ="lung", baseline_mm=31.0
+    )
     builder.visit(day=56, T1=30.0, T2=20.0)  # 50/71 = -29.6 % -> SD
     builder.visit(day=112, T1=29.0, T2=20.7)  # 49.7/71 = -30 % exactly -> PR
     builder.visit(day=140, T1=28.0, T2=20.0)  # 28 days later -> confirmed
@@ -137,5 +148,8 @@ def test_confirmed_partial_response_through_a_record():
     assert [v["overall"] for v in response["visits"]] == ["SD", "PR", "PR"]
     assert response["best_overall_response"] == {"unconfirmed": "PR", "confirmed": "PR"}
     assert response["duration_of_response"] == {
-        "start_date": "2024-04-22", "end_date": "2024-05-20", "days": 28, "censored": True,
+        "start_date": "2024-04-22",
+        "end_date": "2024-05-20",
+        "days": 28,
+        "censored": True,
     }

@@ -18,7 +18,9 @@ TARGET_RANK = {"CR": 4, "PR": 3, "SD": 2, "NE": 1, "PD": 0}
 
 diameters = st.decimals(min_value=0, max_value=150, places=1).map(float)
 target_value = st.one_of(diameters, st.sampled_from(["too_small", "absent", "not_evaluated", None]))
-non_target_status = st.sampled_from(["absent", "present", "unequivocal_progression", "not_evaluated", None])
+non_target_status = st.sampled_from(
+    ["absent", "present", "unequivocal_progression", "not_evaluated", None]
+)
 
 
 @st.composite
@@ -40,7 +42,9 @@ def records(draw):
         values |= {f"NT{i}": draw(non_target_status) for i in range(n_non_targets)}
         new_lesions = draw(
             st.lists(
-                st.fixed_dictionaries({"location": st.sampled_from(locations), "equivocal": st.booleans()}),
+                st.fixed_dictionaries(
+                    {"location": st.sampled_from(locations), "equivocal": st.booleans()}
+                ),
                 max_size=2,
             )
         )
@@ -67,18 +71,24 @@ def test_shrinking_a_target_never_worsens_that_visits_target_response(record, da
         (v_index, m_index)
         for v_index, visit in enumerate(follow_ups, start=1)
         for m_index, m in enumerate(visit["measurements"])
-        if m["lesion_id"] in targets and isinstance(m.get("diameter_mm"), float) and m["diameter_mm"] > 0
+        if m["lesion_id"] in targets
+        and isinstance(m.get("diameter_mm"), float)
+        and m["diameter_mm"] > 0
     ]
     if not candidates:
         return
     v_index, m_index = data.draw(st.sampled_from(candidates))
     original = record["visits"][v_index]["measurements"][m_index]["diameter_mm"]
-    smaller = data.draw(st.decimals(min_value=0, max_value=Decimal(repr(original)), places=1).map(float))
+    smaller = data.draw(
+        st.decimals(min_value=0, max_value=Decimal(repr(original)), places=1).map(float)
+    )
     shrunk = json.loads(json.dumps(record))
     shrunk["visits"][v_index]["measurements"][m_index]["diameter_mm"] = smaller
     # Only this visit's response is compared; the earlier visits (and so the nadir and the
     # CR state it depends on) are unchanged.
-    position = sorted(v["date"] for v in record["visits"][1:]).index(record["visits"][v_index]["date"])
+    position = sorted(v["date"] for v in record["visits"][1:]).index(
+        record["visits"][v_index]["date"]
+    )
     before = score_record(record)["visits"][position]["target"]
     after = score_record(shrunk)["visits"][position]["target"]
     assert TARGET_RANK[after] >= TARGET_RANK[before], (before, after)
@@ -92,13 +102,17 @@ def test_an_unequivocal_new_lesion_always_gives_pd(record, data):
     v_index = data.draw(st.integers(1, len(record["visits"]) - 1))
     record["visits"][v_index]["new_lesions"].append({"location": "brain", "equivocal": False})
     response = score_record(record)
-    visit = next(v for v in response["visits"] if v["visit_id"] == record["visits"][v_index]["visit_id"])
+    visit = next(
+        v for v in response["visits"] if v["visit_id"] == record["visits"][v_index]["visit_id"]
+    )
     assert visit["overall"] == Response.PD.value and visit["new_lesions"] is True
     assert response["progression"] is not None
     assert response["progression"]["date"] <= visit["date"]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(records())
 def test_api_cli_and_json_round_trip_agree(tmp_path, capsys, record):
     path = tmp_path / "record.json"

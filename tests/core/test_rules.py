@@ -91,7 +91,10 @@ def test_partial_sum_already_progressing_is_pd():
     builder.visit(day=56, T1=48.0, T2="not_evaluated")  # 48 >= 1.2 * 40 and +8 mm
     visit = score_record(builder.to_dict())["visits"][0]
     assert (visit["target"], visit["overall"], visit["sum_mm"], visit["partial_sum_mm"]) == (
-        "PD", "PD", None, 48.0,
+        "PD",
+        "PD",
+        None,
+        48.0,
     )
 
 
@@ -202,7 +205,9 @@ def test_some_non_targets_not_evaluated(missing_is_ne, expected):
 @pytest.mark.parametrize(("continuing_pr", "expected"), [(False, "SD"), (True, "PR")])
 def test_continuing_partial_response(continuing_pr, expected):
     builder = targets(("T1", "liver", 100.0, False), continuing_pr=continuing_pr)
-    builder.visit(day=56, T1=60.0).visit(day=112, T1=60.0).visit(day=168, T1=71.9)  # 71.9 < 1.2 * 60
+    builder.visit(day=56, T1=60.0).visit(day=112, T1=60.0).visit(
+        day=168, T1=71.9
+    )  # 71.9 < 1.2 * 60
     response = score_record(builder.to_dict())
     assert column(response, "target") == ["PR", "PR", expected]
 
@@ -212,10 +217,16 @@ def test_equivocal_new_lesion_does_not_lower_a_response():
     builder = targets(("T1", "liver", 50.0, False))
     builder.visit(day=56, T1=30.0, equivocal=["lung, right lower lobe"])
     visit = score_record(builder.to_dict())["visits"][0]
-    assert (visit["overall"], visit["new_lesions"], visit["equivocal_new_lesions"]) == ("PR", False, True)
+    assert (visit["overall"], visit["new_lesions"], visit["equivocal_new_lesions"]) == (
+        "PR",
+        False,
+        True,
+    )
 
 
-@pytest.mark.parametrize("location", ["Lung, right lower lobe", "lung,  RIGHT lower lobe ", "lung,right lowerlobe"])
+@pytest.mark.parametrize(
+    "location", ["Lung, right lower lobe", "lung,  RIGHT lower lobe ", "lung,right lowerlobe"]
+)
 def test_confirmed_equivocal_lesion_backdates_progression(location):
     builder = targets(("T1", "liver", 50.0, False))
     builder.visit(day=56, T1=30.0)  # PR
@@ -223,12 +234,19 @@ def test_confirmed_equivocal_lesion_backdates_progression(location):
     builder.visit(day=140, T1=29.0, new=[location])  # confirmed -> PD dated to day 84
     response = score_record(builder.to_dict())
     assert column(response, "overall") == ["PR", "PR", "PD"]
-    assert response["progression"] == {"date": "2024-03-25", "visit_id": "D140", "dated_visit_id": "D84"}
+    assert response["progression"] == {
+        "date": "2024-03-25",
+        "visit_id": "D140",
+        "dated_visit_id": "D84",
+    }
     assert response["pfs"] == {"event": True, "date": "2024-03-25"}
     # A8: the first-sighting visit no longer counts or confirms.
     assert response["best_overall_response"] == {"unconfirmed": "PR", "confirmed": "SD"}
     assert response["duration_of_response"] == {
-        "start_date": "2024-02-26", "end_date": "2024-03-25", "days": 28, "censored": False,
+        "start_date": "2024-02-26",
+        "end_date": "2024-03-25",
+        "days": 28,
+        "censored": False,
     }
 
 
@@ -238,13 +256,19 @@ def test_backdating_by_first_seen_visit_id_and_option_off():
     builder.visit(
         day=112,
         T1=45.0,
-        new_lesions=[{"location": "liver segment IV", "equivocal": False, "first_seen_visit_id": "D56"}],
+        new_lesions=[
+            {"location": "liver segment IV", "equivocal": False, "first_seen_visit_id": "D56"}
+        ],
     )
     response = score_record(builder.to_dict())
     assert response["progression"]["dated_visit_id"] == "D56"
     assert response["best_overall_response"]["confirmed"] == "PD"
     response = score_record(builder.to_dict(), backdate_equivocal_new_lesions=False)
-    assert response["progression"] == {"date": "2024-04-22", "visit_id": "D112", "dated_visit_id": "D112"}
+    assert response["progression"] == {
+        "date": "2024-04-22",
+        "visit_id": "D112",
+        "dated_visit_id": "D112",
+    }
     assert response["best_overall_response"]["confirmed"] == "SD"
 
 
@@ -257,7 +281,9 @@ def test_unrelated_unequivocal_lesion_is_not_backdated():
 # ------------------------------------------------------------- progression, PFS, DoR
 def test_visits_after_progression_are_classified_but_ignored():
     builder = targets(("T1", "liver", 50.0, False))
-    builder.visit(day=56, T1=30.0).visit(day=112, T1=40.0).visit(day=168, T1=20.0).visit(day=224, T1=20.0)
+    builder.visit(day=56, T1=30.0).visit(day=112, T1=40.0).visit(day=168, T1=20.0).visit(
+        day=224, T1=20.0
+    )
     response = score_record(builder.to_dict())
     assert column(response, "overall") == ["PR", "PD", "PR", "PR"]
     assert response["progression"]["visit_id"] == "D112"
@@ -294,7 +320,10 @@ def test_visits_are_scored_in_date_order():
     builder = targets(("T1", "liver", 50.0, False))
     builder.visit(day=56, T1=30.0).visit(day=112, T1=30.0).visit(day=168, T1=40.0)
     record = builder.to_dict()
-    shuffled = dict(record, visits=[record["visits"][3], record["visits"][1], record["visits"][0], record["visits"][2]])
+    shuffled = dict(
+        record,
+        visits=[record["visits"][3], record["visits"][1], record["visits"][0], record["visits"][2]],
+    )
     assert score_record(shuffled) == score_record(record)
 
 

@@ -33,7 +33,9 @@ def test_published_schema_is_generated_from_the_models(name):
 
 def example_records():
     builder = RecordBuilder("P1", config={"sd_min_days": 56})
-    builder.target("T1", organ="liver", baseline_mm=42.0).target("N1", organ="node", nodal=True, baseline_mm=18)
+    builder.target("T1", organ="liver", baseline_mm=42.0).target(
+        "N1", organ="node", nodal=True, baseline_mm=18
+    )
     builder.non_target("NT1", organ="bone")
     builder.visit(day=56, T1=20.0, N1="too_small", NT1="present", equivocal=["lung"])
     builder.visit(day=112, T1=None, N1=5.0, NT1="not_evaluated", new=["lung"])

@@ -12,7 +12,13 @@ from recist_reader.core.record_builder import RecordBuilder
 from recist_reader.core.timepoint import overall_non_target_only, overall_with_targets
 
 CR, PR, SD, PD, NE, NN, NA = (
-    Response.CR, Response.PR, Response.SD, Response.PD, Response.NE, Response.NON_CR_NON_PD, Response.NA
+    Response.CR,
+    Response.PR,
+    Response.SD,
+    Response.PD,
+    Response.NE,
+    Response.NON_CR_NON_PD,
+    Response.NA,
 )
 
 TABLE_1 = [
@@ -55,8 +61,16 @@ def test_table_1_progression_rows(target, non_target, new):
 
 @pytest.mark.parametrize(
     ("non_target", "new", "overall"),
-    [(CR, False, CR), (NN, False, NN), (NE, False, NE), (PD, False, PD),
-     (CR, True, PD), (NN, True, PD), (NE, True, PD), (PD, True, PD)],
+    [
+        (CR, False, CR),
+        (NN, False, NN),
+        (NE, False, NE),
+        (PD, False, PD),
+        (CR, True, PD),
+        (NN, True, PD),
+        (NE, True, PD),
+        (PD, True, PD),
+    ],
 )
 def test_table_2_rows(non_target, new, overall):
     assert overall_non_target_only(non_target, new) is overall
@@ -96,7 +110,9 @@ def test_table_1_through_records(target, non_target, new):
     assert visit["overall"] == expected
 
 
-@pytest.mark.parametrize(("non_target", "new"), list(itertools.product(NON_TARGET_STATUSES, [False, True])))
+@pytest.mark.parametrize(
+    ("non_target", "new"), list(itertools.product(NON_TARGET_STATUSES, [False, True]))
+)
 def test_table_2_through_records(non_target, new):
     builder = RecordBuilder("P")
     builder.non_target("NT1", organ="bone").non_target("NT2", organ="pleural effusion")

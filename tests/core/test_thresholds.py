@@ -12,7 +12,9 @@ from recist_reader.core.record_builder import RecordBuilder
 
 def one_target(baseline_mm, *follow_ups, day_step=56, nodal=False, **config):
     builder = RecordBuilder("P", config=config)
-    builder.target("T1", organ="lymph node" if nodal else "liver", baseline_mm=baseline_mm, nodal=nodal)
+    builder.target(
+        "T1", organ="lymph node" if nodal else "liver", baseline_mm=baseline_mm, nodal=nodal
+    )
     for index, value in enumerate(follow_ups, start=1):
         builder.visit(day=index * day_step, T1=value)
     return builder.to_dict()
@@ -115,7 +117,9 @@ def test_nodal_target_under_10_mm_is_normal_for_complete_response(short_axis_mm,
 )
 def test_measurable_size_follows_slice_thickness(slice_thickness_mm, diameter_mm, measurable):
     builder = RecordBuilder("P")
-    builder.target("T1", organ="liver", baseline_mm=diameter_mm, slice_thickness_mm=slice_thickness_mm)
+    builder.target(
+        "T1", organ="liver", baseline_mm=diameter_mm, slice_thickness_mm=slice_thickness_mm
+    )
     builder.visit(day=56, T1=diameter_mm)
     if measurable:
         assert score_record(builder.to_dict())["visits"][0]["target"] == "SD"
@@ -127,8 +131,14 @@ def test_measurable_size_follows_slice_thickness(slice_thickness_mm, diameter_mm
 
 @pytest.mark.parametrize(
     ("method", "diameter_mm", "measurable"),
-    [("caliper", 10.0, True), ("caliper", 9.9, False), ("CXR", 20.0, True), ("CXR", 19.9, False),
-     ("MRI", 10.0, True), ("MRI", 9.9, False)],
+    [
+        ("caliper", 10.0, True),
+        ("caliper", 9.9, False),
+        ("CXR", 20.0, True),
+        ("CXR", 19.9, False),
+        ("MRI", 10.0, True),
+        ("MRI", 9.9, False),
+    ],
 )
 def test_measurable_size_by_method(method, diameter_mm, measurable):
     builder = RecordBuilder("P")
@@ -170,9 +180,7 @@ def test_complete_response_confirmation_needs_28_days(days_apart, confirmed):
     assert score_record(builder.to_dict())["best_overall_response"]["confirmed"] == confirmed
 
 
-@pytest.mark.parametrize(
-    ("sd_day", "expected"), [(41, "NE"), (42, "SD"), (43, "SD")]
-)
+@pytest.mark.parametrize(("sd_day", "expected"), [(41, "NE"), (42, "SD"), (43, "SD")])
 def test_stable_disease_counts_from_day_42(sd_day, expected):
     builder = RecordBuilder("P")
     builder.target("T1", organ="liver", baseline_mm=50.0)
@@ -190,7 +198,9 @@ def test_early_stable_disease_then_progression(sd_day, expected):
     assert bor == {"unconfirmed": expected, "confirmed": expected}
 
 
-@pytest.mark.parametrize(("sd_min_days", "expected"), [(56, "NE"), (42, "SD"), (49, "SD"), (50, "NE")])
+@pytest.mark.parametrize(
+    ("sd_min_days", "expected"), [(56, "NE"), (42, "SD"), (49, "SD"), (50, "NE")]
+)
 def test_sd_min_days_is_configurable(sd_min_days, expected):
     builder = RecordBuilder("P")
     builder.target("T1", organ="liver", baseline_mm=50.0)

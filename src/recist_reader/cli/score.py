@@ -29,7 +29,10 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         help="print the response JSON (one object for a single record, else a list)",
     )
     parser.add_argument(
-        "--out", metavar="DIR", type=Path, help="write <patient_id>.response.json per record into DIR"
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="write <patient_id>.response.json per record into DIR",
     )
     parser.add_argument(
         "--set",
@@ -66,7 +69,12 @@ def run(args: argparse.Namespace) -> int:
     """Score every record under ``args.paths``; return the exit code."""
     from recist_reader.cli.tables import format_response_table
     from recist_reader.core.scoring import score_parsed_record
-    from recist_reader.io.record_json import RESPONSE_SUFFIX, read_record, record_files, write_json_atomic
+    from recist_reader.io.record_json import (
+        RESPONSE_SUFFIX,
+        read_record,
+        record_files,
+        write_json_atomic,
+    )
 
     overrides, setting_problems = _parse_settings(args.settings)
     if setting_problems:
@@ -109,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
                 )
                 continue
             written[patient_id] = file
-            write_json_atomic(args.out / f"{_safe_name(patient_id)}{RESPONSE_SUFFIX}", response, durable=False)
+            write_json_atomic(
+                args.out / f"{_safe_name(patient_id)}{RESPONSE_SUFFIX}", response, durable=False
+            )
         if not args.json and not args.quiet:
             print(format_response_table(response))
 
@@ -123,5 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _safe_name(patient_id: str) -> str:
     """A file name for a patient id: path separators and control characters replaced."""
-    cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in patient_id).strip(". ")
+    cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in patient_id).strip(
+        ". "
+    )
     return cleaned or "patient"

@@ -56,14 +56,18 @@ def format_response_table(response: dict[str, Any]) -> str:
                 visit["overall"],
             )
         )
-    widths = [max(len(name), *(len(row[i]) for row in rows)) for i, (name, _) in enumerate(_COLUMNS)]
+    widths = [
+        max(len(name), *(len(row[i]) for row in rows)) for i, (name, _) in enumerate(_COLUMNS)
+    ]
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(
             f"{cell:{align}{width}}" for cell, (_, align), width in zip(cells, _COLUMNS, widths)
         ).rstrip()
 
-    baseline_sum = "no targets" if baseline["sum_mm"] is None else f"sum {_number(baseline['sum_mm'])} mm"
+    baseline_sum = (
+        "no targets" if baseline["sum_mm"] is None else f"sum {_number(baseline['sum_mm'])} mm"
+    )
     out = [
         f"Patient {response['patient_id']}  ({response['criteria']})  baseline {baseline['visit_id']} "
         f"{baseline['date']}, {baseline_sum}",
@@ -74,7 +78,9 @@ def format_response_table(response: dict[str, Any]) -> str:
     if not rows:
         out.append("(no follow-up visits)")
     bor = response["best_overall_response"]
-    out.append(f"Best overall response: confirmed {bor['confirmed']}, unconfirmed {bor['unconfirmed']}")
+    out.append(
+        f"Best overall response: confirmed {bor['confirmed']}, unconfirmed {bor['unconfirmed']}"
+    )
     progression = response["progression"]
     if progression is None:
         out.append(f"Progression: none; PFS censored at {response['pfs']['date']}")
@@ -84,7 +90,9 @@ def format_response_table(response: dict[str, Any]) -> str:
             if progression["dated_visit_id"] != progression["visit_id"]
             else ""
         )
-        out.append(f"Progression: {progression['date']} (declared at {progression['visit_id']}{dated})")
+        out.append(
+            f"Progression: {progression['date']} (declared at {progression['visit_id']}{dated})"
+        )
     dor = response["duration_of_response"]
     if dor is not None:
         state = "censored" if dor["censored"] else "ended by PD"

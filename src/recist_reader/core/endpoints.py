@@ -10,17 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from recist_reader.core.criteria.base import VisitAssessment
-from recist_reader.core.labels import BEST_RESPONSE_RANK, Response
-from recist_reader.core.options import ScoringOptions
-
-CR, PR, SD, PD, NE, NON_CR_NON_PD = (
-    Response.CR,
-    Response.PR,
-    Response.SD,
-    Response.PD,
-    Response.NE,
-    Response.NON_CR_NON_PD,
+from recist_reader.core.labels import (
+    BEST_RESPONSE_RANK,
+    CR,
+    NE,
+    NON_CR_NON_PD,
+    PD,
+    PR,
+    SD,
+    Response,
 )
+from recist_reader.core.options import ScoringOptions
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,12 @@ def _confirmed(
     if confirming_index is None:
         return False
     confirming = window[confirming_index].response
-    if target is PR and first.response is CR and confirming is PR and not options.cr_then_pr_confirms_pr:
+    if (
+        target is PR
+        and first.response is CR
+        and confirming is PR
+        and not options.cr_then_pr_confirms_pr
+    ):
         return False
     allowed = {CR, NE} if target is CR else {CR, PR, NE}
     if target is PR and first.response is PR and options.accept_sd_between_pr_confirmations:
@@ -170,9 +175,7 @@ def best_overall_response_confirmed(
     return NE
 
 
-def last_evaluable_date(
-    assessments: Sequence[VisitAssessment], baseline_date: dt.date
-) -> dt.date:
+def last_evaluable_date(assessments: Sequence[VisitAssessment], baseline_date: dt.date) -> dt.date:
     """Date of the last non-NE assessment, or the baseline date (R14, A10)."""
     dates = [a.date for a in assessments if a.overall is not NE]
     return max(dates) if dates else baseline_date

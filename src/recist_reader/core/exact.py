@@ -76,7 +76,9 @@ _QUANTA = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(11)}
 
 def mm_text(value: Decimal) -> str:
     """A length for notes: at least one decimal, otherwise as written (``5.0``, ``30.25``)."""
-    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    text = (
+        format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    )
     if "." not in text:
         text += ".0"
     return text

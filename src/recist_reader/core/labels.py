@@ -20,6 +20,14 @@ class Response(str, Enum):
         return self.value
 
 
+CR = Response.CR
+PR = Response.PR
+SD = Response.SD
+PD = Response.PD
+NE = Response.NE
+NON_CR_NON_PD = Response.NON_CR_NON_PD
+NA = Response.NA
+
 # Best overall response ranking (R11.2): CR > PR > SD > NonCR/NonPD > PD > NE.
 BEST_RESPONSE_RANK: dict[Response, int] = {
     Response.CR: 6,

@@ -71,7 +71,9 @@ class ScoringOptions:
     validate_baseline: bool = True
     pct_decimals: int = 2
 
-    def with_overrides(self, overrides: Mapping[str, Any], *, path_prefix: str = "config") -> ScoringOptions:
+    def with_overrides(
+        self, overrides: Mapping[str, Any], *, path_prefix: str = "config"
+    ) -> ScoringOptions:
         """These options with ``overrides`` applied, validated.
 
         Raises
@@ -120,7 +122,9 @@ class ConfigOverrides(BaseModel):
     nontarget_partial_missing_is_ne: bool | None = Field(None, description="A6, default true")
     backdate_equivocal_new_lesions: bool | None = Field(None, description="A8, default true")
     validate_baseline: bool | None = Field(None, description="A17, default true")
-    pct_decimals: Annotated[int, Field(ge=0, le=10)] | None = Field(None, description="A11, default 2")
+    pct_decimals: Annotated[int, Field(ge=0, le=10)] | None = Field(
+        None, description="A11, default 2"
+    )
 
 
 def validate_option_overrides(overrides: Mapping[str, Any], *, path_prefix: str) -> ConfigOverrides:
@@ -133,7 +137,9 @@ def validate_option_overrides(overrides: Mapping[str, Any], *, path_prefix: str)
     try:
         model = ConfigOverrides.model_validate(cleaned)
     except ValidationError as error:
-        raise RecordError(problems_from_validation_error(error, prefix=path_prefix, options=True)) from None
+        raise RecordError(
+            problems_from_validation_error(error, prefix=path_prefix, options=True)
+        ) from None
     return model
 
 

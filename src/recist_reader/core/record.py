@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from typing_extensions import Required, TypedDict
-
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import Required, TypedDict
 
 from recist_reader.core.options import ConfigOverrides
 from recist_reader.core.types import IsoDate, NonNegativeMillimetres
@@ -22,7 +21,9 @@ LesionKind = Literal["target", "non-target"]
 Method = Literal["CT", "MRI", "caliper", "CXR"]
 TargetStatus = Literal["too_small", "absent", "not_evaluated"]
 NonTargetStatus = Literal["absent", "present", "unequivocal_progression", "not_evaluated"]
-MeasurementStatus = Literal["too_small", "absent", "present", "unequivocal_progression", "not_evaluated"]
+MeasurementStatus = Literal[
+    "too_small", "absent", "present", "unequivocal_progression", "not_evaluated"
+]
 
 Point3 = Annotated[list[float], Field(min_length=3, max_length=3)]
 NonEmptyText = Annotated[str, Field(min_length=1)]

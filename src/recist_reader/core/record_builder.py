@@ -41,7 +41,9 @@ class RecordBuilder:
     ):
         self.patient_id = patient_id
         self.baseline_date = (
-            dt.date.fromisoformat(baseline_date) if isinstance(baseline_date, str) else baseline_date
+            dt.date.fromisoformat(baseline_date)
+            if isinstance(baseline_date, str)
+            else baseline_date
         )
         self.config = dict(config or {})
         self.lesions: list[dict[str, Any]] = []
@@ -66,11 +68,15 @@ class RecordBuilder:
         **fields: Any,
     ) -> RecordBuilder:
         """Add a target lesion with its baseline diameter (short axis for a node)."""
-        self.lesions.append({"lesion_id": lesion_id, "kind": "target", "organ": organ, "nodal": nodal, **fields})
+        self.lesions.append(
+            {"lesion_id": lesion_id, "kind": "target", "organ": organ, "nodal": nodal, **fields}
+        )
         self._baseline["measurements"].append({"lesion_id": lesion_id, "diameter_mm": baseline_mm})
         return self
 
-    def non_target(self, lesion_id: str, *, organ: str, nodal: bool = False, **fields: Any) -> RecordBuilder:
+    def non_target(
+        self, lesion_id: str, *, organ: str, nodal: bool = False, **fields: Any
+    ) -> RecordBuilder:
         """Add a non-target lesion, recorded present at baseline."""
         self.lesions.append(
             {"lesion_id": lesion_id, "kind": "non-target", "organ": organ, "nodal": nodal, **fields}
@@ -127,6 +133,7 @@ class RecordBuilder:
             record["config"] = dict(self.config)
         record["lesions"] = [dict(lesion) for lesion in self.lesions]
         record["visits"] = [
-            {**visit, "measurements": [dict(m) for m in visit["measurements"]]} for visit in self.visits
+            {**visit, "measurements": [dict(m) for m in visit["measurements"]]}
+            for visit in self.visits
         ]
         return record

@@ -29,7 +29,9 @@ DEFAULT_OPTIONS = ScoringOptions()
 _ALWAYS_FATAL = frozenset({"no_baseline_disease"})
 
 
-def resolve_options(record: PatientRecord, overrides: Mapping[str, Any], *, prefix: str) -> ScoringOptions:
+def resolve_options(
+    record: PatientRecord, overrides: Mapping[str, Any], *, prefix: str
+) -> ScoringOptions:
     """Defaults, then the record's ``config``, then ``overrides`` (the caller's)."""
     options = DEFAULT_OPTIONS
     record_config = record.config.model_dump(exclude_none=True)
@@ -102,7 +104,9 @@ def score_parsed_record(
     baseline_sum = criteria.baseline_sum_mm(record, baseline)
     state = ReadingState(baseline_sum_mm=baseline_sum, nadir_mm=baseline_sum)
     assessments: list[VisitAssessment] = []
-    for visit in sorted((v for v in record.visits if v.date > record.baseline_date), key=lambda v: v.date):
+    for visit in sorted(
+        (v for v in record.visits if v.date > record.baseline_date), key=lambda v: v.date
+    ):
         assessment = criteria.assess_visit(record, visit, state, options)
         assessments.append(assessment)
         state = criteria.next_state(state, assessment)
@@ -112,7 +116,9 @@ def score_parsed_record(
         progression.declaring.notes.append(progression.note)
     window = response_window(assessments, progression)
     has_targets = baseline_sum is not None
-    pfs_date = progression.date if progression else last_evaluable_date(assessments, record.baseline_date)
+    pfs_date = (
+        progression.date if progression else last_evaluable_date(assessments, record.baseline_date)
+    )
 
     baseline_json: dict[str, Any] = {
         "visit_id": baseline.visit_id,
@@ -138,7 +144,9 @@ def score_parsed_record(
         "pfs": {"event": progression is not None, "date": pfs_date.isoformat()},
         "best_overall_response": {
             "unconfirmed": best_overall_response_unconfirmed(window, options).value,
-            "confirmed": best_overall_response_confirmed(window, options, has_targets=has_targets).value,
+            "confirmed": best_overall_response_confirmed(
+                window, options, has_targets=has_targets
+            ).value,
         },
         "duration_of_response": duration_of_response(
             window, progression, assessments, record.baseline_date

@@ -6,17 +6,7 @@ non-target disease only (R9).
 
 from __future__ import annotations
 
-from recist_reader.core.labels import Response
-
-CR, PR, SD, PD, NE, NON_CR_NON_PD, NA = (
-    Response.CR,
-    Response.PR,
-    Response.SD,
-    Response.PD,
-    Response.NE,
-    Response.NON_CR_NON_PD,
-    Response.NA,
-)
+from recist_reader.core.labels import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, Response
 
 
 def overall_with_targets(target: Response, non_target: Response, new_lesion: bool) -> Response:

@@ -35,7 +35,9 @@ def _millimetres(value: Any) -> Decimal:
     if exact > MAX_DIAMETER_MM:
         raise ValueError(f"{value!r} mm is longer than 1 m: give the value in millimetres")
     if 0 < exact < MIN_POSITIVE_DIAMETER_MM:
-        raise ValueError(f"{value!r} mm is not a plausible length (use 0 for a lesion that disappeared)")
+        raise ValueError(
+            f"{value!r} mm is not a plausible length (use 0 for a lesion that disappeared)"
+        )
     return exact
 
 

@@ -34,7 +34,11 @@ def _describe_input(value: Any) -> str:
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"{type(value).__name__} {text}" if not isinstance(value, (dict, list)) else type(value).__name__
+    return (
+        f"{type(value).__name__} {text}"
+        if not isinstance(value, (dict, list))
+        else type(value).__name__
+    )
 
 
 def problems_from_validation_error(
@@ -97,7 +101,13 @@ def parse_record(data: Any) -> PatientRecord:
     """
     if not isinstance(data, Mapping):
         raise RecordError(
-            [RecordProblem("", f"a patient record must be a JSON object, got {type(data).__name__}", "not_an_object")]
+            [
+                RecordProblem(
+                    "",
+                    f"a patient record must be a JSON object, got {type(data).__name__}",
+                    "not_an_object",
+                )
+            ]
         )
     try:
         record = PatientRecord.model_validate(data)
@@ -207,10 +217,14 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
                 continue
             path = f"visits[{v_index}].new_lesions[{n_index}].first_seen_visit_id"
             if seen not in visit_ids:
-                problems.append(RecordProblem(path, f"unknown visit_id {seen!r}", "unknown_visit_id"))
+                problems.append(
+                    RecordProblem(path, f"unknown visit_id {seen!r}", "unknown_visit_id")
+                )
             elif record.visits[visit_ids[seen]].date > visit.date:
                 problems.append(
-                    RecordProblem(path, f"visit {seen!r} is after this visit", "first_seen_after_visit")
+                    RecordProblem(
+                        path, f"visit {seen!r} is after this visit", "first_seen_after_visit"
+                    )
                 )
     return problems
 
@@ -258,7 +272,9 @@ def _measurement_problems(
                 )
             elif measurement.get("status") is None:
                 problems.append(
-                    RecordProblem(f"{where}.status", "required for a non-target lesion", "missing_field")
+                    RecordProblem(
+                        f"{where}.status", "required for a non-target lesion", "missing_field"
+                    )
                 )
             elif measurement.get("status") not in _NON_TARGET_STATUSES:
                 problems.append(
@@ -287,7 +303,10 @@ def _measurement_problems(
                         "missing_field",
                     )
                 )
-            elif measurement.get("status") is not None and measurement.get("status") not in _TARGET_STATUSES:
+            elif (
+                measurement.get("status") is not None
+                and measurement.get("status") not in _TARGET_STATUSES
+            ):
                 problems.append(
                     RecordProblem(
                         f"{where}.status",

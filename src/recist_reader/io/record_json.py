@@ -28,18 +28,25 @@ def read_record_bytes(path: str | os.PathLike[str]) -> bytes:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise RecordError([RecordProblem("", "file not found", "file_not_found")], source=source) from None
+        raise RecordError(
+            [RecordProblem("", "file not found", "file_not_found")], source=source
+        ) from None
     except IsADirectoryError:
         raise RecordError(
             [RecordProblem("", "is a folder, not a record file", "unreadable_file")], source=source
         ) from None
     except OSError as error:
         raise RecordError(
-            [RecordProblem("", f"cannot read the file: {error.strerror}", "unreadable_file")], source=source
+            [RecordProblem("", f"cannot read the file: {error.strerror}", "unreadable_file")],
+            source=source,
         ) from None
     if not raw.strip():
         raise RecordError(
-            [RecordProblem("", "the file is empty: a patient record is a JSON object", "empty_file")],
+            [
+                RecordProblem(
+                    "", "the file is empty: a patient record is a JSON object", "empty_file"
+                )
+            ],
             source=source,
         )
     return raw.removeprefix(b"\xef\xbb\xbf")
@@ -89,13 +96,17 @@ def read_record(path: str | os.PathLike[str]) -> PatientRecord:
         return parse_record_json(raw)
     except RecordError as error:
         problems = [
-            not_json_problem(raw, p.message.removeprefix("Invalid JSON: ")) if p.code == "json_invalid" else p
+            not_json_problem(raw, p.message.removeprefix("Invalid JSON: "))
+            if p.code == "json_invalid"
+            else p
             for p in error.problems
         ]
         raise RecordError(problems, source=str(path)) from None
 
 
-def dumps_readable(document: Mapping[str, Any], *, expand: tuple[str, ...] = ("visits", "lesions")) -> str:
+def dumps_readable(
+    document: Mapping[str, Any], *, expand: tuple[str, ...] = ("visits", "lesions")
+) -> str:
     """JSON with one line per top-level key and per item of the ``expand`` lists.
 
     As readable as ``indent=2`` for a response or a record, and several times faster: every
@@ -127,7 +138,9 @@ def write_json_atomic(
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = dumps_readable(document)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)

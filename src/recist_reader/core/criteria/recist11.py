@@ -8,21 +8,11 @@ from typing import ClassVar
 
 from recist_reader.core.criteria.base import Criteria, ReadingState, TargetValue, VisitAssessment
 from recist_reader.core.exact import exact_sum, minus, mm_text, pct_change, times, to_decimal
-from recist_reader.core.labels import Response
+from recist_reader.core.labels import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, Response
 from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import Lesion, Measurement, PatientRecord, Visit
 from recist_reader.core.timepoint import overall_non_target_only, overall_with_targets
 from recist_reader.errors import RecordProblem
-
-CR, PR, SD, PD, NE, NON_CR_NON_PD, NA = (
-    Response.CR,
-    Response.PR,
-    Response.SD,
-    Response.PD,
-    Response.NE,
-    Response.NON_CR_NON_PD,
-    Response.NA,
-)
 
 _LATERALITY_WORDS = frozenset({"left", "right", "bilateral", "both", "lt", "rt", "l", "r"})
 _PAIRED_ORGAN_PLURALS = {
@@ -97,7 +87,9 @@ class Recist11(Criteria):
             return self.chest_xray_measurable_min_mm
         if lesion.method == "caliper" or lesion.slice_thickness_mm <= 5:
             return self.non_nodal_measurable_min_mm
-        return max(self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2))
+        return max(
+            self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2)
+        )
 
     def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
         targets = [lesion for lesion in record.lesions if lesion.kind == "target"]
@@ -144,15 +136,19 @@ class Recist11(Criteria):
                 if position is not None:
                     problems.extend(
                         self._measurability_problems(
-                            lesion, baseline.measurements[position], f"{where}.measurements[{position}]"
+                            lesion,
+                            baseline.measurements[position],
+                            f"{where}.measurements[{position}]",
                         )
                     )
             else:
                 position = positions.get(lesion.lesion_id)
                 status = None if position is None else baseline.measurements[position].get("status")
                 if status != "present":
-                    path = f"{where}.measurements" if position is None else (
-                        f"{where}.measurements[{position}].status"
+                    path = (
+                        f"{where}.measurements"
+                        if position is None
+                        else (f"{where}.measurements[{position}].status")
                     )
                     shown = "no measurement" if position is None else f"status {status!r}"
                     problems.append(
@@ -333,7 +329,9 @@ class Recist11(Criteria):
                 notes.append("target CR: non-nodal targets gone, every node < 10 mm (R5.1)")
             return CR
         if progression:
-            notes.append(f"target PD: sum {self._change_from_nadir(total, nadir, options)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)")
+            notes.append(
+                f"target PD: sum {self._change_from_nadir(total, nadir, options)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)"
+            )
             return PD
         pct = pct_change(total, baseline, options.pct_decimals)
         versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:+.{options.pct_decimals}f} %)"
@@ -364,9 +362,13 @@ class Recist11(Criteria):
         if not statuses:
             return NA, False
         disease = any(status in ("present", "unequivocal_progression") for _, status in statuses)
-        progressed = [lesion.lesion_id for lesion, status in statuses if status == "unequivocal_progression"]
+        progressed = [
+            lesion.lesion_id for lesion, status in statuses if status == "unequivocal_progression"
+        ]
         if progressed:
-            notes.append(f"non-target PD: unequivocal progression of {', '.join(progressed)} (R6.3)")
+            notes.append(
+                f"non-target PD: unequivocal progression of {', '.join(progressed)} (R6.3)"
+            )
             return PD, disease
         present = [lesion for lesion, status in statuses if status == "present"]
         if state.in_cr and options.pd_on_reappearance_after_cr:
@@ -377,9 +379,7 @@ class Recist11(Criteria):
                 )
                 return PD, disease
             if present:
-                notes.append(
-                    "nodal non-target present after CR is not reappearance (A21)"
-                )
+                notes.append("nodal non-target present after CR is not reappearance (A21)")
         missing = [lesion.lesion_id for lesion, status in statuses if status == "not_evaluated"]
         if missing:
             if present and not options.nontarget_partial_missing_is_ne:
@@ -416,14 +416,18 @@ class Recist11(Criteria):
                 partial_sum_mm = total
             target = self.target_response(values, total, state, options, notes)
             target_disease = bool(self.reappeared_targets(values))
-        non_target, non_target_disease = self.non_target_response(record, visit, state, options, notes)
+        non_target, non_target_disease = self.non_target_response(
+            record, visit, state, options, notes
+        )
 
         unequivocal = [lesion.location for lesion in visit.new_lesions if not lesion.equivocal]
         equivocal = [lesion.location for lesion in visit.new_lesions if lesion.equivocal]
         if unequivocal:
             notes.append(f"unequivocal new lesion: {'; '.join(unequivocal)} (R7.1)")
         if equivocal:
-            notes.append(f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)")
+            notes.append(
+                f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)"
+            )
 
         if has_targets:
             overall = overall_with_targets(target, non_target, bool(unequivocal))
@@ -440,7 +444,10 @@ class Recist11(Criteria):
             new_lesions=bool(unequivocal),
             equivocal_new_lesions=bool(equivocal),
             overall=overall,
-            documented_disease=target_disease or non_target_disease or bool(unequivocal) or overall is PD,
+            documented_disease=target_disease
+            or non_target_disease
+            or bool(unequivocal)
+            or overall is PD,
             notes=notes,
         )
 
