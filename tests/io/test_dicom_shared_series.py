@@ -241,3 +241,22 @@ def test_tumour_box_slices_are_consecutive_in_the_volume(chest_ct, shared_dicom_
     boxes = shared_dicom_dir / "ct_chest_lung_tumour" / "tumour_boxes"
     indices = sorted(chest_ct.sop_instance_uids.index(p.stem) for p in boxes.glob("*.xml"))
     assert indices == list(range(12, 22))
+
+
+@pytest.mark.parametrize(
+    "folder", ["ct_chest_lung_tumour/series", "ct_head_gantry_tilt/series", "mr_t1_sagittal/series"]
+)
+def test_affine_is_direction_times_spacing(shared_dicom_dir, folder):
+    volume = load_series(shared_dicom_dir / folder)
+    np.testing.assert_allclose(
+        volume.affine[:3, :3], volume.direction @ np.diag(volume.spacing_mm), atol=1e-9
+    )
+    np.testing.assert_allclose(np.linalg.norm(volume.direction, axis=0), 1.0, atol=1e-9)
+    np.testing.assert_allclose(volume.affine[3], [0, 0, 0, 1])
+    assert volume.slice_positions_mm.shape == (volume.array.shape[0], 3)
+    np.testing.assert_allclose(
+        volume.slice_positions_mm,
+        volume.index_to_lps(np.column_stack([np.arange(volume.array.shape[0]),
+                                             np.zeros((volume.array.shape[0], 2))])),
+        atol=1e-6,
+    )

@@ -47,7 +47,9 @@ class Volume:
     slice_positions_mm : ndarray, shape (slices, 3)
         LPS position of each slice's first voxel.
     direction : ndarray, shape (3, 3)
-        Unit vectors of the slice, row and column axes (columns of the matrix).
+        Unit vectors of the slice, row and column axes (columns of the matrix), so that
+        ``affine[:3, :3] == direction @ diag(spacing_mm)``; the slice axis is not
+        perpendicular to the others for a gantry-tilted stack.
     slice_interval_mm : float
         Distance between slice planes, along the slice normal.
     slice_thickness_mm : float or None
