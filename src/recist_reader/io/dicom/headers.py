@@ -20,6 +20,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from recist_reader.io.dicom.fastheader import read_fast_header
+
 #: The (group, element) of the three pixel data elements.
 _PIXEL_TAGS = {
     (0x7FE0, 0x0010): "PixelData",
@@ -165,8 +167,16 @@ def looks_like_dicom(path: str) -> bool:
     return len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[2:4] < b"\x20\x00"
 
 
-def read_file_header(path: str) -> FileHeader:
+def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
     """Read the header of ``path`` (stopping before the pixel data).
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    fast : bool
+        Try the lean element walker first (see ``fastheader``), then pydicom's
+        ``dcmread``; False uses ``dcmread`` only.
 
     Raises
     ------
@@ -177,6 +187,21 @@ def read_file_header(path: str) -> FileHeader:
     """
     if not looks_like_dicom(path):
         raise NotDicomError("not a DICOM file")
+    walked = read_fast_header(path) if fast else None
+    if walked is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _file_header(
+                    path,
+                    walked.dataset,
+                    walked.pixel_keyword,
+                    walked.value_offset,
+                    walked.value_length,
+                    os.path.getsize(path),
+                )
+        except Exception:
+            pass  # let pydicom's parser have the last word on anything odd
     try:
         file_size = os.path.getsize(path)
         with open(path, "rb") as fp, warnings.catch_warnings():
