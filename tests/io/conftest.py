@@ -140,8 +140,15 @@ def write_enhanced_ct(
     ds.PerFrameFunctionalGroupsSequence = Sequence(per_frame)
     _pixels(ds, frames)
     ds.save_as(path, enforce_file_format=True)
-    return {"origin": origin, "normal": normal, "orientation": orientation,
-            "pixel_spacing": pixel_spacing, "step_mm": step_mm, "n": n, "shape": shape}
+    return {
+        "origin": origin,
+        "normal": normal,
+        "orientation": orientation,
+        "pixel_spacing": pixel_spacing,
+        "step_mm": step_mm,
+        "n": n,
+        "shape": shape,
+    }
 
 
 @pytest.fixture

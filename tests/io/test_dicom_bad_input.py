@@ -53,8 +53,9 @@ def test_single_non_dicom_file(tmp_path):
         load_series(tmp_path / "x.dcm")
 
 
-@pytest.mark.parametrize("keyword", ["ImagePositionPatient", "ImageOrientationPatient",
-                                     "PixelSpacing"])
+@pytest.mark.parametrize(
+    "keyword", ["ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
+)
 def test_missing_geometry_is_named(tmp_path, dicom_factory, keyword):
     paths = dicom_factory.write_ct_series(tmp_path, n=3)
     _edit(paths[1], **{keyword: None})
@@ -109,8 +110,9 @@ def test_zero_size_image(tmp_path, dicom_factory):
         ({"BitsStored": 20}, "BitsStored 20 does not fit"),
     ],
 )
-def test_absurd_header_sizes_are_refused_before_allocating(tmp_path, dicom_factory, changes,
-                                                           message):
+def test_absurd_header_sizes_are_refused_before_allocating(
+    tmp_path, dicom_factory, changes, message
+):
     paths = dicom_factory.write_ct_series(tmp_path, n=1)
     _edit(paths[0], **changes)
     tracemalloc.start()

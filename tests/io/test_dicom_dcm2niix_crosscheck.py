@@ -16,8 +16,10 @@ from recist_reader import load_series
 
 pytestmark = [
     pytest.mark.shared_data,
-    pytest.mark.skipif(shutil.which("dcm2niix") is None,
-                       reason="dcm2niix is not installed (apt-get install dcm2niix)"),
+    pytest.mark.skipif(
+        shutil.which("dcm2niix") is None,
+        reason="dcm2niix is not installed (apt-get install dcm2niix)",
+    ),
 ]
 
 _NIFTI_DTYPES = {2: "u1", 4: "i2", 8: "i4", 16: "f4", 64: "f8", 256: "i1", 512: "u2", 768: "u4"}
@@ -50,25 +52,24 @@ def _convert(series_dir: Path, out_dir: Path) -> Path:
     out_dir.mkdir()
     result = subprocess.run(
         ["dcm2niix", "-z", "n", "-b", "n", "-f", "volume", "-o", str(out_dir), str(series_dir)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (nifti,) = sorted(out_dir.glob("*.nii"))
     return nifti
 
 
-@pytest.mark.parametrize(
-    "series", ["ct_chest_lung_tumour/series", "mr_t1_sagittal/series"]
-)
-def test_values_agree_with_dcm2niix_at_2000_physical_positions(shared_dicom_dir, tmp_path,
-                                                               series):
+@pytest.mark.parametrize("series", ["ct_chest_lung_tumour/series", "mr_t1_sagittal/series"])
+def test_values_agree_with_dcm2niix_at_2000_physical_positions(shared_dicom_dir, tmp_path, series):
     volume = load_series(shared_dicom_dir / series)
     data, nifti_affine = read_nifti1(_convert(shared_dicom_dir / series, tmp_path / "nifti"))
     assert data.size == volume.array.size
     rng = np.random.default_rng(20240110)
-    indices = np.column_stack(
-        [rng.integers(0, n, size=2000) for n in volume.array.shape]
-    ).astype(float)
+    indices = np.column_stack([rng.integers(0, n, size=2000) for n in volume.array.shape]).astype(
+        float
+    )
     lps = volume.index_to_lps(indices)
     ras = (LPS_TO_RAS[:3, :3] @ lps.T).T
     nifti_index = (np.linalg.inv(nifti_affine) @ np.column_stack([ras, np.ones(len(ras))]).T).T
@@ -91,8 +92,9 @@ def test_a_wrong_affine_would_be_caught(shared_dicom_dir, tmp_path):
     flipped = volume.array[::-1]
     index = np.array([[2.0, 128.0, 128.0], [30.0, 100.0, 140.0]])
     ras = (LPS_TO_RAS[:3, :3] @ volume.index_to_lps(index).T).T
-    ijk = np.rint((np.linalg.inv(nifti_affine)[:3, :3] @ ras.T).T
-                  + np.linalg.inv(nifti_affine)[:3, 3]).astype(int)
+    ijk = np.rint(
+        (np.linalg.inv(nifti_affine)[:3, :3] @ ras.T).T + np.linalg.inv(nifti_affine)[:3, 3]
+    ).astype(int)
     theirs = data[ijk[:, 0], ijk[:, 1], ijk[:, 2]]
     assert not np.array_equal(flipped[tuple(index.astype(int).T)], theirs)
 
@@ -106,5 +108,6 @@ def test_orientation_matches_the_dcm2niix_sidecar(shared_dicom_dir, name):
     row_direction, column_direction = volume.direction[:, 2], volume.direction[:, 1]
     np.testing.assert_allclose(
         np.concatenate([row_direction, column_direction]),
-        sidecar["ImageOrientationPatientDICOM"], atol=1e-6,
+        sidecar["ImageOrientationPatientDICOM"],
+        atol=1e-6,
     )

@@ -64,8 +64,9 @@ REGRESSIONS = [
 
 
 @pytest.mark.parametrize(("source", "flips", "from_pixels", "error", "message"), REGRESSIONS)
-def test_regressions_found_by_fuzzing(shared_dicom_dir, tmp_path, source, flips, from_pixels,
-                                      error, message):
+def test_regressions_found_by_fuzzing(
+    shared_dicom_dir, tmp_path, source, flips, from_pixels, error, message
+):
     path = shared_dicom_dir / SOURCES[source]
     base = _pixel_offset(path) if from_pixels else 0
     data = _mutate(path.read_bytes(), [(base + o, m) for o, m in flips], None)
@@ -82,13 +83,18 @@ def originals(shared_dicom_dir) -> dict[str, tuple[bytes, int]]:
     }
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     source=st.sampled_from(sorted(SOURCES)),
     flips=st.lists(
         st.tuples(st.floats(0, 1, allow_nan=False), st.sampled_from([0x01, 0x80, 0xFF, 0x5A])),
-        min_size=0, max_size=6,
+        min_size=0,
+        max_size=6,
     ),
     cut=st.one_of(st.none(), st.floats(0, 1, allow_nan=False)),
     in_header=st.booleans(),
@@ -111,19 +117,27 @@ def small_mr_series(shared_dicom_dir, tmp_path_factory) -> list[Path]:
     return [Path(shutil.copy(source, folder / source.name)) for source in sources]
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     which=st.integers(0, 3),
-    flips=st.lists(st.tuples(st.floats(0, 1, allow_nan=False), st.sampled_from([0x01, 0xFF])),
-                   min_size=1, max_size=4),
+    flips=st.lists(
+        st.tuples(st.floats(0, 1, allow_nan=False), st.sampled_from([0x01, 0xFF])),
+        min_size=1,
+        max_size=4,
+    ),
 )
 def test_one_fuzzed_slice_in_a_series(small_mr_series, which, flips):
     originals = [p.read_bytes() for p in small_mr_series]
     target = small_mr_series[which]
     header_end = _pixel_offset(target) + 16
-    target.write_bytes(_mutate(originals[which], [(int(f * header_end), m) for f, m in flips],
-                               None))
+    target.write_bytes(
+        _mutate(originals[which], [(int(f * header_end), m) for f, m in flips], None)
+    )
     try:
         result: Volume | SeriesError = load_series(target.parent)
     except SeriesError as exc:

@@ -22,8 +22,12 @@ def test_inspect_json_gives_exact_geometry(shared_dicom_dir, capsys):
     np.testing.assert_allclose(series["spacing_mm"], [4.8, 1.015625, 1.015625], atol=1e-6)
     np.testing.assert_allclose(
         series["affine"],
-        [[-4.8, 0, 0, 81.599998474121], [0, 0, 1.015625, -130], [0, -1.015625, 0, 130],
-         [0, 0, 0, 1]],
+        [
+            [-4.8, 0, 0, 81.599998474121],
+            [0, 0, 1.015625, -130],
+            [0, -1.015625, 0, 130],
+            [0, 0, 0, 1],
+        ],
         atol=1e-6,
     )
     assert series["warnings"] == [] and series["error"] is None

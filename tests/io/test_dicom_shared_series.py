@@ -88,8 +88,9 @@ def test_affine_maps_indices_to_slice_positions(chest_ct):
     corner = chest_ct.index_to_lps((29, 0, 0))
     np.testing.assert_allclose(corner, [-173.1767578125, -294.1767578125, 312.0])
     far = chest_ct.index_to_lps((0, 511, 511))
-    np.testing.assert_allclose(far, [-173.1767578125 + 511 * 0.646484375,
-                                     -294.1767578125 + 511 * 0.646484375, 80.0])
+    np.testing.assert_allclose(
+        far, [-173.1767578125 + 511 * 0.646484375, -294.1767578125 + 511 * 0.646484375, 80.0]
+    )
     np.testing.assert_allclose(chest_ct.lps_to_index(far), [0, 511, 511], atol=1e-9)
 
 
@@ -131,8 +132,9 @@ def test_tilted_head_ct_has_sheared_affine_and_resampled_uneven_spacing(head_ct_
     assert volume.gantry_tilt_deg == pytest.approx(18.5, abs=0.01)
     # The slice axis follows the table (+z) while the planes are tilted: a shear.
     np.testing.assert_allclose(volume.affine[:3, 0], [0.0, 0.0, 4.22], atol=1e-4)
-    np.testing.assert_allclose(volume.affine[:3, 1], [0.0, 0.9483237 * 0.4882812,
-                                                      -0.3173047 * 0.4882812], atol=1e-6)
+    np.testing.assert_allclose(
+        volume.affine[:3, 1], [0.0, 0.9483237 * 0.4882812, -0.3173047 * 0.4882812], atol=1e-6
+    )
     np.testing.assert_allclose(volume.affine[:3, 3], [-125.0, -123.5404569, 5.8360586])
     # The 4 mm part is kept exactly; the rest is interpolated and listed.
     assert volume.interpolated_slices == tuple(range(14, 37))
@@ -182,9 +184,7 @@ def test_malformed_missing_slice_is_filled_and_listed(shared_dicom_dir):
     (warning,) = volume.warnings
     assert warning.startswith("missing slices: 1 slice(s) missing in 1 gap(s)")
     assert "do not measure on them" in warning
-    np.testing.assert_allclose(
-        volume.array[3], (volume.array[2] + volume.array[4]) / 2, atol=1e-3
-    )
+    np.testing.assert_allclose(volume.array[3], (volume.array[2] + volume.array[4]) / 2, atol=1e-3)
     with pytest.raises(GeometryError, match="missing slices: 1 slice"):
         load_series(folder, allow_resampling=False)
 
@@ -256,7 +256,10 @@ def test_affine_is_direction_times_spacing(shared_dicom_dir, folder):
     assert volume.slice_positions_mm.shape == (volume.array.shape[0], 3)
     np.testing.assert_allclose(
         volume.slice_positions_mm,
-        volume.index_to_lps(np.column_stack([np.arange(volume.array.shape[0]),
-                                             np.zeros((volume.array.shape[0], 2))])),
+        volume.index_to_lps(
+            np.column_stack(
+                [np.arange(volume.array.shape[0]), np.zeros((volume.array.shape[0], 2))]
+            )
+        ),
         atol=1e-6,
     )

@@ -17,9 +17,7 @@ def test_axial_series_exact_affine_and_order(tmp_path, dicom_factory):
     volume = load_series(tmp_path)
     assert volume.array.shape == (5, 6, 8)
     assert volume.spacing_mm == pytest.approx((2.5, 0.5, 0.75), abs=1e-9)
-    expected = np.array(
-        [[0, 0, 0.75, -20.0], [0, 0.5, 0, -30.0], [2.5, 0, 0, 40.0], [0, 0, 0, 1]]
-    )
+    expected = np.array([[0, 0, 0.75, -20.0], [0, 0.5, 0, -30.0], [2.5, 0, 0, 40.0], [0, 0, 0, 1]])
     np.testing.assert_allclose(volume.affine, expected, atol=1e-9)
     # value = 1100 + 10 * k + column - 1024 (HU), k = index along the normal
     expected_values = 76 + 10 * np.arange(5)[:, None, None] + np.arange(8)[None, None, :]
@@ -33,8 +31,9 @@ def test_axial_series_exact_affine_and_order(tmp_path, dicom_factory):
 def test_oblique_orientation_affine(tmp_path, dicom_factory):
     c, s = np.cos(np.radians(30)), np.sin(np.radians(30))
     orientation = (c, s, 0.0, 0.0, 0.0, -1.0)  # coronal-ish, rotated 30° about z
-    dicom_factory.write_ct_series(tmp_path, n=3, step_mm=3.0, orientation=orientation,
-                                  pixel_spacing=(0.9, 0.7))
+    dicom_factory.write_ct_series(
+        tmp_path, n=3, step_mm=3.0, orientation=orientation, pixel_spacing=(0.9, 0.7)
+    )
     volume = load_series(tmp_path)
     normal = np.cross(orientation[:3], orientation[3:])
     np.testing.assert_allclose(volume.affine[:3, 0], 3.0 * normal, atol=1e-6)
@@ -179,8 +178,9 @@ def test_tilted_series_gets_a_sheared_affine(tmp_path, dicom_factory):
 
 def test_mixed_image_sizes_in_one_uid_are_split(tmp_path, dicom_factory):
     dicom_factory.write_ct_series(tmp_path / "a", n=3, series_uid="1.2.3.7")
-    dicom_factory.write_ct_series(tmp_path / "b", n=2, series_uid="1.2.3.7", shape=(10, 12),
-                                  step_mm=5.0)
+    dicom_factory.write_ct_series(
+        tmp_path / "b", n=2, series_uid="1.2.3.7", shape=(10, 12), step_mm=5.0
+    )
     with pytest.raises(AmbiguousSeriesError, match="the series mixes 2 image sizes"):
         load_series(tmp_path)
     assert load_series(tmp_path, series_uid="1.2.3.7#2").array.shape == (2, 10, 12)

@@ -22,10 +22,14 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
-_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR",
-                       b"UT", b"SV", b"UV"})
-_PIXEL_TAGS = {0x7FE00010: "PixelData", 0x7FE00008: "FloatPixelData",
-               0x7FE00009: "DoubleFloatPixelData"}
+_LONG_VRS = frozenset(
+    {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"}
+)
+_PIXEL_TAGS = {
+    0x7FE00010: "PixelData",
+    0x7FE00008: "FloatPixelData",
+    0x7FE00009: "DoubleFloatPixelData",
+}
 #: Top-level elements that need pydicom's full parser (nested geometry or an index).
 _FALLBACK_TAGS = frozenset({0x52009229, 0x52009230, 0x00041220})
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
@@ -35,20 +39,48 @@ _KEEP_BYTES = 1024  # values longer than this are not needed by the loader
 WANTED_TAGS = frozenset(
     tag_for_keyword(keyword)
     for keyword in (
-        "SpecificCharacterSet", "ImageType", "SOPClassUID", "SOPInstanceUID", "StudyDate",
-        "Modality", "SeriesDescription", "PatientID", "SliceThickness", "EchoNumbers",
-        "SpacingBetweenSlices", "GantryDetectorTilt", "StudyInstanceUID", "SeriesInstanceUID",
-        "SeriesNumber", "AcquisitionNumber", "InstanceNumber", "ImagePositionPatient",
-        "ImageOrientationPatient", "FrameOfReferenceUID", "TemporalPositionIdentifier",
-        "SamplesPerPixel", "PhotometricInterpretation", "NumberOfFrames", "Rows", "Columns",
-        "PixelSpacing", "BitsAllocated", "BitsStored", "PixelRepresentation", "WindowCenter",
-        "WindowWidth", "RescaleIntercept", "RescaleSlope", "WindowCenterWidthExplanation",
+        "SpecificCharacterSet",
+        "ImageType",
+        "SOPClassUID",
+        "SOPInstanceUID",
+        "StudyDate",
+        "Modality",
+        "SeriesDescription",
+        "PatientID",
+        "SliceThickness",
+        "EchoNumbers",
+        "SpacingBetweenSlices",
+        "GantryDetectorTilt",
+        "StudyInstanceUID",
+        "SeriesInstanceUID",
+        "SeriesNumber",
+        "AcquisitionNumber",
+        "InstanceNumber",
+        "ImagePositionPatient",
+        "ImageOrientationPatient",
+        "FrameOfReferenceUID",
+        "TemporalPositionIdentifier",
+        "SamplesPerPixel",
+        "PhotometricInterpretation",
+        "NumberOfFrames",
+        "Rows",
+        "Columns",
+        "PixelSpacing",
+        "BitsAllocated",
+        "BitsStored",
+        "PixelRepresentation",
+        "WindowCenter",
+        "WindowWidth",
+        "RescaleIntercept",
+        "RescaleSlope",
+        "WindowCenterWidthExplanation",
     )
 )
 _MAX_DEPTH = 12
 _IMPLICIT_LE = "1.2.840.10008.1.2"
-_REFUSED_SYNTAXES = frozenset({"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99",
-                               "1.2.840.10008.1.2.8.1"})
+_REFUSED_SYNTAXES = frozenset(
+    {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1"}
+)
 
 
 class _Fallback(Exception):
@@ -77,8 +109,9 @@ def read_fast_header(path: str) -> FastHeader | None:
         return None
 
 
-def _element_header(mm: mmap.mmap, pos: int, size: int, implicit: bool
-                    ) -> tuple[int, bytes | None, int, int]:
+def _element_header(
+    mm: mmap.mmap, pos: int, size: int, implicit: bool
+) -> tuple[int, bytes | None, int, int]:
     """(tag, VR, value length, value position) of the element at ``pos``."""
     if pos + 8 > size:
         raise _Fallback
@@ -134,9 +167,15 @@ def _walk(mm: mmap.mmap, size: int) -> FastHeader:
         tag, vr, length, value_pos = _element_header(mm, pos, size, False)
         if length == _UNDEFINED or value_pos + length > size:
             raise _Fallback
-        meta[BaseTag(tag)] = RawDataElement(BaseTag(tag), vr.decode() if vr else None, length,
-                                        mm[value_pos : value_pos + length], value_pos,
-                                        False, True)
+        meta[BaseTag(tag)] = RawDataElement(
+            BaseTag(tag),
+            vr.decode() if vr else None,
+            length,
+            mm[value_pos : value_pos + length],
+            value_pos,
+            False,
+            True,
+        )
         pos = value_pos + length
     syntax_element = meta.get(0x00020010)
     if syntax_element is None:
@@ -155,8 +194,9 @@ def _walk(mm: mmap.mmap, size: int) -> FastHeader:
             dataset = Dataset(elements)
             dataset.file_meta = FileMetaDataset(meta)
             dataset.set_original_encoding(implicit, True)
-            return FastHeader(dataset, _PIXEL_TAGS[tag], value_pos,
-                              None if length == _UNDEFINED else length)
+            return FastHeader(
+                dataset, _PIXEL_TAGS[tag], value_pos, None if length == _UNDEFINED else length
+            )
         if tag in _FALLBACK_TAGS or tag <= previous:
             raise _Fallback
         previous = tag
@@ -168,7 +208,12 @@ def _walk(mm: mmap.mmap, size: int) -> FastHeader:
             raise _Fallback
         if tag in WANTED_TAGS and length <= _KEEP_BYTES and vr != b"SQ":
             elements[BaseTag(tag)] = RawDataElement(
-                BaseTag(tag), vr.decode() if vr else None, length, mm[value_pos:end], value_pos,
-                implicit, True,
+                BaseTag(tag),
+                vr.decode() if vr else None,
+                length,
+                mm[value_pos:end],
+                value_pos,
+                implicit,
+                True,
             )
         pos = end

@@ -132,9 +132,7 @@ def _choose(
     )
 
 
-def _geometry(
-    candidate: SeriesCandidate, where: str, *, allow_resampling: bool
-) -> StackGeometry:
+def _geometry(candidate: SeriesCandidate, where: str, *, allow_resampling: bool) -> StackGeometry:
     geometry = compute_geometry(candidate.frames, where=where, allow_resampling=allow_resampling)
     for layout in {id(f.layout): f.layout for f in geometry.ordered}.values():
         check_layout(layout)
@@ -247,8 +245,9 @@ def load_series(
         array = np.empty((geometry.n_slices, rows, columns), dtype=final_dtype)
         for index, source in enumerate(geometry.sources):  # type: ignore[arg-type]
             if source.interpolated:
-                np.multiply(acquired[source.lower], 1.0 - source.weight, out=array[index],
-                            casting="unsafe")
+                np.multiply(
+                    acquired[source.lower], 1.0 - source.weight, out=array[index], casting="unsafe"
+                )
                 array[index] += source.weight * acquired[source.upper]
             else:
                 array[index] = acquired[source.lower]

@@ -191,8 +191,10 @@ def output_dtype(frames: Sequence[FrameHeader]) -> np.dtype:
     low = high = 0
     for frame in frames:
         lo, hi = _stored_range(frame.layout)
-        values = [lo * frame.rescale_slope + frame.rescale_intercept,
-                  hi * frame.rescale_slope + frame.rescale_intercept]
+        values = [
+            lo * frame.rescale_slope + frame.rescale_intercept,
+            hi * frame.rescale_slope + frame.rescale_intercept,
+        ]
         low, high = min(low, *values), max(high, *values)
     for candidate in (np.int16, np.int32):
         info = np.iinfo(candidate)
@@ -336,6 +338,5 @@ def _decode_with_pydicom(
         )
         text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise PixelDataError(
-            f"{path}: pixel data ({name}) cannot be decoded ({type(exc).__name__}: {text}); "
-            f"{fix}"
+            f"{path}: pixel data ({name}) cannot be decoded ({type(exc).__name__}: {text}); {fix}"
         ) from None

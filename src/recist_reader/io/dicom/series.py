@@ -272,9 +272,7 @@ def _split_acquisitions(frames: list[FrameHeader]) -> list[list[FrameHeader]]:
     groups: dict[tuple, list[FrameHeader]] = {}
     for frame in frames:
         groups.setdefault(frame.acquisition_key, []).append(frame)
-    if len(groups) < 2 or any(
-        len(g) < 2 or _has_duplicate_positions(g) for g in groups.values()
-    ):
+    if len(groups) < 2 or any(len(g) < 2 or _has_duplicate_positions(g) for g in groups.values()):
         return [frames]  # not separable: the loader reports the duplicate positions
     return [groups[k] for k in sorted(groups, key=lambda k: tuple(str(v) for v in k))]
 
@@ -322,7 +320,5 @@ def group_series(scan: ScanResult) -> list[SeriesCandidate]:
                     notes=list(notes.get(uid, [])),
                 )
             )
-    candidates.sort(
-        key=lambda c: (c.file.series_number is None, c.file.series_number or 0, c.key)
-    )
+    candidates.sort(key=lambda c: (c.file.series_number is None, c.file.series_number or 0, c.key))
     return candidates
