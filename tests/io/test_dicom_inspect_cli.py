@@ -81,3 +81,16 @@ def test_inspect_help(capsys):
         main(["inspect", "--help"])
     assert exit_info.value.code == 0
     assert "LPS" in capsys.readouterr().out
+
+
+def test_inspect_reads_a_dicomdir(tmp_path, dicom_factory, capsys):
+    from pydicom.fileset import FileSet
+
+    fileset = FileSet()
+    for path in dicom_factory.write_ct_series(tmp_path / "src", n=3, step_mm=2.0):
+        fileset.add(path)
+    fileset.write(tmp_path / "media")
+    assert main(["inspect", str(tmp_path / "media" / "DICOMDIR"), "--json"]) == 0
+    (series,) = json.loads(capsys.readouterr().out)["series"]
+    assert series["shape"] == [3, 6, 8]
+    assert series["spacing_mm"] == [2.0, 0.5, 0.75]

@@ -225,3 +225,14 @@ def test_dataset_without_preamble_is_read(tmp_path, dicom_factory):
     volume = load_series(raw.parent)
     assert volume.array.shape == (1, 6, 8)
     assert volume.sop_instance_uids == (ds.SOPInstanceUID,)
+
+
+def test_copies_of_the_same_instance_are_dropped_with_a_note(tmp_path, dicom_factory):
+    import shutil
+
+    paths = dicom_factory.write_ct_series(tmp_path / "a", n=3)
+    (tmp_path / "b").mkdir()
+    shutil.copy(paths[0], tmp_path / "b" / "copy.dcm")
+    volume = load_series(tmp_path)
+    assert volume.array.shape == (3, 6, 8)
+    assert any("copy.dcm: skipped: same SOPInstanceUID as" in note for note in volume.notes)
