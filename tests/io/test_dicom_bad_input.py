@@ -206,3 +206,10 @@ def test_compressed_file_claiming_gigabytes_is_refused(tmp_path, shared_dicom_di
     finally:
         tracemalloc.stop()
     assert peak < 50 * 1024**2
+
+
+def test_mixed_frame_of_reference_is_refused(tmp_path, dicom_factory):
+    paths = dicom_factory.write_ct_series(tmp_path, n=3)
+    _edit(paths[2], FrameOfReferenceUID="1.2.3.999")
+    with pytest.raises(GeometryError, match="mixed frame of reference"):
+        load_series(tmp_path)

@@ -153,6 +153,17 @@ def _check_frames(frames: list[FrameHeader], where: str) -> None:
                 "the header is corrupt; re-export the series",
             )
     first = frames[0]
+    references = {f.frame_of_reference_uid for f in frames if f.frame_of_reference_uid}
+    if len(references) > 1:
+        other = next(
+            f for f in frames if f.frame_of_reference_uid not in ("", first.frame_of_reference_uid)
+        )
+        raise _fail(
+            where,
+            f"mixed frame of reference: {other.label} and {first.label} have different "
+            "FrameOfReferenceUIDs, so their positions are in different coordinate systems",
+            "load slices from one acquisition only",
+        )
     reference = np.asarray(first.orientation)
     for frame in frames[1:]:
         if np.max(np.abs(np.asarray(frame.orientation) - reference)) > 1e-3:

@@ -121,6 +121,7 @@ class FrameHeader:
     image_type: tuple[str, ...]
     gantry_tilt_deg: float | None
     problems: tuple[str, ...] = ()
+    frame_of_reference_uid: str = ""
 
     @property
     def label(self) -> str:
@@ -593,5 +594,6 @@ def _frame(
         acquisition_key=acquisition_key,
         image_type=tuple(str(v).upper() for v in image_type),
         gantry_tilt_deg=_optional_float(ds, "GantryDetectorTilt"),
+        frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
         problems=tuple(problems),
     )
