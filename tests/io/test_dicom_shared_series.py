@@ -263,3 +263,27 @@ def test_affine_is_direction_times_spacing(shared_dicom_dir, folder):
         ),
         atol=1e-6,
     )
+
+
+def test_tilted_head_ct_regular_stacks_load_exactly(head_ct_dir):
+    whole = load_series(head_ct_dir)
+    key = whole.series_key
+    assert (
+        f"'{key}#stack1' (slices 1-14, 4.00 mm), '{key}#stack2' (slices 15-28, 7.00 mm)"
+        in (whole.warnings[1])
+    )
+    upper = load_series(head_ct_dir, series_uid=f"{key}#stack2")
+    assert upper.array.shape == (14, 512, 512) and upper.interpolated_slices == ()
+    assert upper.warnings[0].startswith(f"series {key} was split (stack 2 of 2: acquired slices")
+    assert upper.warnings[1].startswith("gantry tilt 18.50°")
+    np.testing.assert_allclose(upper.affine[:3, 0], [0.0, 0.0, 7.38], atol=1e-4)
+    for index, name in ((0, "15.dcm"), (13, "28.dcm")):
+        np.testing.assert_array_equal(upper.array[index], _reference_slice(head_ct_dir / name))
+        header = pydicom.dcmread(head_ct_dir / name, stop_before_pixels=True)
+        np.testing.assert_allclose(
+            upper.index_to_lps((index, 0, 0)),
+            [float(v) for v in header.ImagePositionPatient],
+            atol=1e-4,
+        )
+    with pytest.raises(UnknownSeriesError, match="has no stack 3 \\(it has 2 regular stacks\\)"):
+        load_series(head_ct_dir, series_uid=f"{key}#stack3")

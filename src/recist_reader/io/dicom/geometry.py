@@ -72,6 +72,9 @@ class StackGeometry:
         Angle between the slice axis and the slice normal (0 for untilted stacks).
     warnings : list of str
         What was found and what was done about it.
+    regular_stacks : list of (start, stop)
+        For uneven spacing: runs of ``ordered`` (stop exclusive) that are each regularly
+        spaced and can be loaded exactly on their own; empty otherwise.
     """
 
     ordered: list[FrameHeader]
@@ -83,6 +86,7 @@ class StackGeometry:
     tilt_deg: float
     direction: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    regular_stacks: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def n_slices(self) -> int:
@@ -193,11 +197,27 @@ def _run_summary(gaps: np.ndarray, tolerance: float) -> str:
     return ", ".join(f"{np.mean(r):.2f} mm x{len(r)}" for r in runs)
 
 
+def regular_stacks(gaps: np.ndarray, tolerance: float) -> list[tuple[int, int]]:
+    """Split slices into consecutive runs of equal gaps (greedy); keep runs of 2+ slices."""
+    stacks = []
+    start = 0
+    n = len(gaps) + 1
+    while start < n - 1:
+        stop = start + 1  # slices start..stop-1, extended while the gap stays the same
+        while stop < n and abs(gaps[stop - 1] - gaps[start]) <= tolerance:
+            stop += 1
+        if stop - start >= 2:
+            stacks.append((start, stop))
+        start = stop if stop - start >= 2 else start + 1
+    return stacks
+
+
 def compute_geometry(
     frames: list[FrameHeader],
     *,
     where: str,
     allow_resampling: bool = True,
+    series_key: str = "",
 ) -> StackGeometry:
     """Validate ``frames`` as one volume and compute its affine.
 
@@ -210,6 +230,8 @@ def compute_geometry(
     allow_resampling : bool
         Resample missing slices or uneven spacing onto a regular grid (True) or raise
         :class:`GeometryError` (False).
+    series_key : str
+        The key named in messages about regular stacks (``<key>#stack<n>``).
 
     Returns
     -------
@@ -233,6 +255,7 @@ def compute_geometry(
     ordered = [frames[i] for i in order]
     positions, along = positions[order], along[order]
     warnings: list[str] = []
+    stacks: list[tuple[int, int]] = []
     n = len(ordered)
 
     if n == 1:
@@ -317,6 +340,18 @@ def compute_geometry(
                 ]
                 interval = float(min(runs) if runs else np.min(gaps))
                 problem = f"uneven slice spacing: slice gaps {summary} along the normal"
+                stacks = regular_stacks(gaps, tolerance)
+                if len(stacks) > 1:
+                    listing = ", ".join(
+                        f"'{series_key}#stack{number}' (slices {a + 1}-{b}, {gaps[a]:.2f} mm)"
+                        for number, (a, b) in enumerate(stacks, start=1)
+                    )
+                    problem += (
+                        f" ({len(stacks)} regular stacks, each loadable exactly with "
+                        f"series_uid= {listing})"
+                    )
+                else:
+                    stacks = []
             if not allow_resampling:
                 raise _fail(
                     where,
@@ -358,6 +393,7 @@ def compute_geometry(
         tilt_deg=tilt,
         direction=direction,
         warnings=warnings,
+        regular_stacks=stacks,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,6 +119,9 @@ def _choose(
     for candidate in candidates:
         if candidate.key == series_uid:
             return candidate
+    stack = _stack(candidates, series_uid, where)
+    if stack is not None:
+        return stack
     parts = [c for c in candidates if c.file.series_uid == series_uid]
     if len(parts) > 1:
         part_listing = "; ".join(c.summary().describe() for c in parts)
@@ -132,8 +136,41 @@ def _choose(
     )
 
 
+def _stack(
+    candidates: list[SeriesCandidate], series_uid: str, where: str
+) -> SeriesCandidate | None:
+    """The candidate for ``<key>#stack<n>``: one regular run of an unevenly spaced series."""
+    match = re.fullmatch(r"(?P<base>.+)#stack(?P<number>\d+)", series_uid)
+    if match is None:
+        return None
+    base = _choose(candidates, match["base"], where)
+    geometry = compute_geometry(base.frames, where=where, series_key=base.key)
+    number, stacks = int(match["number"]), geometry.regular_stacks
+    if not 1 <= number <= len(stacks):
+        raise UnknownSeriesError(
+            f"{where}: series {base.key} has no stack {number} (it has {len(stacks)} regular "
+            "stacks); see its uneven-spacing warning"
+        )
+    start, stop = stacks[number - 1]
+    return SeriesCandidate(
+        key=series_uid,
+        file=base.file,
+        frames=geometry.ordered[start:stop],
+        split_reason=(
+            f"stack {number} of {len(stacks)}: acquired slices {start + 1}-{stop} of "
+            f"{len(geometry.ordered)}, regularly spaced"
+        ),
+        notes=list(base.notes),
+    )
+
+
 def _geometry(candidate: SeriesCandidate, where: str, *, allow_resampling: bool) -> StackGeometry:
-    geometry = compute_geometry(candidate.frames, where=where, allow_resampling=allow_resampling)
+    geometry = compute_geometry(
+        candidate.frames,
+        where=where,
+        allow_resampling=allow_resampling,
+        series_key=candidate.key,
+    )
     for layout in {id(f.layout): f.layout for f in geometry.ordered}.values():
         check_layout(layout)
     if candidate.split_reason:
@@ -205,8 +242,9 @@ def load_series(
         A DICOM file, a folder tree, or a DICOMDIR.
     series_uid : str, optional
         The SeriesInstanceUID to load (or ``UID#part`` for a split series, as listed by
-        ``list_series`` and in :class:`AmbiguousSeriesError`). Required when the path
-        holds several series.
+        ``list_series`` and in :class:`AmbiguousSeriesError`; or ``<key>#stack<n>`` for one
+        regularly spaced stack of an unevenly spaced series, as named in its warning).
+        Required when the path holds several series.
     allow_resampling : bool, optional
         Missing slices or uneven spacing are resampled onto a regular grid (default, with a
         warning listing the interpolated slices); False raises :class:`GeometryError`.
