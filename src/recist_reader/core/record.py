@@ -128,3 +128,13 @@ class PatientRecord(_Strict):
     config: ConfigOverrides = Field(default_factory=ConfigOverrides)
     lesions: list[Lesion]
     visits: Annotated[list[Visit], Field(min_length=1)]
+    death_date: IsoDate | None = Field(
+        None,
+        description="date of death from any cause; an event for OS, and for PFS when before "
+        "progression (cohort endpoints; ignored by per-patient scoring)",
+    )
+    last_known_alive_date: IsoDate | None = Field(
+        None,
+        description="last date the patient was known to be alive; OS is censored there "
+        "(cohort endpoints; ignored by per-patient scoring)",
+    )

@@ -226,6 +226,53 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
                         path, f"visit {seen!r} is after this visit", "first_seen_after_visit"
                     )
                 )
+    problems.extend(_survival_date_problems(record))
+    return problems
+
+
+def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
+    """``death_date`` and ``last_known_alive_date`` agree with the baseline and the visits."""
+    problems: list[RecordProblem] = []
+    death, alive = record.death_date, record.last_known_alive_date
+    baseline = record.baseline_date.isoformat()
+    for field, value, code in (
+        ("death_date", death, "death_before_baseline"),
+        ("last_known_alive_date", alive, "alive_date_before_baseline"),
+    ):
+        if value is not None and value < record.baseline_date:
+            problems.append(
+                RecordProblem(field, f"{value.isoformat()} is before baseline_date {baseline}", code)
+            )
+    if death is not None and alive is not None and alive > death:
+        problems.append(
+            RecordProblem(
+                "last_known_alive_date",
+                f"{alive.isoformat()} is after death_date {death.isoformat()}",
+                "alive_after_death",
+            )
+        )
+    last_index = max(range(len(record.visits)), key=lambda i: record.visits[i].date)
+    last_visit = record.visits[last_index]
+    if death is not None and last_visit.date > death:
+        for index, visit in enumerate(record.visits):
+            if visit.date > death:
+                problems.append(
+                    RecordProblem(
+                        f"visits[{index}].date",
+                        f"{visit.date.isoformat()} is after death_date {death.isoformat()}",
+                        "visit_after_death",
+                    )
+                )
+    if alive is not None and last_visit.date > alive:
+        problems.append(
+            RecordProblem(
+                "last_known_alive_date",
+                f"{alive.isoformat()} is before visit {last_visit.visit_id!r} "
+                f"(visits[{last_index}], {last_visit.date.isoformat()}), when the patient was "
+                "seen alive: give the latest date known alive",
+                "alive_date_before_visit",
+            )
+        )
     return problems
 
 
