@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from recist_reader.core.criteria.base import VisitAssessment
 from recist_reader.core.labels import (
@@ -34,8 +35,7 @@ class Progression:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class TimePoint:
+class TimePoint(NamedTuple):
     """A time point in the best-response window."""
 
     date: dt.date

@@ -12,11 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from recist_reader.core.record import PatientRecord
+from recist_reader.core.record import Lesion, Measurement, PatientRecord
 from recist_reader.errors import RecordError, RecordProblem
 
 _TARGET_STATUSES = frozenset({"too_small", "absent", "not_evaluated"})
 _NON_TARGET_STATUSES = frozenset({"absent", "present", "unequivocal_progression", "not_evaluated"})
+_TARGET_STATUSES_OR_NONE = _TARGET_STATUSES | {None}
 
 
 def json_path(location: tuple[Any, ...], prefix: str = "") -> str:
@@ -241,7 +242,9 @@ def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
     ):
         if value is not None and value < record.baseline_date:
             problems.append(
-                RecordProblem(field, f"{value.isoformat()} is before baseline_date {baseline}", code)
+                RecordProblem(
+                    field, f"{value.isoformat()} is before baseline_date {baseline}", code
+                )
             )
     if death is not None and alive is not None and alive > death:
         problems.append(
@@ -279,90 +282,113 @@ def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
 def _measurement_problems(
     record: PatientRecord, v_index: int, lesions_by_id: Mapping[str, int]
 ) -> list[RecordProblem]:
-    problems = []
+    problems: list[RecordProblem] = []
     seen: dict[str, int] = {}
+    lesions = record.lesions
     for m_index, measurement in enumerate(record.visits[v_index].measurements):
-        where = f"visits[{v_index}].measurements[{m_index}]"
         lesion_id = measurement["lesion_id"]
         lesion_index = lesions_by_id.get(lesion_id)
-        if lesion_index is None:
-            known = ", ".join(lesions_by_id) or "none"
-            problems.append(
-                RecordProblem(
-                    f"{where}.lesion_id",
-                    f"unknown lesion_id {lesion_id!r}; lesions are: {known}",
-                    "unknown_lesion_id",
-                )
-            )
-            continue
-        if lesion_id in seen:
-            problems.append(
-                RecordProblem(
-                    f"{where}.lesion_id",
-                    f"lesion {lesion_id!r} is measured twice at this visit "
-                    f"(also measurements[{seen[lesion_id]}])",
-                    "duplicate_measurement",
-                )
-            )
-        else:
+        diameter = measurement.get("diameter_mm")
+        status = measurement.get("status")
+        if lesion_index is not None and lesion_id not in seen:
             seen[lesion_id] = m_index
-        lesion = record.lesions[lesion_index]
-        if lesion.kind == "non-target":
-            if measurement.get("diameter_mm") is not None:
-                problems.append(
-                    RecordProblem(
-                        f"{where}.diameter_mm",
-                        f"non-target {lesion.lesion_id!r} takes a status (absent, present, "
-                        "unequivocal_progression, not_evaluated), not a diameter",
-                        "non_target_with_diameter",
-                    )
-                )
-            elif measurement.get("status") is None:
-                problems.append(
-                    RecordProblem(
-                        f"{where}.status", "required for a non-target lesion", "missing_field"
-                    )
-                )
-            elif measurement.get("status") not in _NON_TARGET_STATUSES:
-                problems.append(
-                    RecordProblem(
-                        f"{where}.status",
-                        f"{measurement.get('status')!r} is not a non-target status; use absent, present, "
-                        "unequivocal_progression or not_evaluated",
-                        "invalid_status",
-                    )
-                )
-        else:
-            if measurement.get("diameter_mm") is not None and measurement.get("status") is not None:
-                problems.append(
-                    RecordProblem(
-                        f"{where}.status",
-                        "give either diameter_mm or status for a target, not both",
-                        "diameter_and_status",
-                    )
-                )
-            elif measurement.get("diameter_mm") is None and measurement.get("status") is None:
-                problems.append(
-                    RecordProblem(
-                        where,
-                        f"target {lesion.lesion_id!r} needs diameter_mm or a status "
-                        "(too_small, absent, not_evaluated)",
-                        "missing_field",
-                    )
-                )
-            elif (
-                measurement.get("status") is not None
-                and measurement.get("status") not in _TARGET_STATUSES
-            ):
-                problems.append(
-                    RecordProblem(
-                        f"{where}.status",
-                        f"{measurement.get('status')!r} is not a target status; give diameter_mm, "
-                        "or status too_small, absent or not_evaluated",
-                        "invalid_status",
-                    )
-                )
+            # The common, valid cases first: no path strings are built for them.
+            if lesions[lesion_index].kind == "non-target":
+                if diameter is None and status in _NON_TARGET_STATUSES:
+                    continue
+            elif (diameter is None) != (status is None) and status in _TARGET_STATUSES_OR_NONE:
+                continue
+        problems.extend(
+            _measurement_problem(
+                f"visits[{v_index}].measurements[{m_index}]",
+                measurement,
+                None if lesion_index is None else lesions[lesion_index],
+                lesions_by_id,
+                seen,
+                m_index,
+            )
+        )
     return problems
+
+
+def _measurement_problem(
+    where: str,
+    measurement: Measurement,
+    lesion: Lesion | None,
+    lesions_by_id: Mapping[str, int],
+    seen: Mapping[str, int],
+    m_index: int,
+) -> list[RecordProblem]:
+    """What is wrong with one measurement (called only when something is)."""
+    lesion_id = measurement["lesion_id"]
+    diameter = measurement.get("diameter_mm")
+    status = measurement.get("status")
+    if lesion is None:
+        known = ", ".join(lesions_by_id) or "none"
+        return [
+            RecordProblem(
+                f"{where}.lesion_id",
+                f"unknown lesion_id {lesion_id!r}; lesions are: {known}",
+                "unknown_lesion_id",
+            )
+        ]
+    if seen.get(lesion_id, m_index) != m_index:
+        return [
+            RecordProblem(
+                f"{where}.lesion_id",
+                f"lesion {lesion_id!r} is measured twice at this visit "
+                f"(also measurements[{seen[lesion_id]}])",
+                "duplicate_measurement",
+            )
+        ]
+    if lesion.kind == "non-target":
+        if diameter is not None:
+            return [
+                RecordProblem(
+                    f"{where}.diameter_mm",
+                    f"non-target {lesion_id!r} takes a status (absent, present, "
+                    "unequivocal_progression, not_evaluated), not a diameter",
+                    "non_target_with_diameter",
+                )
+            ]
+        if status is None:
+            return [
+                RecordProblem(
+                    f"{where}.status", "required for a non-target lesion", "missing_field"
+                )
+            ]
+        return [
+            RecordProblem(
+                f"{where}.status",
+                f"{status!r} is not a non-target status; use absent, present, "
+                "unequivocal_progression or not_evaluated",
+                "invalid_status",
+            )
+        ]
+    if diameter is not None and status is not None:
+        return [
+            RecordProblem(
+                f"{where}.status",
+                "give either diameter_mm or status for a target, not both",
+                "diameter_and_status",
+            )
+        ]
+    if diameter is None and status is None:
+        return [
+            RecordProblem(
+                where,
+                f"target {lesion_id!r} needs diameter_mm or a status (too_small, absent, not_evaluated)",
+                "missing_field",
+            )
+        ]
+    return [
+        RecordProblem(
+            f"{where}.status",
+            f"{status!r} is not a target status; give diameter_mm, "
+            "or status too_small, absent or not_evaluated",
+            "invalid_status",
+        )
+    ]
 
 
 def _baseline_structure_problems(

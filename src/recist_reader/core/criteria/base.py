@@ -12,7 +12,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from recist_reader.core.labels import Response
 from recist_reader.core.options import ScoringOptions
@@ -20,15 +20,14 @@ from recist_reader.core.record import Lesion, PatientRecord, Visit
 from recist_reader.errors import RecordProblem
 
 
-@dataclass(frozen=True)
-class TargetValue:
+class TargetValue(NamedTuple):
     """A target lesion's value at one visit: ``value_mm`` is None when not evaluated."""
 
     lesion: Lesion
     value_mm: Decimal | None
 
 
-@dataclass
+@dataclass(slots=True)
 class ReadingState:
     """What earlier visits established, carried to the next visit.
 
@@ -50,7 +49,7 @@ class ReadingState:
     had_target_response: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class VisitAssessment:
     """The response at one follow-up visit."""
 
