@@ -31,14 +31,22 @@ def test_fields_are_optional_and_do_not_change_the_response():
     ("fields", "path", "code"),
     [
         ({"death_date": "2024-01-09"}, "death_date", "death_before_baseline"),
-        ({"last_known_alive_date": "2023-12-31"}, "last_known_alive_date", "alive_date_before_baseline"),
+        (
+            {"last_known_alive_date": "2023-12-31"},
+            "last_known_alive_date",
+            "alive_date_before_baseline",
+        ),
         (
             {"death_date": "2024-05-01", "last_known_alive_date": "2024-05-02"},
             "last_known_alive_date",
             "alive_after_death",
         ),
         ({"death_date": "2024-03-01"}, "visits[2].date", "visit_after_death"),
-        ({"last_known_alive_date": "2024-03-01"}, "last_known_alive_date", "alive_date_before_visit"),
+        (
+            {"last_known_alive_date": "2024-03-01"},
+            "last_known_alive_date",
+            "alive_date_before_visit",
+        ),
         ({"death_date": "2024-02-30"}, "death_date", "value_error"),
         ({"death_date": 20240301}, "death_date", "value_error"),
     ],

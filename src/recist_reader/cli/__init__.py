@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     score_command.add_parser(subcommands)
     inspect_command.add_parser(subcommands)
+    from recist_reader.cli import cohort as cohort_command
+    cohort_command.add_parser(subcommands)
     return parser
 
 

@@ -256,7 +256,7 @@ def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
         )
     last_index = max(range(len(record.visits)), key=lambda i: record.visits[i].date)
     last_visit = record.visits[last_index]
-    if death is not None and last_visit.date > death:
+    if death is not None and record.baseline_date <= death < last_visit.date:
         for index, visit in enumerate(record.visits):
             if visit.date > death:
                 problems.append(
@@ -266,7 +266,7 @@ def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
                         "visit_after_death",
                     )
                 )
-    if alive is not None and last_visit.date > alive:
+    if alive is not None and record.baseline_date <= alive < last_visit.date:
         problems.append(
             RecordProblem(
                 "last_known_alive_date",

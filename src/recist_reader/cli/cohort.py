@@ -1,0 +1,125 @@
+"""``recist-reader cohort``: trial endpoints (ORR, DCR, PFS, DoR, OS) over a folder of records."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(subcommands: argparse._SubParsersAction) -> None:
+    """Register the ``cohort`` sub-command."""
+    parser = subcommands.add_parser(
+        "cohort",
+        help="trial endpoints over a cohort of records: ORR, DCR, PFS, DoR, OS",
+        description=(
+            "Score every patient record under PATH and summarise the cohort (design.md §5): "
+            "best overall response counts, ORR and DCR with exact 95 %% CIs, Kaplan-Meier PFS, "
+            "duration of response and OS. Invalid records are listed and skipped; exit 2 when "
+            "any record was invalid (one line per problem on stderr), else 0."
+        ),
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="record file or folder of records")
+    parser.add_argument("--json", action="store_true", help="print the summary JSON")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="write report.html (tables and plots), summary.json, per_patient.csv, "
+        "per_visit.csv and plots/ (PNG and SVG) into DIR",
+    )
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scoring option for every record, e.g. --set sd_min_days=56 (repeatable)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Summarise the cohort under ``args.paths``; return the exit code."""
+    from recist_reader.cli.score import _parse_settings
+    from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
+
+    overrides, setting_problems = _parse_settings(args.settings)
+    if setting_problems:
+        for line in setting_problems:
+            print(line, file=sys.stderr)
+        return 2
+
+    cohort = score_cohort(args.paths, overrides=overrides, option_prefix="--set ")
+    for folder in cohort.empty_folders:
+        print(f"{folder}: no record files (*.json) in this folder", file=sys.stderr)
+    for item in cohort.invalid:
+        for problem in item.problems:
+            print(f"{item.file}: {problem}", file=sys.stderr)
+
+    curves = cohort_curves(cohort.patients)
+    summary = summarize_cohort(
+        cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves
+    )
+    if args.out is not None:
+        from recist_reader.cohort.report import write_report
+
+        write_report(args.out, summary, cohort.patients, curves)
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(format_summary(summary))
+        if args.out is not None:
+            print(f"\nReport written to {args.out / 'report.html'}")
+    return 2 if cohort.invalid or cohort.empty_folders else 0
+
+
+def _days(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:g}"
+
+
+def _rate(block: dict[str, Any]) -> str:
+    if block["rate"] is None:
+        return f"{block['responders']}/{block['n']}"
+    return (
+        f"{block['responders']}/{block['n']} = {100 * block['rate']:.1f} % "
+        f"(95 % CI {100 * block['ci_low']:.1f}–{100 * block['ci_high']:.1f})"
+    )
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The cohort summary as readable text (``recist-reader cohort`` without ``--json``)."""
+    lines = [
+        f"Cohort: {summary['n_scored']} patients scored, {summary['n_invalid']} invalid "
+        f"of {summary['n_records']} records",
+        "",
+        "Best overall response   "
+        + "  ".join(f"{k:>11}" for k in summary["best_overall_response"]["confirmed"]),
+    ]
+    for kind, counts in summary["best_overall_response"].items():
+        lines.append(f"  {kind:<21}" + "  ".join(f"{v:>11}" for v in counts.values()))
+    lines.append("")
+    for name, title in (("orr", "ORR (CR+PR)"), ("dcr", "DCR (CR+PR+SD+NonCR/NonPD)")):
+        for kind in ("confirmed", "unconfirmed"):
+            lines.append(f"{title}, {kind}: {_rate(summary[name][kind])}")
+    lines.append("")
+    for name, title in (("pfs", "PFS"), ("dor", "Duration of response"), ("os", "OS")):
+        block = summary[name]
+        if block is None:
+            lines.append(f"{title}: no death or last-known-alive dates in the records")
+            continue
+        lines.append(
+            f"{title}: n={block['n']}, events={block['events']}, median (days) "
+            f"{_days(block['median_days'])}, 95 % CI {_days(block['ci_low_days'])} to "
+            f"{_days(block['ci_high_days'])}"
+        )
+    ttr = summary["time_to_response"]
+    if ttr is not None:
+        lines.append(
+            f"Time to response: n={ttr['n']}, median {ttr['median_days']:g} days "
+            f"(range {ttr['min_days']}–{ttr['max_days']})"
+        )
+    return "\n".join(lines)
