@@ -1,0 +1,23 @@
+"""Semi-automatic RECIST measurement: a click inside a lesion proposes its diameters.
+
+Pure numpy/scipy/scikit-image, no Qt: the reading widget calls `measure_lesion` once per
+click and draws the returned endpoints as ordinary rulers.
+"""
+
+from .errors import ImageDimensionError, MeasureArgumentError, SeedError, SpacingError
+from .geometry import max_feret_diameter, perpendicular_chord
+from .lesion import LesionMeasurement, measure_lesion
+from .segment import Segmentation, segment_slice
+
+__all__ = [
+    "ImageDimensionError",
+    "LesionMeasurement",
+    "MeasureArgumentError",
+    "SeedError",
+    "Segmentation",
+    "SpacingError",
+    "max_feret_diameter",
+    "measure_lesion",
+    "perpendicular_chord",
+    "segment_slice",
+]

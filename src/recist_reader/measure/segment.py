@@ -1,0 +1,351 @@
+"""Segmenting one lesion on one slice from a seed: adaptive two-sided thresholding at the
+half-way level between lesion and surroundings, with a cut at narrow necks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from skimage.draw import polygon
+from skimage.segmentation import watershed
+
+__all__ = ["Segmentation", "segment_slice"]
+
+_STRUCT8 = np.ones((3, 3), bool)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The outcome of `segment_slice` on a cropped slice.
+
+    Attributes
+    ----------
+    mask : (M, N) bool array
+        The lesion, holes filled.
+    level : (M, N) float array
+        Positive inside the lesion, negative outside, zero on the sub-pixel boundary (the
+        half-way level between lesion and surroundings); its zero contour is the outline.
+    lesion_hu, background_hu, noise_hu : float
+        Median inside, median of a ring outside, and the estimated noise SD of one pixel.
+    leaked_fraction : float
+        Share of the similar-density region that was cut off at necks (0 when nothing was).
+    notes : list of str
+        Why the boundary is doubtful, empty when it is not.
+    """
+
+    mask: np.ndarray
+    level: np.ndarray
+    lesion_hu: float
+    background_hu: float
+    noise_hu: float
+    leaked_fraction: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _disk(radius_px: np.ndarray) -> np.ndarray:
+    """A boolean ellipse with semi-axes ``radius_px`` (rows, columns), at least 3x3."""
+    rr = max(int(np.ceil(radius_px[0])), 1)
+    rc = max(int(np.ceil(radius_px[1])), 1)
+    y, x = np.ogrid[-rr : rr + 1, -rc : rc + 1]
+    return (y / max(radius_px[0], 1e-9)) ** 2 + (x / max(radius_px[1], 1e-9)) ** 2 <= 1.0
+
+
+def _noise_sd(image: np.ndarray, smoothed: np.ndarray, sigma_px: np.ndarray) -> float:
+    """Noise SD of white noise from the median absolute high-pass residual."""
+    residual = image - smoothed
+    mad = float(np.median(np.abs(residual - np.median(residual))))
+    # var(x - G*x) / var(x) for white noise and a Gaussian of sigma s (per axis):
+    k0 = 1.0 / (2 * np.pi * float(np.prod(sigma_px)))
+    factor = np.sqrt(max(1.0 - 2 * k0 + k0 / 2, 1e-3))
+    return 1.4826 * mad / factor
+
+
+def _disk_at(centre: tuple[int, int], radius_px: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Boolean mask of an ellipse of semi-axes ``radius_px`` around ``centre`` (>= 1 pixel)."""
+    rows, cols = np.ogrid[: shape[0], : shape[1]]
+    r = np.maximum(radius_px, 1.0)
+    return ((rows - centre[0]) / r[0]) ** 2 + ((cols - centre[1]) / r[1]) ** 2 <= 1.0
+
+
+def _clip_leaks(
+    region: np.ndarray, seed: tuple[int, int], spacing: np.ndarray, factor: float, n_rays: int = 128
+) -> tuple[np.ndarray, bool]:
+    """Cut ``region`` where it runs away from the seed into a structure of similar density.
+
+    Rays from the seed measure the distance to the region's edge; a ray more than ``factor``
+    times the median distance has leaked, and its edge is interpolated between the nearest
+    rays that have not (as a reader continues a pleural line across a tumour's base).
+    """
+    step_mm = 0.5 * float(spacing.min())
+    extent_mm = float(np.hypot(*(np.asarray(region.shape) * spacing)))
+    t = np.arange(1, int(extent_mm / step_mm) + 1) * step_mm
+    theta = np.linspace(0, 2 * np.pi, n_rays, endpoint=False)
+    rows = seed[0] + np.outer(np.sin(theta), t) / spacing[0]
+    cols = seed[1] + np.outer(np.cos(theta), t) / spacing[1]
+    ri, ci = np.rint(rows).astype(int), np.rint(cols).astype(int)
+    valid = (ri >= 0) & (ri < region.shape[0]) & (ci >= 0) & (ci < region.shape[1])
+    inside = np.zeros(ri.shape, bool)
+    inside[valid] = region[ri[valid], ci[valid]]
+    first_out = np.where(inside.all(axis=1), len(t), np.argmin(inside, axis=1))
+    radius = np.r_[0.0, t][first_out]
+    median = float(np.median(radius))
+    leak = radius > factor * max(median, 2 * float(spacing.max()))
+    if not leak.any() or leak.all():
+        return region, False
+    ok = np.flatnonzero(~leak)
+    edge = np.interp(np.arange(n_rays), ok, radius[ok], period=n_rays)
+    limit = np.where(leak, edge, factor * median)
+    poly_r = seed[0] + np.sin(theta) * limit / spacing[0]
+    poly_c = seed[1] + np.cos(theta) * limit / spacing[1]
+    rr, cc = polygon(poly_r, poly_c, region.shape)
+    keep = np.zeros_like(region)
+    keep[rr, cc] = True
+    keep[seed] = True
+    return _component(region & keep, seed), True
+
+
+def _component(inside: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
+    labels, _ = ndimage.label(inside)
+    lab = labels[seed]
+    if lab == 0:
+        return np.zeros_like(inside)
+    return labels == lab
+
+
+def _ring(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    near = ndimage.binary_dilation(mask, _disk(inner))
+    far = ndimage.binary_dilation(mask, _disk(outer))
+    return far & ~near
+
+
+def _shifted_pair(array: np.ndarray, dr: int, dc: int) -> tuple[np.ndarray, np.ndarray]:
+    """Views of ``array`` at each pixel and at its neighbour ``(dr, dc)`` (dr >= 0)."""
+    h, w = array.shape
+    ca, cb = (slice(0, w - dc), slice(dc, w)) if dc >= 0 else (slice(-dc, w), slice(0, w + dc))
+    return array[0 : h - dr, ca], array[dr:h, cb]
+
+
+def _cut_necks(
+    region: np.ndarray, seed: tuple[int, int], spacing: np.ndarray, ratio: float
+) -> np.ndarray:
+    """The seed's part of ``region``, cut where it narrows to a neck.
+
+    Watershed of the distance map splits the region into blobs; from the seed's blob, a
+    neighbour is merged when the widest passage between them is at least ``ratio`` times the
+    depth of the shallower blob (lobes of one lesion), and cut off otherwise (a vessel or an
+    organ touching the lesion).
+    """
+    dist = ndimage.distance_transform_edt(region, sampling=spacing)
+    # Markers: regional maxima of the distance map (plateaus count once).
+    peaks = (dist == ndimage.maximum_filter(dist, footprint=_STRUCT8)) & region
+    markers, n = ndimage.label(peaks, structure=_STRUCT8)
+    if n <= 1:
+        return region
+    labels = watershed(-dist, markers, mask=region)
+    seed_label = labels[seed]
+    depth = np.asarray(ndimage.maximum(dist, labels, index=np.arange(n + 1)))
+    # Passages: for each pair of touching basins, the deepest point of their shared border.
+    saddle: dict[tuple[int, int], float] = {}
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a, b = _shifted_pair(labels, dr, dc)
+        da, db = _shifted_pair(dist, dr, dc)
+        touch = (a != b) & (a > 0) & (b > 0)
+        if not touch.any():
+            continue
+        la, lb = a[touch], b[touch]
+        height = np.minimum(da[touch], db[touch])
+        lo, hi = np.minimum(la, lb), np.maximum(la, lb)
+        order = np.lexsort((height, hi, lo))
+        lo, hi, height = lo[order], hi[order], height[order]
+        last = np.r_[(lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1]), True]
+        for i, j, h in zip(lo[last], hi[last], height[last]):
+            key = (int(i), int(j))
+            saddle[key] = max(saddle.get(key, 0.0), float(h))
+    # Grow from the seed's basin across wide passages (union-find over basins).
+    members = {int(seed_label)}
+    group_depth = float(depth[seed_label])
+    changed = True
+    while changed:
+        changed = False
+        for (i, j), h in saddle.items():
+            if (i in members) == (j in members):
+                continue
+            other = j if i in members else i
+            if h >= ratio * min(group_depth, float(depth[other])):
+                members.add(other)
+                group_depth = max(group_depth, float(depth[other]))
+                changed = True
+    return np.isin(labels, list(members))
+
+
+def segment_slice(
+    image: np.ndarray,
+    seed: tuple[int, int],
+    *,
+    spacing_mm: tuple[float, float],
+    smoothing_mm: float | None = None,
+    neck_ratio: float = 0.6,
+    ring_mm: tuple[float, float] = (2.5, 6.0),
+    iterations: int = 4,
+    max_grows: int = 6,
+    leak_factor: float = 2.0,
+    allow_border: bool = True,
+) -> Segmentation:
+    """Segment the lesion under ``seed`` on a 2-D slice.
+
+    Parameters
+    ----------
+    image : (M, N) array
+        The slice (HU for CT, any unit for MR).
+    seed : (row, column) int
+        A pixel inside the lesion.
+    spacing_mm : (row, column) float
+    smoothing_mm : float, optional
+        SD of the Gaussian smoothing applied before thresholding; default: the larger pixel
+        spacing.
+    neck_ratio : float
+        See `_cut_necks`.
+    ring_mm : (inner, outer) float
+        Distance from the lesion of the ring that samples its surroundings.
+    iterations : int
+        Threshold updates.
+
+    Returns
+    -------
+    Segmentation
+    """
+    spacing = np.asarray(spacing_mm, float)
+    image = np.asarray(image, np.float32)
+    sigma_mm = float(spacing.max()) if smoothing_mm is None else float(smoothing_mm)
+    sigma_px = np.maximum(sigma_mm / spacing, 0.5)
+    smoothed = ndimage.gaussian_filter(image, sigma_px, mode="nearest")
+    noise = _noise_sd(image, smoothed, sigma_px)
+    noise_smoothed = noise / np.sqrt(4 * np.pi * float(np.prod(sigma_px)))
+
+    lesion = float(np.median(smoothed[_disk_at(seed, 1.5 / spacing, image.shape)]))
+    # First guess: pixels within 3 noise SDs of the seed's value.
+    tolerance = 3.0 * noise_smoothed + 1e-3
+    start = _component(np.abs(smoothed - lesion) <= tolerance, seed)
+    if not start.any():
+        start[seed] = True
+    options = dict(
+        spacing=spacing,
+        sigma_mm=sigma_mm,
+        ring_px=(ring_mm[0] / spacing, ring_mm[1] / spacing),
+        iterations=iterations,
+        max_grows=max_grows,
+        min_contrast=4.0 * noise_smoothed,
+        leak_factor=leak_factor,
+        neck_ratio=neck_ratio,
+    )
+    best = _threshold_loop(smoothed, seed, start, lesion, **options)
+    if best.contrast < 3.0 * noise:
+        # Perhaps the seed hit a detail (a vessel, a calcification, necrosis) inside a larger
+        # lesion: try the object made of the detail's surroundings.
+        start = best.region | _ring(best.region, *options["ring_px"])
+        outer = _threshold_loop(smoothed, seed, start, best.background, **options)
+        on_border = bool(outer.region[[0, -1], :].any() or outer.region[:, [0, -1]].any())
+        if (
+            outer.contrast >= max(3.0 * noise, 2.0 * best.contrast)
+            and outer.region[seed]
+            and (allow_border or not on_border)
+        ):
+            best = outer
+    region = ndimage.binary_fill_holes(best.region)
+    lesion, background = best.lesion, best.background
+    # Outside the lesion, the level must be negative even across a cut neck.
+    eps = np.float32(1e-3 * max(abs(background - lesion), 1e-3))
+    level = np.where(region, np.maximum(best.level, eps), np.minimum(best.level, -eps))
+    notes: list[str] = []
+    if abs(background - lesion) < 3.0 * noise:
+        notes.append(
+            f"low contrast: lesion {lesion:.0f} vs surroundings {background:.0f} with noise SD "
+            f"{noise:.0f}"
+        )
+    if best.clipped:
+        notes.append(
+            "leaks into a structure of similar density; the boundary was interpolated across it"
+        )
+    if best.leaked > 0.05:
+        notes.append(
+            f"touches a structure of similar density ({100 * best.leaked:.0f} % of the similar "
+            "region was cut off at a neck)"
+        )
+    return Segmentation(
+        region, level.astype(np.float32), lesion, background, noise, best.leaked, notes
+    )
+
+
+@dataclass
+class _Candidate:
+    region: np.ndarray
+    level: np.ndarray
+    lesion: float
+    background: float
+    leaked: float = 0.0
+    clipped: bool = False
+
+    @property
+    def contrast(self) -> float:
+        return abs(self.background - self.lesion)
+
+
+def _surroundings(values: np.ndarray, lesion: float) -> float:
+    """Level of the surroundings: the quartile of the ring farther from the lesion, robust to
+    a ring that is partly lesion."""
+    median = float(np.median(values))
+    return float(np.percentile(values, 25 if median < lesion else 75))
+
+
+def _threshold_loop(
+    smoothed: np.ndarray,
+    seed: tuple[int, int],
+    region: np.ndarray,
+    lesion: float,
+    *,
+    spacing: np.ndarray,
+    sigma_mm: float,
+    ring_px: tuple[np.ndarray, np.ndarray],
+    iterations: int,
+    max_grows: int,
+    min_contrast: float,
+    leak_factor: float,
+    neck_ratio: float,
+) -> _Candidate:
+    """Alternate: surroundings from a ring -> half-way threshold -> region -> lesion level."""
+    found = _Candidate(region, np.full(smoothed.shape, -1.0, np.float32), lesion, lesion)
+    grows = done = 0
+    while done < iterations:
+        ring = _ring(region, *ring_px)
+        if not ring.any():
+            break
+        background = _surroundings(smoothed[ring], lesion)
+        if abs(background - lesion) < min_contrast and grows < max_grows:
+            # Textured lesion or seed far from the edge: look further out for the surroundings.
+            region = ndimage.binary_dilation(region, _disk(ring_px[1]))
+            grows += 1
+            continue
+        done += 1
+        half = abs(background - lesion) / 2
+        if half <= 0:
+            break
+        # Two-sided band: up to half-way towards the surroundings, and on the other side only
+        # as far as the lesion's own texture reaches (so bone does not join a lung tumour).
+        toward = (smoothed - lesion) * np.sign(background - lesion)
+        spread = 1.4826 * float(np.median(np.abs(smoothed[region] - np.median(smoothed[region]))))
+        far = float(np.clip(4.0 * spread, max(min_contrast, 0.2 * half), half))
+        level = np.minimum(half - toward, far + toward).astype(np.float32)
+        similar = _component(level > 0, seed)
+        if not similar.any():
+            similar[seed] = True
+        similar, clipped = _clip_leaks(similar, seed, spacing, leak_factor)
+        region = _cut_necks(similar, seed, spacing, neck_ratio)
+        found = _Candidate(
+            region, level, lesion, background, 1.0 - region.sum() / similar.sum(), clipped
+        )
+        core = ndimage.binary_erosion(region, _disk(np.full(2, 1.5 * sigma_mm) / spacing))
+        values = smoothed[core] if core.sum() >= 5 else smoothed[region]
+        lesion = float(np.median(values))
+    return found
