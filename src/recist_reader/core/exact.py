@@ -75,13 +75,9 @@ _QUANTA = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(11)}
 
 
 def mm_text(value: Decimal) -> str:
-    """A length for notes: at least one decimal, otherwise as written (``5.0``, ``30.25``)."""
-    text = (
-        format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-    )
-    if "." not in text:
-        text += ".0"
-    return text
+    """A length for notes, as written, with at least one decimal (``5.0``, ``30.25``)."""
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
 
 
 def to_json_number(value: Decimal) -> float | int:

@@ -7,6 +7,7 @@ validation. Checks that span several fields live in :mod:`recist_reader.core.val
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -115,6 +116,11 @@ class Visit(_Strict):
     series: list[SeriesReference] | None = None
     note: str | None = None
 
+    @cached_property
+    def measurement_by_lesion(self) -> dict[str, Measurement]:
+        """This visit's measurements by lesion id (ids are unique once validated)."""
+        return {m["lesion_id"]: m for m in self.measurements}
+
 
 class PatientRecord(_Strict):
     """One patient's lesions and visits: the input of scoring."""
@@ -138,3 +144,13 @@ class PatientRecord(_Strict):
         description="last date the patient was known to be alive; OS is censored there "
         "(cohort endpoints; ignored by per-patient scoring)",
     )
+
+    @cached_property
+    def target_lesions(self) -> tuple[Lesion, ...]:
+        """The target lesions, in record order."""
+        return tuple(lesion for lesion in self.lesions if lesion.kind == "target")
+
+    @cached_property
+    def non_target_lesions(self) -> tuple[Lesion, ...]:
+        """The non-target lesions, in record order."""
+        return tuple(lesion for lesion in self.lesions if lesion.kind == "non-target")

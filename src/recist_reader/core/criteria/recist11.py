@@ -92,11 +92,10 @@ class Recist11(Criteria):
         )
 
     def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
-        targets = [lesion for lesion in record.lesions if lesion.kind == "target"]
-        if not targets:
+        if not record.target_lesions:
             return None
-        by_id = {m["lesion_id"]: m for m in baseline.measurements}
-        return exact_sum(by_id[lesion.lesion_id]["diameter_mm"] for lesion in targets)
+        by_id = baseline.measurement_by_lesion
+        return exact_sum(by_id[lesion.lesion_id]["diameter_mm"] for lesion in record.target_lesions)
 
     def baseline_problems(
         self, record: PatientRecord, baseline: Visit, baseline_index: int
@@ -209,11 +208,9 @@ class Recist11(Criteria):
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
     ) -> list[TargetValue]:
         """Each target's value at ``visit`` (R1.3, R4.3, A14, A15)."""
-        by_id = {m["lesion_id"]: m for m in visit.measurements}
+        by_id = visit.measurement_by_lesion
         values = []
-        for lesion in record.lesions:
-            if lesion.kind != "target":
-                continue
+        for lesion in record.target_lesions:
             measurement = by_id.get(lesion.lesion_id)
             if measurement is None:
                 notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
@@ -353,11 +350,10 @@ class Recist11(Criteria):
         notes: list[str],
     ) -> tuple[Response, bool]:
         """Non-target response (R6) and whether a non-target documents disease."""
-        by_id = {m["lesion_id"]: m.get("status") for m in visit.measurements}
+        by_id = visit.measurement_by_lesion
         statuses = [
-            (lesion, by_id.get(lesion.lesion_id) or "not_evaluated")
-            for lesion in record.lesions
-            if lesion.kind == "non-target"
+            (lesion, (by_id.get(lesion.lesion_id) or {}).get("status") or "not_evaluated")
+            for lesion in record.non_target_lesions
         ]
         if not statuses:
             return NA, False
