@@ -1,0 +1,364 @@
+"""Accuracy and speed of `measure_lesion` on phantoms of known geometry (issue 5, sections 3 and 5).
+
+Not a test: prints one row per condition with the median and 95th percentile of the
+absolute error of the long and short axis (mm and % of the true size), the share of results
+flagged ``confident=False``, the share that are wrong (error above max(1.5 mm, 5 %)) but
+NOT flagged, and whether the goal holds. Then the median time per click on a 512 x 512 slice.
+
+Goal, at contrast >= 50 HU and noise <= 20 HU: median |error| <= 0.5 mm and 95th percentile
+<= max(1.5 mm, 5 %); under harder conditions a doubtful result is flagged rather than
+silently wrong.
+
+Usage::
+
+    python benchmarks/measure_accuracy.py            # 40 lesions per condition, ~2 min
+    python benchmarks/measure_accuracy.py --quick    # 12 per condition, ~30 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from recist_reader import measure_lesion
+from recist_reader import phantom as ph
+
+TISSUE_HU = 40.0
+LUNG_HU = -850.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One rendered lesion: the slice, the seed, the spacing and the truth."""
+
+    image: np.ndarray
+    seed: tuple[int, int]
+    spacing_mm: tuple[float, float]
+    truth: ph.RecistTruth
+    nodal: bool
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    goal: bool  # contrast >= 50 HU and noise <= 20 HU: the accuracy goal applies
+    make: Callable[[np.random.Generator], Case]
+
+
+def _uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(rng.uniform(lo, hi))
+
+
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def _render(
+    rng: np.random.Generator,
+    shape: ph.LesionShape,
+    *,
+    size_mm: float,
+    contrast: tuple[float, float],
+    noise: tuple[float, float],
+    spacing: tuple[float, float] | None = None,
+    thickness: tuple[float, float] = (1.0, 1.0),
+    background_hu: float = TISSUE_HU,
+    vessel: bool = False,
+) -> Case:
+    """Render ``shape`` on one slice through (near) its centre, with random sub-pixel offsets."""
+    sign = rng.choice([-1.0, 1.0]) if background_hu == TISSUE_HU else 1.0
+    contrast_hu = sign * _uniform(rng, *contrast)
+    if background_hu == LUNG_HU:
+        contrast_hu = TISSUE_HU - LUNG_HU + _uniform(rng, -30, 30)
+    if spacing is None:
+        s = _uniform(rng, 0.55, 0.9)
+        spacing = (s, s)
+    slice_mm = _uniform(rng, *thickness)
+    half_mm = 0.75 * size_mm + 15.0
+    n_rc = tuple(int(np.ceil(2 * half_mm / s)) for s in spacing)
+    centre = np.array(
+        [
+            rng.uniform(-0.5, 0.5) * spacing[1],
+            rng.uniform(-0.5, 0.5) * spacing[0],
+            rng.uniform(-0.5, 0.5) * slice_mm,
+        ]
+    )
+    grid = ph.Grid.centred((1, *n_rc), (slice_mm, *spacing))
+    lesion = ph.Lesion("T1", tuple(centre), shape, contrast_hu=contrast_hu)
+    regions = [ph.Region("tissue", (ph.EllipticCylinder((1000.0, 1000.0)),), background_hu)]
+    if vessel:
+        # A vessel of the lesion's density running in-plane, touching the lesion's edge.
+        r_v = _uniform(rng, 2.0, 6.0)
+        a = _uniform(rng, 0, 2 * np.pi)
+        normal = np.array([np.cos(a), np.sin(a), 0.0])
+        along = np.array([-np.sin(a), np.cos(a), 0.0])
+        axis = centre + normal * (size_mm / 2 + r_v - 0.5)
+        regions.append(
+            ph.Region(
+                "vessel",
+                (ph.Capsule(tuple(axis - 200 * along), tuple(axis + 200 * along), r_v),),
+                background_hu + contrast_hu,
+            )
+        )
+    body = ph.Phantom(tuple(regions), (lesion,))
+    image = ph.render_phantom(
+        body,
+        grid,
+        supersample=3,
+        blur_sd_mm=_uniform(rng, 0.3, 0.8),
+        noise_sd_hu=_uniform(rng, *noise),
+        seed=int(rng.integers(1 << 31)),
+    )[0]
+    truth = ph.lesion_truth(lesion, grid, slice_index=0)
+    # A reader clicks near, not exactly at, the centre.
+    idx = grid.lps_to_index(centre)[1:]
+    jitter = rng.uniform(-0.15, 0.15, 2) * truth.short_axis_mm / np.asarray(spacing)
+    seed = tuple(int(v) for v in np.rint(idx + jitter))
+    return Case(image, seed, spacing, truth, lesion.nodal)
+
+
+def _ellipsoid(rng: np.random.Generator, size: float) -> ph.Ellipsoid:
+    ratio = _uniform(rng, 1.0, 2.0)
+    return ph.Ellipsoid(
+        (size, size / ratio, size / _uniform(rng, 1.0, 2.0)), angle_deg=_uniform(rng, 0, 180)
+    )
+
+
+GOAL_C, GOAL_N = (50.0, 300.0), (5.0, 20.0)
+
+CONDITIONS = [
+    Condition(
+        "sphere 5-80 mm",
+        True,
+        lambda r: _render(
+            r, ph.Sphere(s := _log_uniform(r, 5, 80)), size_mm=s, contrast=GOAL_C, noise=GOAL_N
+        ),
+    ),
+    Condition(
+        "ellipsoid, random angle",
+        True,
+        lambda r: _render(
+            r, _ellipsoid(r, s := _log_uniform(r, 5, 80)), size_mm=s, contrast=GOAL_C, noise=GOAL_N
+        ),
+    ),
+    Condition(
+        "lobulated",
+        True,
+        lambda r: _render(
+            r,
+            ph.Lobulated.regular(
+                s := _log_uniform(r, 6, 50),
+                n_lobes=int(r.integers(3, 6)),
+                angle_deg=_uniform(r, 0, 90),
+            ),
+            size_mm=1.6 * s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+        ),
+    ),
+    Condition(
+        "lymph node (nodal)",
+        True,
+        lambda r: _render(
+            r,
+            ph.LymphNode(
+                s := _log_uniform(r, 10, 40),
+                s / _uniform(r, 1.2, 2.5),
+                angle_deg=_uniform(r, 0, 180),
+            ),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+        ),
+    ),
+    Condition(
+        "lung nodule (in -850 HU)",
+        True,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 5, 50)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            background_hu=LUNG_HU,
+        ),
+    ),
+    Condition(
+        "small 5-10 mm",
+        True,
+        lambda r: _render(
+            r, _ellipsoid(r, s := _log_uniform(r, 5, 10)), size_mm=s, contrast=GOAL_C, noise=GOAL_N
+        ),
+    ),
+    Condition(
+        "anisotropic 0.6 x 0.9 mm",
+        True,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            spacing=(0.6, 0.9),
+        ),
+    ),
+    Condition(
+        "slices 1-5 mm",
+        True,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            thickness=(1.0, 5.0),
+        ),
+    ),
+    Condition(
+        "contrast 20-50 HU",
+        False,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
+            size_mm=s,
+            contrast=(20.0, 50.0),
+            noise=GOAL_N,
+        ),
+    ),
+    Condition(
+        "noise 20-40 HU",
+        False,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=(20.0, 40.0),
+        ),
+    ),
+    Condition(
+        "touching a same-density vessel",
+        False,
+        lambda r: _render(
+            r,
+            ph.Sphere(s := _log_uniform(r, 10, 50)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            vessel=True,
+        ),
+    ),
+]
+
+
+def _allowed(truth_mm: np.ndarray) -> np.ndarray:
+    return np.maximum(1.5, 0.05 * truth_mm)
+
+
+def run_condition(condition: Condition, n: int, rng: np.random.Generator) -> dict[str, float]:
+    long_err, short_err, long_true, short_true, flagged = [], [], [], [], []
+    for _ in range(n):
+        case = condition.make(rng)
+        m = measure_lesion(case.image, case.seed, spacing_mm=case.spacing_mm, nodal=case.nodal)
+        long_err.append(m.long_axis_mm - case.truth.long_axis_mm)
+        short_err.append(m.short_axis_mm - case.truth.short_axis_mm)
+        long_true.append(case.truth.long_axis_mm)
+        short_true.append(case.truth.short_axis_mm)
+        flagged.append(not m.confident)
+    le, se = np.abs(long_err), np.abs(short_err)
+    lt, st = np.asarray(long_true), np.asarray(short_true)
+    flagged_arr = np.asarray(flagged)
+    wrong = (le > _allowed(lt)) | (se > _allowed(st))
+    goal_ok = (
+        np.median(le) <= 0.5
+        and np.median(se) <= 0.5
+        and np.percentile(le / _allowed(lt), 95) <= 1.0
+        and np.percentile(se / _allowed(st), 95) <= 1.0
+    )
+    return {
+        "long_med": float(np.median(le)),
+        "long_p95": float(np.percentile(le, 95)),
+        "long_med_pct": float(np.median(100 * le / lt)),
+        "long_p95_pct": float(np.percentile(100 * le / lt, 95)),
+        "short_med": float(np.median(se)),
+        "short_p95": float(np.percentile(se, 95)),
+        "short_med_pct": float(np.median(100 * se / st)),
+        "short_p95_pct": float(np.percentile(100 * se / st, 95)),
+        "long_bias": float(np.median(long_err)),
+        "flagged": float(flagged_arr.mean()),
+        "silent_wrong": float((wrong & ~flagged_arr).mean()),
+        "goal": float(goal_ok),
+    }
+
+
+def time_clicks(n_clicks: int = 20) -> float:
+    """Median seconds per click on a 512 x 512 slice of a torso with liver and lung lesions."""
+    lesions = [
+        ph.Lesion("L1", (-60.0, 0.0, 0.0), ph.Ellipsoid((30, 20, 18), angle_deg=30), -50.0),
+        ph.Lesion("L2", (-90.0, -30.0, 0.0), ph.Sphere(12.0), 60.0),
+        ph.Lesion("N1", (70.0, 40.0, 0.0), ph.Sphere(9.0), 900.0),
+        ph.Lesion("B1", (40.0, -60.0, 0.0), ph.Lobulated.regular(25.0), 70.0),
+    ]
+    body = ph.body_phantom(liver=True, lungs=True, vessel=True, lesions=lesions)
+    grid = ph.Grid.centred((1, 512, 512), (2.5, 0.7, 0.7))
+    image = ph.render_phantom(body, grid, blur_sd_mm=0.6, noise_sd_hu=12.0, seed=0)[0]
+    seeds = [
+        tuple(int(v) for v in np.rint(grid.lps_to_index(np.array(les.centre_mm))[1:]))
+        for les in lesions
+    ]
+    times = []
+    for i in range(n_clicks):
+        r, c = seeds[i % len(seeds)]
+        seed = (r + (i // len(seeds)) % 3 - 1, c + (i // len(seeds)) // 3 - 1)
+        t0 = time.perf_counter()
+        measure_lesion(image, seed, spacing_mm=(0.7, 0.7))
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="12 lesions per condition")
+    parser.add_argument("-n", type=int, default=None, help="lesions per condition (default 40)")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args(argv)
+    n = args.n or (12 if args.quick else 40)
+    rng = np.random.default_rng(args.seed)
+    header = (
+        f"{'condition':32s} {'long |err| mm':>14s} {'long %':>11s} {'short |err| mm':>15s} "
+        f"{'short %':>11s} {'bias':>6s} {'flag':>5s} {'silent':>6s}  goal"
+    )
+    print(f"measure_lesion accuracy, {n} lesions per condition (median / p95 of |error|)")
+    print(header)
+    print("-" * len(header))
+    t_start = time.perf_counter()
+    for condition in CONDITIONS:
+        s = run_condition(condition, n, rng)
+        goal = ("met" if s["goal"] else "MISSED") if condition.goal else "-"
+        print(
+            f"{condition.name:32s} {s['long_med']:6.2f} / {s['long_p95']:5.2f} "
+            f"{s['long_med_pct']:4.1f} / {s['long_p95_pct']:4.1f} "
+            f"{s['short_med']:6.2f} / {s['short_p95']:6.2f} "
+            f"{s['short_med_pct']:4.1f} / {s['short_p95_pct']:4.1f} "
+            f"{s['long_bias']:+6.2f} {100 * s['flagged']:4.0f}% {100 * s['silent_wrong']:5.0f}%  {goal}"
+        )
+    print(f"({time.perf_counter() - t_start:.0f} s)")
+    print(
+        "flag: confident=False; silent: error > max(1.5 mm, 5 %) yet confident=True; "
+        "bias: median signed long-axis error (mm)"
+    )
+    median_s = time_clicks()
+    verdict = "met" if median_s <= 0.1 else "MISSED"
+    print(
+        f"time per click on a 512 x 512 slice: median {1000 * median_s:.0f} ms of 20 "
+        f"(goal <= 100 ms: {verdict})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
