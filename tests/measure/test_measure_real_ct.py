@@ -1,0 +1,68 @@
+"""Real chest CT (../shared, TCIA Lung-PET-CT-Dx A0002): a click at the centre of each
+radiologist box gives a long axis between the box's longer side and its diagonal (issue 5 §4).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recist_reader import load_series, measure_lesion
+
+pytestmark = pytest.mark.shared_data
+
+SERIES = "ct_chest_lung_tumour"
+
+# Slices whose tumour merges with the mediastinum, the spine or the chest wall at the same
+# density: the outline leaks and the result is flagged (checked below), not yet in range.
+LEAKS = {
+    14: "tumour base merges with the mediastinum",
+    18: "tumour merges with paravertebral soft tissue",
+    19: "tumour merges with paravertebral soft tissue",
+    20: "tumour merges with the posterior chest wall",
+    21: "tumour merges with the mediastinum and the posterior chest wall",
+}
+
+
+@pytest.fixture(scope="module")
+def tumour_ct(shared_dicom_dir: Path):
+    folder = shared_dicom_dir / SERIES
+    volume = load_series(folder / "series")
+    boxes = {}
+    for path in (folder / "tumour_boxes").glob("*.xml"):
+        box = ET.parse(path).getroot().find("object/bndbox")
+        corners = [int(box.find(k).text) for k in ("xmin", "ymin", "xmax", "ymax")]
+        boxes[volume.sop_instance_uids.index(path.stem)] = corners
+    return volume, boxes
+
+
+def test_ten_boxed_slices(tumour_ct):
+    _, boxes = tumour_ct
+    assert sorted(boxes) == list(range(12, 22))
+
+
+@pytest.mark.parametrize(
+    "slice_index",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(reason=LEAKS[k], strict=True)) if k in LEAKS else k
+        for k in range(12, 22)
+    ],
+)
+def test_long_axis_between_box_side_and_diagonal(tumour_ct, slice_index):
+    volume, boxes = tumour_ct
+    x0, y0, x1, y1 = boxes[slice_index]
+    _, row_mm, col_mm = volume.spacing_mm
+    width_mm, height_mm = (x1 - x0) * col_mm, (y1 - y0) * row_mm
+    seed = (slice_index, (y0 + y1) / 2, (x0 + x1) / 2)
+    m = measure_lesion(volume.array, seed, spacing_mm=volume.spacing_mm)
+    print(
+        f"slice {slice_index}: long {m.long_axis_mm:.1f} mm, short {m.short_axis_mm:.1f} mm, "
+        f"box {max(width_mm, height_mm):.1f}-{np.hypot(width_mm, height_mm):.1f} mm, "
+        f"confident={m.confident} {m.reason}"
+    )
+    if slice_index in LEAKS:
+        assert not m.confident  # a wrong outline must at least be flagged
+    assert max(width_mm, height_mm) <= m.long_axis_mm <= np.hypot(width_mm, height_mm)
