@@ -161,7 +161,7 @@ CASES = [
         "target with neither diameter nor status",
         lambda r: r["visits"][1]["measurements"][0].pop("diameter_mm"),
         "visits[1].measurements[0]",
-        "missing_field",
+        "measurement_incomplete",
     ),
     (
         "target without baseline measurement",

@@ -103,6 +103,10 @@ class NewLesion(_Strict):
     first_seen_visit_id: NonEmptyText | None = Field(
         None, description="visit where this lesion was first seen (as equivocal)"
     )
+    point_lps_mm: Point3 | None = Field(
+        None, description="where the reader marked it, in patient coordinates (LPS, mm)"
+    )
+    series_uid: str | None = Field(None, description="the series it was marked on")
     note: str | None = None
 
 

@@ -378,7 +378,7 @@ def _measurement_problem(
             RecordProblem(
                 where,
                 f"target {lesion_id!r} needs diameter_mm or a status (too_small, absent, not_evaluated)",
-                "missing_field",
+                "measurement_incomplete",
             )
         ]
     return [
