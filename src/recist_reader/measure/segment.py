@@ -186,7 +186,7 @@ def segment_slice(
     *,
     spacing_mm: tuple[float, float],
     smoothing_mm: float | None = None,
-    neck_ratio: float = 0.6,
+    neck_ratio: float = 0.85,
     ring_mm: tuple[float, float] = (2.5, 6.0),
     iterations: int = 4,
     max_grows: int = 6,
@@ -253,11 +253,27 @@ def segment_slice(
             and (allow_border or not on_border)
         ):
             best = outer
-    region = ndimage.binary_fill_holes(best.region)
     lesion, background = best.lesion, best.background
+    region = ndimage.binary_fill_holes(best.region)
+    level = best.level
+    contrast = best.contrast
+    if contrast > 0:
+        # The outline: smoothed only as much as the contrast-to-noise ratio needs, since
+        # smoothing pulls the half-way contour inwards at the tips (by sigma^2 * curvature / 2).
+        fine_px = sigma_px * min(1.0, 8.0 * noise / contrast)
+        fine = (
+            image
+            if fine_px.max() < 0.25
+            else ndimage.gaussian_filter(image, fine_px, mode="nearest")
+        )
+        level = best.band(fine)
+        near = ndimage.binary_dilation(region, _STRUCT8)
+        refined = _component((level > 0) & near, seed)
+        if refined.any():
+            region = ndimage.binary_fill_holes(refined | ndimage.binary_erosion(region, _STRUCT8))
     # Outside the lesion, the level must be negative even across a cut neck.
-    eps = np.float32(1e-3 * max(abs(background - lesion), 1e-3))
-    level = np.where(region, np.maximum(best.level, eps), np.minimum(best.level, -eps))
+    eps = np.float32(1e-3 * max(contrast, 1e-3))
+    level = np.where(region, np.maximum(level, eps), np.minimum(level, -eps))
     notes: list[str] = []
     if abs(background - lesion) < 3.0 * noise:
         notes.append(
@@ -286,6 +302,13 @@ class _Candidate:
     background: float
     leaked: float = 0.0
     clipped: bool = False
+    far: float = 0.0
+
+    def band(self, image: np.ndarray) -> np.ndarray:
+        """The level function of this candidate's intensity band on ``image``."""
+        half = self.contrast / 2
+        toward = (image - self.lesion) * np.sign(self.background - self.lesion)
+        return np.minimum(half - toward, self.far + toward).astype(np.float32)
 
     @property
     def contrast(self) -> float:
@@ -343,7 +366,7 @@ def _threshold_loop(
         similar, clipped = _clip_leaks(similar, seed, spacing, leak_factor)
         region = _cut_necks(similar, seed, spacing, neck_ratio)
         found = _Candidate(
-            region, level, lesion, background, 1.0 - region.sum() / similar.sum(), clipped
+            region, level, lesion, background, 1.0 - region.sum() / similar.sum(), clipped, far
         )
         core = ndimage.binary_erosion(region, _disk(np.full(2, 1.5 * sigma_mm) / spacing))
         values = smoothed[core] if core.sum() >= 5 else smoothed[region]
