@@ -12,7 +12,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.testing.compare import compare_images
 
 from recist_reader.cohort import cohort_curves, patient_endpoints
@@ -51,14 +51,14 @@ def patients():
 def test_waterfall_bars_are_best_changes_sorted_and_coloured(patients):
     figure = waterfall_figure(patients)
     ax = figure.axes[0]
-    bars = ax.patches
+    (bars,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
     measured = [p for p in patients if p.best_pct_change is not None]
-    assert len(bars) == len(measured) == 21  # the 2 NE patients have no follow-up sum
-    heights = [bar.get_height() for bar in bars]
+    assert len(bars.get_paths()) == len(measured) == 21  # the 2 NE have no follow-up sum
+    heights = [path.vertices[:, 1].min() + path.vertices[:, 1].max() for path in bars.get_paths()]
     assert heights == sorted(heights, reverse=True)
     assert heights[0] == 40.0 and heights[-1] == -100.0  # PD +40 %, CR −100 %
-    assert matplotlib.colors.to_hex(bars[-1].get_facecolor()) == BOR_COLOURS["CR"]
-    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == BOR_COLOURS["PD"]
+    colours = [matplotlib.colors.to_hex(c) for c in bars.get_facecolors()]
+    assert colours[0] == BOR_COLOURS["PD"] and colours[-1] == BOR_COLOURS["CR"]
     levels = {line.get_ydata()[0] for line in ax.get_lines()}
     assert {-30, 20, 0} <= levels
     assert "2 without a measurable sum" in ax.get_xlabel()

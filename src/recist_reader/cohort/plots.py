@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -31,6 +31,9 @@ BOR_COLOURS = {
     "NE": "#9e9e9e",
 }
 MAX_SWIMMER_PATIENTS = 50
+MAX_MARKED_PATIENTS = 500
+"""Above this many patients the spider plot has no PD marks and the Kaplan–Meier curves no
+censoring ticks: they would cover the lines."""
 PR_THRESHOLD_PCT = -30
 PD_THRESHOLD_PCT = 20
 WATERFALL_CAP_PCT = 100
@@ -88,13 +91,23 @@ def waterfall_figure(patients: Sequence[PatientEndpoints]) -> Figure:
     ax = figure.add_subplot()
     x = np.arange(values.size)
     shown = np.minimum(values, WATERFALL_CAP_PCT)
-    ax.bar(
-        x,
-        shown,
-        width=0.85 if values.size <= 200 else 1.0,
-        color=[BOR_COLOURS.get(p.bor_confirmed, "#000000") for p in measured],
-        linewidth=0,
+    # One collection of rectangles rather than ax.bar's one patch per bar: 10,000 bars draw
+    # (and write to SVG) several times faster.
+    half_width = (0.85 if values.size <= 200 else 1.0) / 2
+    zeros = np.zeros_like(shown)
+    corners = [
+        (x - half_width, zeros),
+        (x - half_width, shown),
+        (x + half_width, shown),
+        (x + half_width, zeros),
+    ]
+    bars = PolyCollection(
+        np.stack([np.column_stack(corner) for corner in corners], axis=1),
+        facecolors=[BOR_COLOURS.get(p.bor_confirmed, "#000000") for p in measured],
+        linewidths=0,
+        antialiaseds=values.size <= 200,
     )
+    ax.add_collection(bars)
     capped = values > WATERFALL_CAP_PCT
     if capped.any():
         ax.plot(
@@ -127,7 +140,8 @@ def _visit_points(patient: PatientEndpoints) -> np.ndarray:
 
 def spider_figure(patients: Sequence[PatientEndpoints]) -> Figure:
     """% change from baseline in the sum of diameters over time, one line per patient up to
-    progression (marked ×), coloured by confirmed BOR, with the −30 % and +20 % lines."""
+    progression (marked × up to :data:`MAX_MARKED_PATIENTS` patients), coloured by confirmed
+    BOR, with the −30 % and +20 % lines."""
     figure = _figure()
     ax = figure.add_subplot()
     lines, colours, ends, plotted = [], [], [], []
@@ -138,7 +152,7 @@ def spider_figure(patients: Sequence[PatientEndpoints]) -> Figure:
         plotted.append(patient)
         lines.append(points)
         colours.append(BOR_COLOURS.get(patient.bor_confirmed, "#000000"))
-        if patient.progression_days is not None:
+        if patient.progression_days is not None and len(patients) <= MAX_MARKED_PATIENTS:
             ends.append(points[-1])
     alpha = 0.9 if len(lines) <= 100 else max(0.08, 100 / len(lines))
     ax.add_collection(LineCollection(lines, colors=colours, linewidths=1.2, alpha=alpha))
@@ -243,8 +257,9 @@ def swimmer_figure(
 def kaplan_meier_figure(
     curve: KaplanMeier, *, title: str, origin: str = "baseline", colour: str = "#2166ac"
 ) -> Figure:
-    """A Kaplan–Meier curve with its pointwise 95 % band, censoring ticks, the median and a
-    number-at-risk table under the time axis."""
+    """A Kaplan–Meier curve with its pointwise 95 % band, censoring ticks (up to
+    :data:`MAX_MARKED_PATIENTS` patients), the median and a number-at-risk table under the
+    time axis."""
     figure = _figure(8.0, 5.0)
     grid = figure.add_gridspec(2, 1, height_ratios=(6, 1))
     ax = figure.add_subplot(grid[0])
@@ -259,6 +274,8 @@ def kaplan_meier_figure(
     ax.fill_between(months, low, high, step="post", color=colour, alpha=0.18, linewidth=0)
     ax.step(months, estimate, where="post", color=colour, linewidth=1.8)
     censored_days, censored_at = curve.censored_points()
+    if curve.n > MAX_MARKED_PATIENTS:  # thousands of ticks would hide the curve
+        censored_days, censored_at = censored_days[:0], censored_at[:0]
     ax.plot(
         censored_days / DAYS_PER_MONTH,
         censored_at,
