@@ -68,6 +68,8 @@ def _render(
     thickness: tuple[float, float] = (1.0, 1.0),
     background_hu: float = TISSUE_HU,
     vessel: bool = False,
+    off_centre: float = 0.3,
+    miss: bool = False,
 ) -> Case:
     """Render ``shape`` on one slice through (near) its centre, with random sub-pixel offsets."""
     sign = rng.choice([-1.0, 1.0]) if background_hu == TISSUE_HU else 1.0
@@ -114,9 +116,15 @@ def _render(
         seed=int(rng.integers(1 << 31)),
     )[0]
     truth = ph.lesion_truth(lesion, grid, slice_index=0)
-    # A reader clicks near, not exactly at, the centre.
     idx = grid.lps_to_index(centre)[1:]
-    jitter = rng.uniform(-0.15, 0.15, 2) * truth.short_axis_mm / np.asarray(spacing)
+    # A reader clicks near, not exactly at, the centre: up to ``off_centre`` of the way to
+    # the edge of the inscribed circle (so the click stays inside the lesion).
+    a = rng.uniform(0, 2 * np.pi)
+    reach = rng.uniform(0, off_centre) * truth.short_axis_mm / 2
+    jitter = reach * np.array([np.sin(a), np.cos(a)]) / np.asarray(spacing)
+    if miss:  # a click in plain tissue beside the lesion
+        a = rng.uniform(0, 2 * np.pi)
+        jitter = (0.5 * size_mm + 8.0) * np.array([np.sin(a), np.cos(a)]) / np.asarray(spacing)
     seed = tuple(int(v) for v in np.rint(idx + jitter))
     return Case(image, seed, spacing, truth, lesion.nodal)
 
@@ -219,6 +227,18 @@ CONDITIONS = [
         ),
     ),
     Condition(
+        "seed off-centre (60 % to edge)",
+        True,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            off_centre=0.6,
+        ),
+    ),
+    Condition(
         "contrast 20-50 HU",
         False,
         lambda r: _render(
@@ -250,6 +270,18 @@ CONDITIONS = [
             contrast=GOAL_C,
             noise=GOAL_N,
             vessel=True,
+        ),
+    ),
+    Condition(
+        "seed outside the lesion",
+        False,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 40)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            miss=True,
         ),
     ),
 ]
@@ -302,6 +334,7 @@ def time_clicks(n_clicks: int = 20) -> float:
         ph.Lesion("L2", (-90.0, -30.0, 0.0), ph.Sphere(12.0), 60.0),
         ph.Lesion("N1", (70.0, 40.0, 0.0), ph.Sphere(9.0), 900.0),
         ph.Lesion("B1", (40.0, -60.0, 0.0), ph.Lobulated.regular(25.0), 70.0),
+        ph.Lesion("B2", (-20.0, 60.0, 0.0), ph.Ellipsoid((70, 45, 40), angle_deg=-20), 50.0),
     ]
     body = ph.body_phantom(liver=True, lungs=True, vessel=True, lesions=lesions)
     grid = ph.Grid.centred((1, 512, 512), (2.5, 0.7, 0.7))

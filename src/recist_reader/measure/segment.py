@@ -78,12 +78,23 @@ def _clip_leaks(
     times the median distance has leaked, and its edge is interpolated between the nearest
     rays that have not (as a reader continues a pleural line across a tumour's base).
     """
+    # Cast the rays from the deepest point uphill of the seed, not from a click near the edge.
+    dist = ndimage.distance_transform_edt(region, sampling=spacing)
+    centre = tuple(seed)
+    while True:
+        r0, c0 = max(centre[0] - 1, 0), max(centre[1] - 1, 0)
+        window = dist[r0 : centre[0] + 2, c0 : centre[1] + 2]
+        k = np.unravel_index(int(np.argmax(window)), window.shape)
+        best = (r0 + int(k[0]), c0 + int(k[1]))
+        if dist[best] <= dist[centre]:
+            break
+        centre = best
     step_mm = 0.5 * float(spacing.min())
     extent_mm = float(np.hypot(*(np.asarray(region.shape) * spacing)))
     t = np.arange(1, int(extent_mm / step_mm) + 1) * step_mm
     theta = np.linspace(0, 2 * np.pi, n_rays, endpoint=False)
-    rows = seed[0] + np.outer(np.sin(theta), t) / spacing[0]
-    cols = seed[1] + np.outer(np.cos(theta), t) / spacing[1]
+    rows = centre[0] + np.outer(np.sin(theta), t) / spacing[0]
+    cols = centre[1] + np.outer(np.cos(theta), t) / spacing[1]
     ri, ci = np.rint(rows).astype(int), np.rint(cols).astype(int)
     valid = (ri >= 0) & (ri < region.shape[0]) & (ci >= 0) & (ci < region.shape[1])
     inside = np.zeros(ri.shape, bool)
@@ -97,8 +108,8 @@ def _clip_leaks(
     ok = np.flatnonzero(~leak)
     edge = np.interp(np.arange(n_rays), ok, radius[ok], period=n_rays)
     limit = np.where(leak, edge, factor * median)
-    poly_r = seed[0] + np.sin(theta) * limit / spacing[0]
-    poly_c = seed[1] + np.cos(theta) * limit / spacing[1]
+    poly_r = centre[0] + np.sin(theta) * limit / spacing[0]
+    poly_c = centre[1] + np.cos(theta) * limit / spacing[1]
     rr, cc = polygon(poly_r, poly_c, region.shape)
     keep = np.zeros_like(region)
     keep[rr, cc] = True
