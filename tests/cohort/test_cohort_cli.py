@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+
+import pytest
 
 from recist_reader.cli import main
 
@@ -107,3 +111,22 @@ def test_bad_option_and_empty_folder_exit_2(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "no record files" in captured.err
     assert json.loads(captured.out)["n_scored"] == 3
+
+
+def test_help(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["cohort", "--help"])
+    assert exited.value.code == 0
+    assert "--out DIR" in capsys.readouterr().out
+
+
+def test_cohort_package_imports_no_qt_and_no_pyplot():
+    code = (
+        "import sys, recist_reader.cli.cohort, recist_reader.cohort.report, "
+        "recist_reader.cohort.plots\n"
+        "qt = ('PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'qtpy', 'napari')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in qt or m == 'matplotlib.pyplot']\n"
+        "sys.exit(str(bad) if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -18,12 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"recist-reader {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     subcommands.required = True
+    from recist_reader.cli import cohort as cohort_command
     from recist_reader.cli import inspect as inspect_command
     from recist_reader.cli import score as score_command
 
     score_command.add_parser(subcommands)
     inspect_command.add_parser(subcommands)
-    from recist_reader.cli import cohort as cohort_command
     cohort_command.add_parser(subcommands)
     return parser
 
