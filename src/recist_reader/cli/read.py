@@ -1,0 +1,122 @@
+"""``recist-reader read``: open a patient's read in napari, or run it headless.
+
+With a display, napari opens with the reading widget docked and the record and its series
+loaded. With ``--headless`` (or no display) the same read runs without a window: each
+visit's series is loaded, the saved rulers are applied and re-measured, the record is
+scored and the response JSON (and a screenshot, when Xvfb is available) is written. Without
+RECORD the generated phantom patient is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DOCK_NAME = "RECIST reading"
+
+
+def add_parser(subcommands: argparse._SubParsersAction) -> None:
+    """Register the ``read`` sub-command."""
+    parser = subcommands.add_parser(
+        "read",
+        help="read a patient in napari (or headless): rulers, live response",
+        description=(
+            "Open RECORD (a patient record, design.md §1) in napari with the RECIST reading "
+            "widget and each visit's series. With --headless, or when there is no display, "
+            "load the series, apply the saved rulers, score and write "
+            "<patient_id>.response.json and a screenshot <patient_id>.baseline.png to --out. "
+            "Without RECORD, the generated phantom patient (baseline and two follow-ups) is "
+            "used. Exit 0 on success, 2 when the record or its series are invalid."
+        ),
+    )
+    parser.add_argument(
+        "record", nargs="?", type=Path, metavar="RECORD", help="patient record file (JSON)"
+    )
+    parser.add_argument(
+        "--series-folder",
+        type=Path,
+        metavar="DIR",
+        help="folder holding the visits' DICOM series, matched by series UID "
+        "(default: the record's folder)",
+    )
+    parser.add_argument("--headless", action="store_true", help="run without a window")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where the headless read writes its response and screenshot "
+        "(default: the record's folder)",
+    )
+    parser.add_argument(
+        "--no-screenshot", action="store_true", help="headless: do not render the screenshot"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="noise seed of the phantom patient (without RECORD)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the read; return the exit code."""
+    from recist_reader.reading.pipeline import display_available
+
+    record, series_folder = args.record, args.series_folder
+    if record is None:
+        from recist_reader.reading.phantom_patient import make_phantom_patient
+
+        patient = make_phantom_patient(seed=args.seed)
+        record, series_folder = patient.record_path, series_folder or patient.folder
+        print(f"No RECORD given: using the phantom patient {record}")
+    if not args.headless and not display_available():
+        print("No display (DISPLAY is not set): running headless instead of opening napari.")
+        args.headless = True
+    if args.headless:
+        return _run_headless(record, series_folder, args.out, screenshot=not args.no_screenshot)
+    return _run_gui(record, series_folder)
+
+
+def _run_headless(
+    record: Path, series_folder: Path | None, out: Path | None, *, screenshot: bool
+) -> int:
+    from recist_reader.cli.tables import format_response_table
+    from recist_reader.errors import RecordError
+    from recist_reader.reading.pipeline import run_headless_read
+
+    try:
+        result = run_headless_read(record, series_folder, out, screenshot=screenshot)
+    except RecordError as error:
+        for problem in error.problems:
+            print(problem.describe(error.source or str(record)), file=sys.stderr)
+        return 2
+    except ValueError as error:  # PipelineError, SeriesError, ReadingError: one sentence each
+        print(f"recist-reader read: {error}", file=sys.stderr)
+        return 2
+    print(format_response_table(result.response))
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"{result.rulers_applied} rulers applied; response written to {result.response_path}")
+    if result.screenshot_path is not None:
+        print(f"screenshot written to {result.screenshot_path} ({result.screenshot_note})")
+    else:
+        print(result.screenshot_note)
+    return 0
+
+
+def _run_gui(record: Path, series_folder: Path | None) -> int:  # pragma: no cover - needs a user
+    try:
+        import napari
+        from recist_reader._widget import ReadingWidget
+    except ImportError as error:
+        print(
+            f"recist-reader read: napari or the reading widget cannot be imported ({error}); "
+            "install recist-reader[testing] or run with --headless",
+            file=sys.stderr,
+        )
+        return 2
+    viewer = napari.Viewer(title=f"RECIST reading: {record.name}")
+    widget = ReadingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name=DOCK_NAME, area="right")
+    widget.open_record(record, series_folder=series_folder)
+    napari.run()
+    return 0
