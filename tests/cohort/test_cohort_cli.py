@@ -130,3 +130,16 @@ def test_cohort_package_imports_no_qt_and_no_pyplot():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_cohort_with_no_valid_record_still_reports(tmp_path, capsys):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "empty_object.json").write_text("{}")
+    out = tmp_path / "out"
+    assert main(["cohort", str(folder), "--json", "--out", str(out)]) == 2
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["n_records"], summary["n_scored"], summary["n_invalid"]) == (1, 0, 1)
+    assert summary["orr"]["confirmed"]["rate"] is None
+    assert summary["pfs"]["n"] == 0 and summary["pfs"]["median_days"] is None
+    assert (out / "report.html").exists() and (out / "plots" / "waterfall.png").exists()

@@ -111,6 +111,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         if block is None:
             lines.append(f"{title}: no death or last-known-alive dates in the records")
             continue
+        if block["n"] == 0:
+            lines.append(f"{title}: no patients")
+            continue
         lines.append(
             f"{title}: n={block['n']}, events={block['events']}, median (days) "
             f"{_days(block['median_days'])}, 95 % CI {_days(block['ci_low_days'])} to "
