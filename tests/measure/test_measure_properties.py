@@ -11,7 +11,11 @@ from recist_reader import measure_lesion
 from recist_reader import phantom as ph
 
 SETTINGS = settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    derandomize=True,
 )
 
 

@@ -75,7 +75,7 @@ def _clip_leaks(
     """Cut ``region`` where it runs away from the seed into a structure of similar density.
 
     Rays from the seed measure the distance to the region's edge; a ray more than ``factor``
-    times the median distance has leaked, and its edge is interpolated between the nearest
+    times the median distance, and 1.5 times the opposite ray, has leaked, and its edge is interpolated between the nearest
     rays that have not (as a reader continues a pleural line across a tumour's base).
     """
     # Cast the rays from the deepest point uphill of the seed, not from a click near the edge.
@@ -102,7 +102,9 @@ def _clip_leaks(
     first_out = np.where(inside.all(axis=1), len(t), np.argmin(inside, axis=1))
     radius = np.r_[0.0, t][first_out]
     median = float(np.median(radius))
-    leak = radius > factor * max(median, 2 * float(spacing.max()))
+    # An elongated lesion has long rays on both sides; a leak runs away on one side only.
+    opposite = np.roll(radius, n_rays // 2)
+    leak = (radius > factor * max(median, 2 * float(spacing.max()))) & (radius > 1.5 * opposite)
     if not leak.any() or leak.all():
         return region, False
     ok = np.flatnonzero(~leak)
@@ -188,7 +190,19 @@ def _cut_necks(
                 members.add(other)
                 group_depth = max(group_depth, float(depth[other]))
                 changed = True
-    return np.isin(labels, list(members))
+    kept = np.isin(labels, list(members))
+    if any((i in members) != (j in members) for (i, j) in saddle):
+        # Remove the stub of the neighbour left at the cut: what an opening by half the
+        # lesion's depth removes *and* touches the cut-off part (thin details elsewhere, such
+        # as spicules, stay).
+        radius_px = np.full(2, 0.5 * group_depth) / spacing
+        opened = _component(ndimage.binary_opening(kept, _disk(radius_px)), seed)
+        if opened.any():
+            removed, n_removed = ndimage.label(kept & ~opened, structure=_STRUCT8)
+            near_cut = ndimage.binary_dilation(region & ~kept, _STRUCT8, iterations=2)
+            stubs = np.unique(removed[near_cut & (removed > 0)])
+            kept = _component(kept & ~np.isin(removed, stubs), seed)
+    return kept
 
 
 def segment_slice(
