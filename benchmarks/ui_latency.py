@@ -1,0 +1,196 @@
+"""Responsiveness of the reading widget (issue 4, section 5). Not a test.
+
+1. Ruler edit -> response panel: the phantom patient is opened in napari with the reading
+   widget docked; one follow-up ruler's end point is moved 50 times by setting the rulers
+   layer's data (what a drag's last event does), and each edit is timed until
+   ``widget.response_panel_text()`` shows the new sum (Qt events processed). Goal: median
+   < 50 ms.
+2. Opening a 512x512x300 CT series in the viewer (``viewer.open(folder,
+   plugin="recist-reader")``, layer drawn) against ``load_series`` alone. Goal: < 2x.
+
+Needs napari and a display; without DISPLAY it re-runs itself under ``xvfb-run``::
+
+    python benchmarks/ui_latency.py [--edits 50] [--repeat 3] [--big-slices 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "recist-reader"
+
+
+def big_series(slices: int) -> Path:
+    """A 512x512x``slices`` CT phantom series, written once into the cache."""
+    from recist_reader import phantom as ph
+
+    folder = _cache() / f"bench-ct-512x512x{slices}"
+    done = folder / ".complete"
+    if done.is_file():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    grid = ph.Grid.centred((slices, 512, 512), (1.0, 0.7, 0.7))
+    body = ph.body_phantom(
+        liver=True,
+        lungs=True,
+        vessel=True,
+        lesions=[ph.Lesion("T1", (-60.0, 0.0, 0.0), ph.Sphere(30.0), -50.0)],
+    )
+    hu = ph.render_phantom(body, grid, supersample=1, noise_sd_hu=10, seed=0)
+    ph.write_ct_series(folder, hu, grid, series_description="BENCH 512x512")
+    done.write_text("ok")
+    return folder
+
+
+def _process_events() -> None:
+    from qtpy.QtWidgets import QApplication
+
+    QApplication.processEvents()
+
+
+def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], str]:
+    """Seconds per edit: through the rulers layer (data set -> panel updated, repainted) and
+    through the session alone (set_ruler -> panel updated); and the last panel text."""
+    import napari
+    from recist_reader._widget import ReadingWidget
+    from recist_reader.reading.phantom_patient import make_phantom_patient
+
+    patient = make_phantom_patient()
+    viewer = napari.Viewer(show=True)
+    try:
+        widget = ReadingWidget(viewer)
+        viewer.window.add_dock_widget(widget, name="RECIST reading")
+        widget.open_record(
+            patient.record_path, series_folder=patient.folder, recover_autosave=False
+        )
+        widget.select_visit("W8")
+        _process_events()
+        layer = viewer.layers["W8 rulers"]
+        index = list(layer.features["lesion_id"]).index("T1")
+        start = np.asarray(layer.data[index], float).copy()
+        direction = (start[1] - start[0]) / np.linalg.norm(start[1] - start[0])
+        before = widget.response_panel_text()
+        times = []
+        for edit in range(edits):
+            data = [np.asarray(shape, float).copy() for shape in layer.data]
+            # Lengthen T1 by 0.3 mm more each edit (in its plane): a new sum every time.
+            data[index][1] = start[1] + direction * 0.3 * (edit + 1)
+            t0 = time.perf_counter()
+            layer.data = data
+            _process_events()
+            after = widget.response_panel_text()
+            times.append(time.perf_counter() - t0)
+            if after == before:
+                raise RuntimeError(f"edit {edit}: the response panel did not change")
+            before = after
+        # The widget's share: the same edits made on the session (no napari layer, no repaint).
+        from recist_reader.reading.geometry import Ruler
+
+        ruler = widget.session.ruler("W8", "T1")
+        assert ruler is not None
+        a, b = (np.asarray(p, float) for p in ruler.points_lps_mm)
+        unit = (b - a) / np.linalg.norm(b - a)
+        session_times = []
+        for edit in range(edits):
+            moved = Ruler(ruler.series_uid, (tuple(a), tuple(b + unit * 0.3 * (edit + 1))))
+            t0 = time.perf_counter()
+            widget.session.set_ruler("W8", "T1", moved)  # listeners refresh the panel
+            after = widget.response_panel_text()
+            session_times.append(time.perf_counter() - t0)
+        widget.session.dirty = False  # no 'unsaved changes' question on close
+        return times, session_times, after
+    finally:
+        viewer.close()
+
+
+def open_versus_load(folder: Path, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds for ``load_series`` alone and for opening the series in the viewer."""
+    import napari
+    from recist_reader.io.dicom import load_series
+
+    load_times, open_times = [], []
+    viewer = napari.Viewer(show=True)
+    try:
+        for layer in viewer.open(folder, plugin="recist-reader"):  # warm-up: plugin, GL, cache
+            viewer.layers.remove(layer)
+        _process_events()
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            volume = load_series(folder)
+            load_times.append(time.perf_counter() - t0)
+            del volume
+            t0 = time.perf_counter()
+            layers = viewer.open(folder, plugin="recist-reader")
+            _process_events()  # the layer is drawn
+            open_times.append(time.perf_counter() - t0)
+            for layer in layers:
+                viewer.layers.remove(layer)
+    finally:
+        viewer.close()
+    return load_times, open_times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--big-slices", type=int, default=300)
+    args = parser.parse_args(argv)
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        xvfb = shutil.which("xvfb-run")
+        if xvfb is None:
+            print("no DISPLAY and no xvfb-run: install xvfb", file=sys.stderr)
+            return 2
+        command = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, __file__]
+        return subprocess.call([*command, *(argv if argv is not None else sys.argv[1:])])
+    os.environ.setdefault("NAPARI_CONFIG", str(Path(tempfile.mkdtemp()) / "napari.yaml"))
+
+    print(f"1. ruler edit -> response panel ({args.edits} edits, phantom patient, W8 T1)")
+    times, session_times, panel = ruler_edit_latency(args.edits)
+    ms = np.asarray(times) * 1000
+    median = float(np.median(ms))
+    print(
+        f"   layer edit -> panel: median {median:.1f} ms, p90 {np.percentile(ms, 90):.1f} ms, "
+        f"max {ms.max():.1f} ms; goal < 50 ms: {median / 50:.2f}x the budget "
+        f"({'met' if median < 50 else 'NOT met'})"
+    )
+    session_ms = float(np.median(session_times) * 1000)
+    print(
+        f"   of which the widget (session.set_ruler -> panel, no napari): median "
+        f"{session_ms:.1f} ms ({session_ms / median:.0%} of the edit)"
+    )
+    print("   panel after the last edit: " + panel.splitlines()[0])
+
+    print(f"2. open a 512x512x{args.big_slices} series in the viewer vs load_series alone")
+    t0 = time.perf_counter()
+    folder = big_series(args.big_slices)
+    print(f"   series ready in {time.perf_counter() - t0:.1f} s: {folder}")
+    load_times, open_times = open_versus_load(folder, args.repeat)
+    load, opened = statistics.median(load_times), statistics.median(open_times)
+    ratio = opened / load
+    print(
+        f"   load_series {load:.2f} s, viewer.open {opened:.2f} s (medians of {args.repeat}): "
+        f"ratio {ratio:.2f}x; goal < 2x ({'met' if ratio < 2 else 'NOT met'})"
+    )
+    print(
+        f"   load_series runs: {', '.join(f'{t:.2f}' for t in load_times)} s; viewer.open runs: "
+        f"{', '.join(f'{t:.2f}' for t in open_times)} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
