@@ -1,0 +1,1400 @@
+"""The RECIST reading dock widget: thin Qt glue over :class:`recist_reader.reading.ReadingSession`.
+
+Each visit has three layers, kept together so that the grid compare view shows one visit per
+cell: its image (``metadata["recist_visit_id"]``), a Shapes layer ``"<visit> rulers"`` of
+line rulers drawn in world millimetres, and a Points layer ``"<visit> new lesions"``.
+Every user action calls one session method; the session's change listeners refresh the
+panels and schedule the autosave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from qtpy.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from recist_reader.errors import RecordError, SeriesError
+from recist_reader.reading import (
+    COMMON_ORGANS,
+    LiveScore,
+    ReadingError,
+    ReadingSession,
+    pending_autosave,
+)
+from recist_reader.reading.display import (
+    lps_to_world,
+    response_rows,
+    ruler_from_world,
+    ruler_label,
+    summary_text,
+    world_to_lps,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import napari
+
+RULER_COLOURS = {"long": "yellow", "short": "cyan"}
+RESPONSE_COLUMNS = ("Visit", "Date", "Sum mm", "vs BL", "vs nadir", "T", "NT", "New", "Overall")
+RESPONSE_TOOLTIPS = (
+    "visit id",
+    "scan date",
+    "sum of target diameters (partial sum in brackets)",
+    "change from the baseline sum",
+    "change from the nadir (smallest earlier complete sum)",
+    "target response",
+    "non-target response",
+    "new lesions",
+    "overall time-point response",
+)
+LESION_COLUMNS = ("Lesion", "Kind", "Organ", "This visit", "Baseline", "Checks")
+TARGET_STATUS_CHOICES = ("measured", "too_small", "absent", "not_evaluated")
+NON_TARGET_STATUS_CHOICES = ("present", "absent", "unequivocal_progression", "not_evaluated")
+AUTOSAVE_DELAY_MS = 500
+
+
+@dataclass
+class VisitLayers:
+    """The napari layers of one visit."""
+
+    image: Any
+    rulers: Any
+    new_lesions: Any
+
+    @property
+    def series_uid(self) -> str:
+        return self.image.metadata["series_uid"]
+
+    @property
+    def world_to_lps(self) -> np.ndarray:
+        return np.asarray(self.image.metadata["world_to_lps"], float)
+
+
+def _ask_question(parent: QWidget, title: str, text: str, buttons: tuple[str, ...]) -> str:
+    """A modal question; returns the label of the button pressed."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(title)
+    box.setText(text)
+    pressed = {box.addButton(label, QMessageBox.ButtonRole.ActionRole): label for label in buttons}
+    box.exec_()
+    return pressed.get(box.clickedButton(), buttons[-1])
+
+
+class ReadingWidget(QWidget):
+    """RECIST reading: patient, visits, lesion rulers, new lesions and the live response.
+
+    Parameters
+    ----------
+    napari_viewer : napari.Viewer
+        The viewer the widget draws in (given by napari when the widget is docked).
+    """
+
+    def __init__(self, napari_viewer: napari.Viewer, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.viewer = napari_viewer
+        self.session: ReadingSession | None = None
+        self.visit_layers: dict[str, VisitLayers] = {}
+        self.current_visit_id: str | None = None
+        self.last_score: LiveScore | None = None
+        self._pending_ruler: tuple[str, str] | None = None
+        self._syncing = False
+        self._world_frame: tuple[np.ndarray, tuple[str, str, str]] | None = None
+        #: Asks the user a question; replaced in tests. Returns the chosen button label.
+        self.ask: Callable[[str, str, tuple[str, ...]], str] = lambda title, text, buttons: (
+            _ask_question(self, title, text, buttons)
+        )
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._build()
+        self._set_enabled()
+        self.viewer.layers.events.inserted.connect(self._on_layer_inserted)
+
+    # =================================================================== layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll)
+        content = QWidget()
+        scroll.setWidget(content)
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(content)
+
+        patient = QGroupBox("Patient")
+        form = QFormLayout(patient)
+        self.patient_id_edit = QLineEdit()
+        self.patient_id_edit.setPlaceholderText("patient id")
+        self.patient_id_edit.editingFinished.connect(self._on_patient_id_edited)
+        self.reader_edit = QLineEdit(os.environ.get("USER", ""))
+        self.reader_edit.editingFinished.connect(self._on_reader_edited)
+        self.criteria_combo = QComboBox()
+        self.criteria_combo.addItems(["RECIST1.1"])
+        self.baseline_date_edit = QDateEdit(calendarPopup=True)
+        self.baseline_date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.baseline_date_edit.setDate(QDate.currentDate())
+        self.baseline_date_edit.editingFinished.connect(self._on_baseline_date_edited)
+        form.addRow("Patient ID", self.patient_id_edit)
+        form.addRow("Reader", self.reader_edit)
+        form.addRow("Criteria", self.criteria_combo)
+        form.addRow("Baseline date", self.baseline_date_edit)
+        buttons = QHBoxLayout()
+        file_buttons = QHBoxLayout()
+        self.new_button = QPushButton("New")
+        self.open_button = QPushButton("Open…")
+        self.save_button = QPushButton("Save")
+        self.save_as_button = QPushButton("Save as…")
+        self.export_button = QPushButton("Export response…")
+        for button in (self.new_button, self.open_button, self.save_button):
+            buttons.addWidget(button)
+        for button in (self.save_as_button, self.export_button):
+            file_buttons.addWidget(button)
+        self.new_button.clicked.connect(lambda: self._guard(self._on_new_clicked))
+        self.open_button.clicked.connect(lambda: self._guard(self._on_open_clicked))
+        self.save_button.clicked.connect(lambda: self._guard(self.save))
+        self.save_as_button.clicked.connect(lambda: self._guard(self._on_save_as_clicked))
+        self.export_button.clicked.connect(lambda: self._guard(self._on_export_clicked))
+        form.addRow(buttons)
+        form.addRow(file_buttons)
+        layout.addWidget(patient)
+
+        visits = QGroupBox("Visits")
+        visits_layout = QVBoxLayout(visits)
+        self.visit_list = QListWidget()
+        self.visit_list.setMaximumHeight(110)
+        self.visit_list.currentRowChanged.connect(self._on_visit_row_changed)
+        visits_layout.addWidget(self.visit_list)
+        row = QHBoxLayout()
+        self.add_visit_button = QPushButton("Add visit from DICOM…")
+        self.add_visit_button.clicked.connect(lambda: self._guard(self._on_add_visit_clicked))
+        self.visit_date_edit = QDateEdit(calendarPopup=True)
+        self.visit_date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.visit_date_edit.editingFinished.connect(self._on_visit_date_edited)
+        self.compare_combo = QComboBox()
+        self.compare_combo.addItems(
+            ["no comparison", "compare with baseline", "compare with previous"]
+        )
+        self.compare_combo.currentIndexChanged.connect(
+            lambda _: self._guard(self._show_current_visit)
+        )
+        row.addWidget(self.add_visit_button)
+        row.addWidget(QLabel("Date"))
+        row.addWidget(self.visit_date_edit)
+        visits_layout.addLayout(row)
+        visits_layout.addWidget(self.compare_combo)
+        layout.addWidget(visits)
+
+        lesions = QGroupBox("Lesions")
+        lesions_layout = QVBoxLayout(lesions)
+        add_row = QHBoxLayout()
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItems(["target", "non-target"])
+        self.organ_combo = QComboBox()
+        self.organ_combo.setEditable(True)
+        self.organ_combo.addItems(COMMON_ORGANS)
+        self.nodal_check = QCheckBox("nodal")
+        self.organ_combo.currentTextChanged.connect(
+            lambda text: self.nodal_check.setChecked(text.strip().lower() == "lymph node")
+        )
+        self.add_lesion_button = QPushButton("Add lesion")
+        self.add_lesion_button.clicked.connect(lambda: self._guard(self._on_add_lesion_clicked))
+        for widget in (self.kind_combo, self.organ_combo, self.nodal_check, self.add_lesion_button):
+            add_row.addWidget(widget)
+        lesions_layout.addLayout(add_row)
+        self.lesion_table = QTableWidget(0, len(LESION_COLUMNS))
+        self.lesion_table.setHorizontalHeaderLabels(LESION_COLUMNS)
+        self.lesion_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.lesion_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.lesion_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.lesion_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.lesion_table.horizontalHeader().setStretchLastSection(True)
+        self.lesion_table.verticalHeader().setVisible(False)
+        self.lesion_table.itemSelectionChanged.connect(self._on_lesion_selected)
+        self.lesion_table.setMinimumHeight(150)
+        lesions_layout.addWidget(self.lesion_table)
+        actions = QHBoxLayout()
+        self.draw_long_button = QPushButton("Draw ruler")
+        self.draw_short_button = QPushButton("Draw short axis")
+        self.status_combo = QComboBox()
+        self.goto_button = QPushButton("Go to")
+        self.remove_lesion_button = QPushButton("Remove")
+        self.draw_long_button.clicked.connect(lambda: self._guard(self.start_ruler, "long"))
+        self.draw_short_button.clicked.connect(lambda: self._guard(self.start_ruler, "short"))
+        self.status_combo.activated.connect(lambda _: self._guard(self._on_status_chosen))
+        self.goto_button.clicked.connect(lambda: self._guard(self.go_to_selected_lesion))
+        self.remove_lesion_button.clicked.connect(
+            lambda: self._guard(self._on_remove_lesion_clicked)
+        )
+        for widget in (self.draw_long_button, self.draw_short_button, self.status_combo):
+            actions.addWidget(widget)
+        lesions_layout.addLayout(actions)
+        more_actions = QHBoxLayout()
+        more_actions.addStretch(1)
+        for widget in (self.goto_button, self.remove_lesion_button):
+            more_actions.addWidget(widget)
+        lesions_layout.addLayout(more_actions)
+        self.reference_label = QLabel()
+        self.reference_label.setWordWrap(True)
+        lesions_layout.addWidget(self.reference_label)
+        self.checks_label = QLabel()
+        self.checks_label.setWordWrap(True)
+        self.checks_label.setStyleSheet("color: #f0a030")
+        lesions_layout.addWidget(self.checks_label)
+        layout.addWidget(lesions)
+
+        new_box = QGroupBox("New lesions at this visit")
+        new_layout = QVBoxLayout(new_box)
+        new_row = QHBoxLayout()
+        self.new_location_edit = QLineEdit()
+        self.new_location_edit.setPlaceholderText("location, e.g. lung, right lower lobe")
+        self.new_equivocal_check = QCheckBox("equivocal")
+        self.mark_new_button = QPushButton("Mark on image")
+        self.mark_new_button.clicked.connect(lambda: self._guard(self.start_new_lesion))
+        self.remove_new_button = QPushButton("Remove")
+        self.remove_new_button.clicked.connect(lambda: self._guard(self._on_remove_new_clicked))
+        new_layout.addWidget(self.new_location_edit)
+        for widget in (self.new_equivocal_check, self.mark_new_button, self.remove_new_button):
+            new_row.addWidget(widget)
+        new_layout.addLayout(new_row)
+        self.new_lesion_list = QListWidget()
+        self.new_lesion_list.setMaximumHeight(70)
+        new_layout.addWidget(self.new_lesion_list)
+        layout.addWidget(new_box)
+
+        response = QGroupBox("Response (RECIST 1.1)")
+        response_layout = QVBoxLayout(response)
+        self.response_table = QTableWidget(0, len(RESPONSE_COLUMNS))
+        self.response_table.setHorizontalHeaderLabels(RESPONSE_COLUMNS)
+        for column, tip in enumerate(RESPONSE_TOOLTIPS):
+            self.response_table.horizontalHeaderItem(column).setToolTip(tip)
+        self.response_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.response_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.response_table.verticalHeader().setVisible(False)
+        self.response_table.setMinimumHeight(150)
+        response_layout.addWidget(self.response_table)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        response_layout.addWidget(self.summary_label)
+        self.notes_view = QPlainTextEdit()
+        self.notes_view.setReadOnly(True)
+        self.notes_view.setMaximumHeight(120)
+        response_layout.addWidget(self.notes_view)
+        layout.addWidget(response)
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        layout.addStretch(1)
+
+    def _set_enabled(self) -> None:
+        has_session = self.session is not None
+        has_visit = has_session and self.current_visit_id is not None
+        for widget in (
+            self.save_button,
+            self.save_as_button,
+            self.export_button,
+            self.add_visit_button,
+            self.add_lesion_button,
+            self.patient_id_edit,
+            self.baseline_date_edit,
+        ):
+            widget.setEnabled(has_session)
+        for widget in (
+            self.draw_long_button,
+            self.draw_short_button,
+            self.status_combo,
+            self.goto_button,
+            self.remove_lesion_button,
+            self.mark_new_button,
+            self.remove_new_button,
+            self.visit_date_edit,
+        ):
+            widget.setEnabled(bool(has_visit))
+
+    # =================================================================== errors
+    def _guard(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a user action; show a readable message instead of raising."""
+        try:
+            return action(*args, **kwargs)
+        except (ReadingError, RecordError, SeriesError, OSError) as error:
+            self.show_message(str(error), error=True)
+            return None
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        """Show a message under the panels (and as a napari notification for errors)."""
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #ff6060" if error else "")
+        if error:
+            from napari.utils.notifications import show_error
+
+            show_error(f"RECIST reading: {text}")
+
+    # =================================================================== patient
+    def new_patient(self, patient_id: str, baseline_date: str | dt.date) -> None:
+        """Start a new patient record."""
+        session = ReadingSession.new(
+            patient_id, baseline_date, reader=self.reader_edit.text().strip()
+        )
+        self._replace_session(session)
+
+    def open_record(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        series_folder: str | os.PathLike[str] | None = None,
+        recover_autosave: bool | None = None,
+    ) -> None:
+        """Open a record file and the series of its visits found under ``series_folder``.
+
+        ``recover_autosave``: use newer autosaved changes (None asks the user). A file that
+        cannot be read raises :class:`RecordError` naming it; nothing changes on disk.
+        """
+        path = Path(path)
+        source = path
+        sidecar = pending_autosave(path)
+        if sidecar is not None:
+            if recover_autosave is None:
+                recover_autosave = (
+                    self.ask(
+                        "Recover unsaved changes?",
+                        f"{sidecar.name} holds changes to {path.name} that were not saved "
+                        "(napari closed unexpectedly?). Recover them?",
+                        ("Recover", "Discard"),
+                    )
+                    == "Recover"
+                )
+            if recover_autosave:
+                source = sidecar
+        session = ReadingSession.open(source, reader=self.reader_edit.text().strip())
+        session.path = path
+        session.dirty = source != path
+        self._replace_session(session)
+        folder = Path(series_folder) if series_folder is not None else path.parent
+        self.load_visit_series(folder)
+
+    def load_visit_series(self, folder: str | os.PathLike[str]) -> None:
+        """Load every visit's series (by the UIDs saved in the record) from ``folder``."""
+        from recist_reader.io.dicom import list_series, load_series
+
+        assert self.session is not None
+        wanted = {
+            series["series_uid"]: visit["visit_id"]
+            for visit in self.session.visits()
+            for series in visit.get("series", [])
+            if visit["visit_id"] not in self.visit_layers
+        }
+        if not wanted:
+            return
+        listing = list_series(folder)
+        found = {info.summary.series_uid: info.summary for info in listing.series}
+        missing = []
+        for series_uid, visit_id in wanted.items():
+            summary = found.get(series_uid)
+            if summary is None:
+                missing.append(f"{visit_id} ({series_uid})")
+                continue
+            volume = load_series(folder, series_uid=summary.key)
+            self._add_visit_layers(visit_id, volume)
+        if missing:
+            self.show_message(f"series not found under {folder}: {', '.join(missing)}", error=True)
+        self._draw_all_rulers()
+        self._show_current_visit()
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save the record (atomically); refuses while a baseline rule is broken."""
+        assert self.session is not None
+        if path is None and self.session.path is None:
+            return self._on_save_as_clicked()
+        written = self.session.save(path)
+        self._refresh_title()
+        self.show_message(f"saved {written}")
+        return written
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved changes are lost; True when it is fine to go on."""
+        if self.session is None or not self.session.dirty:
+            return True
+        answer = self.ask(
+            "Unsaved changes",
+            f"The record of {self.session.patient_id} has changes that are not saved.",
+            ("Save", "Discard", "Cancel"),
+        )
+        if answer == "Save":
+            return self._guard(self.save) is not None
+        return answer == "Discard"
+
+    def autosave_now(self) -> None:
+        """Write the autosave sidecar now (also done shortly after every change)."""
+        if self.session is not None and self.session.dirty:
+            self._guard(self.session.autosave)
+
+    def _replace_session(self, session: ReadingSession) -> None:
+        self._remove_all_visit_layers()
+        self.session = session
+        session.listeners.append(self._on_session_changed)
+        self.current_visit_id = session.baseline_visit_id
+        with _blocked(self.patient_id_edit, self.baseline_date_edit):
+            self.patient_id_edit.setText(session.patient_id)
+            self.baseline_date_edit.setDate(_qdate(session.baseline_date))
+        self._refresh()
+        self._set_enabled()
+
+    def _on_new_clicked(self) -> None:
+        if not self.confirm_discard():
+            return
+        patient_id = self.patient_id_edit.text().strip() or "NEW-PATIENT"
+        self.new_patient(patient_id, _pydate(self.baseline_date_edit.date()))
+
+    def _on_open_clicked(self) -> None:
+        if not self.confirm_discard():
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open patient record", "", "Patient record (*.json)"
+        )
+        if path:
+            self.open_record(path)
+
+    def _on_save_as_clicked(self) -> Path:
+        assert self.session is not None
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save patient record",
+            f"{self.session.patient_id}.json",
+            "Patient record (*.json)",
+        )
+        if not path:
+            raise ReadingError("not saved: no file chosen")
+        return self.save(path)
+
+    def _on_export_clicked(self) -> None:
+        assert self.session is not None
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export response", f"{self.session.patient_id}.response.json", "Response (*.json)"
+        )
+        if path:
+            self.session.export_response(path)
+            self.show_message(f"response written to {path}")
+
+    def _on_patient_id_edited(self) -> None:
+        if (
+            self.session is not None
+            and self.patient_id_edit.text().strip() != self.session.patient_id
+        ):
+            self._guard(self.session.set_patient_id, self.patient_id_edit.text())
+
+    def _on_reader_edited(self) -> None:
+        if self.session is not None:
+            self.session.reader = self.reader_edit.text().strip()
+
+    def _on_baseline_date_edited(self) -> None:
+        if self.session is None:
+            return
+        date = _pydate(self.baseline_date_edit.date())
+        if date != self.session.baseline_date:
+            if (
+                self._guard(self.session.set_baseline_date, date) is None
+                and self.session.baseline_date != date
+            ):
+                with _blocked(self.baseline_date_edit):
+                    self.baseline_date_edit.setDate(_qdate(self.session.baseline_date))
+
+    # =================================================================== visits
+    def add_visit_from_series(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        series_uid: str | None = None,
+        date: str | dt.date | None = None,
+    ) -> str:
+        """Open a DICOM series as a visit: the baseline if it has no series yet, else a new
+        follow-up dated from StudyDate (or ``date``). Returns the visit id."""
+        from recist_reader.io.dicom import AmbiguousSeriesError, load_series
+
+        assert self.session is not None
+        try:
+            volume = load_series(path, series_uid=series_uid)
+        except AmbiguousSeriesError as error:
+            choice = self._choose_series(error)
+            if choice is None:
+                raise ReadingError("no series chosen") from None
+            volume = load_series(path, series_uid=choice)
+        baseline_id = self.session.baseline_visit_id
+        when = date if date is not None else volume.study_date
+        recorded = [s["series_uid"] for s in self.session.visit(baseline_id).get("series", [])]
+        if baseline_id not in self.visit_layers and (not recorded or volume.series_uid in recorded):
+            visit_id = baseline_id  # the first series opened is the baseline scan
+            has_follow_ups = len(self.session.visits()) > 1
+            if when and not has_follow_ups and _parse_iso(when) != self.session.baseline_date:
+                self.session.set_baseline_date(when)
+        else:
+            if not when:
+                raise ReadingError(f"{path}: the series has no StudyDate; give the visit's date")
+            visit_id = self.session.add_visit(when)
+        self.session.add_series(
+            visit_id,
+            {
+                "series_uid": volume.series_uid,
+                "study_uid": getattr(volume, "study_uid", "") or "",
+                "modality": volume.modality,
+                "description": getattr(volume, "description", "") or "",
+            },
+        )
+        self._add_visit_layers(visit_id, volume)
+        self.current_visit_id = visit_id
+        self._draw_all_rulers()
+        self._refresh()
+        self._show_current_visit()
+        return visit_id
+
+    def _choose_series(self, error: Any) -> str | None:
+        from qtpy.QtWidgets import QInputDialog
+
+        summaries = [c.summary() for c in error.candidates]
+        labels = [
+            f"{c.description or '(no description)'} · {c.slices} slices · {c.key}"
+            for c in summaries
+        ]
+        label, ok = QInputDialog.getItem(
+            self, "Several series", "Which series is this visit?", labels, 0, False
+        )
+        return summaries[labels.index(label)].key if ok else None
+
+    def _on_add_visit_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "DICOM series of the visit")
+        if folder:
+            self.add_visit_from_series(folder)
+
+    def select_visit(self, visit_id: str) -> None:
+        """Show a visit (and its comparison, if chosen)."""
+        assert self.session is not None
+        self.session.visit(visit_id)  # raises for an unknown visit
+        self.current_visit_id = visit_id
+        self._refresh()
+        self._show_current_visit()
+
+    def _on_visit_row_changed(self, row: int) -> None:
+        if self.session is None or row < 0 or self._syncing:
+            return
+        visit_id = self.visit_list.item(row).data(Qt.ItemDataRole.UserRole)
+        if visit_id != self.current_visit_id:
+            self._guard(self.select_visit, visit_id)
+
+    def _on_visit_date_edited(self) -> None:
+        if self.session is None or self.current_visit_id is None:
+            return
+        date = _pydate(self.visit_date_edit.date())
+        if date.isoformat() != self.session.visit(self.current_visit_id)["date"]:
+            self._guard(self.session.set_visit_date, self.current_visit_id, date)
+            self._refresh()
+
+    def _add_visit_layers(self, visit_id: str, volume: Any) -> VisitLayers:
+        from recist_reader._reader import _world_frame, layer_data
+
+        if self._world_frame is None:
+            self._world_frame = _world_frame(volume.affine)
+        frame, labels = self._world_frame
+        data, kwargs, _ = layer_data(volume, frame=frame, labels=labels)
+        kwargs["name"] = f"{visit_id} · {kwargs['name']}"
+        kwargs["metadata"]["recist_visit_id"] = visit_id
+        old = self.visit_layers.pop(visit_id, None)
+        if old is not None:
+            self._remove_layers(old)
+        self._syncing = True
+        try:
+            image = self.viewer.add_image(data, **kwargs)
+            rulers = self.viewer.add_shapes(
+                ndim=3,
+                name=f"{visit_id} rulers",
+                shape_type="line",
+                edge_width=0.8,
+                edge_color="yellow",
+                features={
+                    "lesion_id": np.array([], dtype=object),
+                    "axis": np.array([], dtype=object),
+                    "label": np.array([], dtype=object),
+                },
+                text={"string": "{label}", "size": 10, "color": "yellow", "anchor": "upper_left"},
+                units=kwargs["units"],
+                axis_labels=kwargs["axis_labels"],
+            )
+            rulers.metadata["recist_visit_id"] = visit_id
+            points = self.viewer.add_points(
+                ndim=3,
+                name=f"{visit_id} new lesions",
+                size=6,
+                face_color="red",
+                features={
+                    "location": np.array([], dtype=object),
+                    "equivocal": np.array([], dtype=bool),
+                },
+                text={"string": "{location}", "size": 10, "color": "red", "anchor": "upper_left"},
+                units=kwargs["units"],
+                axis_labels=kwargs["axis_labels"],
+            )
+            points.metadata["recist_visit_id"] = visit_id
+        finally:
+            self._syncing = False
+        layers = VisitLayers(image, rulers, points)
+        # Bound methods (held weakly by the layers' events); the visit is in the layer's metadata.
+        rulers.events.data.connect(self._on_rulers_data)
+        rulers.events.set_data.connect(self._on_rulers_moved)
+        points.events.data.connect(self._on_points_data)
+        self.visit_layers[visit_id] = layers
+        self._update_record_metadata()
+        return layers
+
+    def _remove_layers(self, layers: VisitLayers) -> None:
+        self._syncing = True
+        try:
+            for layer in (layers.image, layers.rulers, layers.new_lesions):
+                if layer in self.viewer.layers:
+                    self.viewer.layers.remove(layer)
+        finally:
+            self._syncing = False
+
+    def _remove_all_visit_layers(self) -> None:
+        for layers in self.visit_layers.values():
+            self._remove_layers(layers)
+        self.visit_layers.clear()
+        self._world_frame = None
+
+    def _on_layer_inserted(self, event: Any) -> None:
+        """A layer from the sample data carries its record: offer to open it."""
+        if self._syncing or self.session is not None:
+            return
+        layer = event.value
+        record_path = (
+            layer.metadata.get("recist_record_path") if hasattr(layer, "metadata") else None
+        )
+        if record_path and Path(record_path).is_file():
+            QTimer.singleShot(0, lambda: self._guard(self._adopt_sample_layers, Path(record_path)))
+
+    def _adopt_sample_layers(self, record_path: Path) -> None:
+        if self.session is not None:
+            return
+        sample_layers = [
+            layer
+            for layer in self.viewer.layers
+            if layer.metadata.get("recist_record_path") == str(record_path)
+        ]
+        folder = (
+            Path(sample_layers[0].metadata.get("recist_series_folder", record_path.parent))
+            if sample_layers
+            else record_path.parent
+        )
+        self._syncing = True
+        try:
+            for layer in sample_layers:
+                self.viewer.layers.remove(layer)
+        finally:
+            self._syncing = False
+        self.open_record(record_path, series_folder=folder, recover_autosave=False)
+
+    def _show_current_visit(self) -> None:
+        """Show the current visit's layers, and the compared visit's in a grid beside it."""
+        if self.session is None or self.current_visit_id is None:
+            return
+        shown = [self.current_visit_id]
+        mode = self.compare_combo.currentIndex()
+        other = None
+        if mode == 1:
+            other = self.session.baseline_visit_id
+        elif mode == 2:
+            other = self.session.previous_visit_id(self.current_visit_id)
+        if other is not None and other != self.current_visit_id and other in self.visit_layers:
+            shown.insert(0, other)
+        if len(shown) > 1:
+            self._group_visit_layers_first()
+        for visit_id, layers in self.visit_layers.items():
+            for layer in (layers.image, layers.rulers, layers.new_lesions):
+                layer.visible = visit_id in shown
+        self.viewer.grid.stride = 3
+        grid = len(shown) > 1
+        if grid != self.viewer.grid.enabled:
+            self.viewer.grid.enabled = grid
+            self.viewer.reset_view()
+        current = self.visit_layers.get(self.current_visit_id)
+        if current is not None:
+            self.viewer.layers.selection.active = current.rulers
+
+    def _group_visit_layers_first(self) -> None:
+        """Put the visit layers first, three per visit in date order, for the grid."""
+        assert self.session is not None
+        ordered = []
+        for visit in self.session.visits():
+            layers = self.visit_layers.get(visit["visit_id"])
+            if layers is not None:
+                ordered += [layers.image, layers.rulers, layers.new_lesions]
+        for target_index, layer in enumerate(ordered):
+            current_index = self.viewer.layers.index(layer)
+            if current_index != target_index:
+                self.viewer.layers.move(current_index, target_index)
+
+    # =================================================================== lesions
+    def add_lesion(self, kind: str, organ: str, *, nodal: bool = False) -> str:
+        """Add a lesion and select it; a target is then ready for its ruler."""
+        assert self.session is not None
+        lesion_id = self.session.add_lesion(kind, organ, nodal=nodal)  # type: ignore[arg-type]
+        self.select_lesion(lesion_id)
+        return lesion_id
+
+    def _on_add_lesion_clicked(self) -> None:
+        self.add_lesion(
+            self.kind_combo.currentText(),
+            self.organ_combo.currentText(),
+            nodal=self.nodal_check.isChecked(),
+        )
+
+    def selected_lesion_id(self) -> str | None:
+        rows = (
+            self.lesion_table.selectionModel().selectedRows()
+            if self.lesion_table.selectionModel()
+            else []
+        )
+        if not rows:
+            return None
+        item = self.lesion_table.item(rows[0].row(), 0)
+        return None if item is None else item.text()
+
+    def select_lesion(self, lesion_id: str) -> None:
+        for row in range(self.lesion_table.rowCount()):
+            if self.lesion_table.item(row, 0).text() == lesion_id:
+                self.lesion_table.selectRow(row)
+                return
+
+    def _on_lesion_selected(self) -> None:
+        if self._syncing:
+            return
+        self._refresh_lesion_actions()
+
+    def _on_remove_lesion_clicked(self) -> None:
+        lesion_id = self._require_lesion()
+        answer = self.ask(
+            "Remove lesion",
+            f"Remove {lesion_id} and its measurements at every visit?",
+            ("Remove", "Cancel"),
+        )
+        if answer == "Remove":
+            assert self.session is not None
+            self.session.remove_lesion(lesion_id)
+            self._draw_all_rulers()
+
+    def _require_lesion(self) -> str:
+        lesion_id = self.selected_lesion_id()
+        if lesion_id is None:
+            raise ReadingError("select a lesion first")
+        return lesion_id
+
+    def _require_visit_layers(self) -> VisitLayers:
+        if self.current_visit_id is None or self.current_visit_id not in self.visit_layers:
+            raise ReadingError("open this visit's DICOM series first")
+        return self.visit_layers[self.current_visit_id]
+
+    def start_ruler(self, axis: str = "long") -> None:
+        """Let the reader draw the selected target's ruler on the current visit's image."""
+        assert self.session is not None
+        lesion_id = self._require_lesion()
+        lesion = self.session.lesion(lesion_id)
+        if lesion["kind"] != "target":
+            raise ReadingError(
+                f"{lesion_id} is a non-target: set its status instead of drawing a ruler"
+            )
+        layers = self._require_visit_layers()
+        self._pending_ruler = (lesion_id, axis)
+        layers.rulers.feature_defaults = {
+            "lesion_id": lesion_id,
+            "axis": axis,
+            "label": ruler_label(lesion, axis, 0.0),
+        }
+        layers.rulers.current_edge_color = RULER_COLOURS[axis]
+        self.viewer.layers.selection.active = layers.rulers
+        layers.rulers.mode = "add_line"
+        self.show_message(
+            f"draw the {'short axis' if axis == 'short' else 'longest diameter'} of {lesion_id} on the image"
+        )
+
+    def set_ruler_from_world(
+        self, lesion_id: str, line_world: Any, *, axis: str = "long", visit_id: str | None = None
+    ) -> None:
+        """Record a ruler given by two world points (what drawing on the canvas produces)."""
+        assert self.session is not None
+        visit_id = visit_id or self.current_visit_id
+        assert visit_id is not None
+        layers = self.visit_layers[visit_id]
+        ruler = ruler_from_world(line_world, layers.world_to_lps, layers.series_uid)
+        self.session.set_ruler(visit_id, lesion_id, ruler, axis=axis)  # type: ignore[arg-type]
+        self._draw_rulers(visit_id)
+
+    def _on_status_chosen(self) -> None:
+        assert self.session is not None and self.current_visit_id is not None
+        lesion_id = self._require_lesion()
+        choice = self.status_combo.currentText()
+        if choice == "measured":
+            self.start_ruler("short" if self.session.lesion(lesion_id)["nodal"] else "long")
+            return
+        self.set_status(lesion_id, choice)
+
+    def set_status(self, lesion_id: str, status: str, *, visit_id: str | None = None) -> None:
+        """Set a lesion's status at the current visit (removes its rulers there)."""
+        assert self.session is not None
+        visit_id = visit_id or self.current_visit_id
+        assert visit_id is not None
+        self.session.set_status(visit_id, lesion_id, status)
+        if visit_id in self.visit_layers:
+            self._draw_rulers(visit_id)
+
+    def go_to_selected_lesion(self) -> None:
+        """Move to the slice of the selected lesion's ruler (this visit's, else baseline's)."""
+        assert self.session is not None
+        lesion_id = self._require_lesion()
+        for visit_id in (self.current_visit_id, self.session.baseline_visit_id):
+            if visit_id is None or visit_id not in self.visit_layers:
+                continue
+            for axis in ("long", "short"):
+                ruler = self.session.ruler(visit_id, lesion_id, axis=axis)  # type: ignore[arg-type]
+                if ruler is not None:
+                    world = lps_to_world(
+                        ruler.points_lps_mm, self.visit_layers[visit_id].world_to_lps
+                    )
+                    centre = world.mean(axis=0)
+                    self.viewer.dims.set_point(0, float(centre[0]))
+                    self.viewer.camera.center = tuple(float(c) for c in centre)
+                    return
+        raise ReadingError(f"{lesion_id} has no ruler to go to yet")
+
+    # --------------------------------------------------------------- ruler layer events
+    def _on_rulers_data(self, event: Any) -> None:
+        visit_id = _visit_of(event)
+        if self._syncing or self.session is None or visit_id not in self.visit_layers:
+            return
+        action = str(getattr(event, "action", ""))
+        if action.endswith("added"):
+            self._guard(self._accept_new_ruler, visit_id)
+        elif action.endswith("changed"):
+            self._guard(self._sync_rulers_from_layer, visit_id)
+        elif action.endswith("removed"):
+            self._guard(self._sync_removed_rulers, visit_id)
+
+    def _accept_new_ruler(self, visit_id: str) -> None:
+        assert self.session is not None
+        layers = self.visit_layers[visit_id]
+        if layers.rulers.nshapes == 0:
+            return
+        features = layers.rulers.features
+        index = layers.rulers.nshapes - 1
+        lesion_id = features["lesion_id"].iloc[index]
+        axis = features["axis"].iloc[index]
+        if not isinstance(lesion_id, str) or not lesion_id or self._pending_ruler is None:
+            self._syncing = True
+            try:
+                layers.rulers.selected_data = {index}
+                layers.rulers.remove_selected()
+            finally:
+                self._syncing = False
+            raise ReadingError("choose a lesion and press 'Draw ruler' before drawing")
+        line = np.asarray(layers.rulers.data[index])
+        ruler = ruler_from_world(line, layers.world_to_lps, layers.series_uid)
+        self._pending_ruler = None
+        layers.rulers.mode = "select"
+        self.session.set_ruler(visit_id, lesion_id, ruler, axis=axis)
+        self._draw_rulers(visit_id)
+        self.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm")
+
+    def _on_rulers_moved(self, event: Any) -> None:
+        """Live update while an end point is dragged."""
+        visit_id = _visit_of(event)
+        if self._syncing or self.session is None or visit_id not in self.visit_layers:
+            return
+        self._guard(self._sync_rulers_from_layer, visit_id, True)
+
+    def _sync_rulers_from_layer(self, visit_id: str, live: bool = False) -> None:
+        """Copy every ruler's end points from the layer to the record where they moved."""
+        assert self.session is not None
+        layers = self.visit_layers[visit_id]
+        features = layers.rulers.features
+        data = layers.rulers.data
+        if len(features) != len(data):
+            return
+        for index, line in enumerate(data):
+            lesion_id, axis = features["lesion_id"].iloc[index], features["axis"].iloc[index]
+            if not isinstance(lesion_id, str) or len(line) < 2:
+                continue
+            if live and self._pending_ruler is not None:
+                continue  # a ruler being drawn: recorded when it is finished
+            ruler = ruler_from_world(np.asarray(line), layers.world_to_lps, layers.series_uid)
+            try:
+                saved = self.session.ruler(visit_id, lesion_id, axis=axis)
+            except ReadingError:
+                continue  # lesion removed
+            if saved is None or not np.allclose(
+                saved.points_lps_mm, ruler.points_lps_mm, atol=1e-6
+            ):
+                self.session.set_ruler(visit_id, lesion_id, ruler, axis=axis)
+                self._update_ruler_label(layers, index, lesion_id, axis, ruler.length_mm)
+
+    def _sync_removed_rulers(self, visit_id: str) -> None:
+        assert self.session is not None
+        layers = self.visit_layers[visit_id]
+        features = layers.rulers.features
+        present = {
+            (features["lesion_id"].iloc[i], features["axis"].iloc[i]) for i in range(len(features))
+        }
+        for lesion in self.session.lesions("target"):
+            for axis in ("long", "short"):
+                if (lesion["lesion_id"], axis) not in present and self.session.ruler(
+                    visit_id, lesion["lesion_id"], axis=axis
+                ):  # type: ignore[arg-type]
+                    self.session.remove_ruler(visit_id, lesion["lesion_id"], axis=axis)  # type: ignore[arg-type]
+
+    def _update_ruler_label(
+        self, layers: VisitLayers, index: int, lesion_id: str, axis: str, length_mm: float
+    ) -> None:
+        assert self.session is not None
+        features = layers.rulers.features.copy()
+        features.loc[features.index[index], "label"] = ruler_label(
+            self.session.lesion(lesion_id), axis, length_mm
+        )
+        self._syncing = True
+        try:
+            layers.rulers.features = features
+            layers.rulers.refresh_text()
+        finally:
+            self._syncing = False
+
+    def _draw_rulers(self, visit_id: str) -> None:
+        """Redraw a visit's rulers from the record (one line per ruler, with its label)."""
+        assert self.session is not None
+        layers = self.visit_layers.get(visit_id)
+        if layers is None:
+            return
+        lines, lesion_ids, axes, labels, colours = [], [], [], [], []
+        for lesion in self.session.lesions("target"):
+            for axis in ("long", "short"):
+                ruler = self.session.ruler(visit_id, lesion["lesion_id"], axis=axis)  # type: ignore[arg-type]
+                if ruler is None or ruler.series_uid != layers.series_uid:
+                    continue
+                lines.append(lps_to_world(ruler.points_lps_mm, layers.world_to_lps))
+                lesion_ids.append(lesion["lesion_id"])
+                axes.append(axis)
+                labels.append(ruler_label(lesion, axis, ruler.length_mm))
+                colours.append(RULER_COLOURS[axis])
+        mode = layers.rulers.mode
+        self._syncing = True
+        try:
+            layers.rulers.selected_data = set()
+            layers.rulers.data = []
+            if lines:
+                layers.rulers.add(
+                    lines,
+                    shape_type="line",
+                    edge_color=colours,
+                    edge_width=0.8,
+                )
+            layers.rulers.features = {
+                "lesion_id": np.array(lesion_ids, dtype=object),
+                "axis": np.array(axes, dtype=object),
+                "label": np.array(labels, dtype=object),
+            }
+            layers.rulers.refresh_text()
+            layers.rulers.mode = mode if mode != "add_line" or self._pending_ruler else "select"
+        finally:
+            self._syncing = False
+        self._update_record_metadata()
+
+    def _draw_all_rulers(self) -> None:
+        for visit_id in self.visit_layers:
+            self._draw_rulers(visit_id)
+            self._draw_new_lesions(visit_id)
+
+    # =================================================================== new lesions
+    def start_new_lesion(self) -> None:
+        """Let the reader click the new lesion on the current visit's image."""
+        location = self.new_location_edit.text().strip()
+        if not location:
+            raise ReadingError("type the new lesion's location first")
+        layers = self._require_visit_layers()
+        if self.current_visit_id == (self.session.baseline_visit_id if self.session else None):
+            raise ReadingError("new lesions cannot be recorded at baseline (R3.4)")
+        layers.new_lesions.feature_defaults = {
+            "location": location,
+            "equivocal": self.new_equivocal_check.isChecked(),
+        }
+        self.viewer.layers.selection.active = layers.new_lesions
+        layers.new_lesions.mode = "add"
+        self.show_message(f"click the new lesion ({location}) on the image")
+
+    def add_new_lesion_at(
+        self, location: str, point_world: Any, *, equivocal: bool = False
+    ) -> None:
+        """Record a new lesion at a world point of the current visit's image."""
+        assert self.session is not None and self.current_visit_id is not None
+        layers = self._require_visit_layers()
+        point = world_to_lps([np.asarray(point_world, float)], layers.world_to_lps)[0]
+        self.session.add_new_lesion(
+            self.current_visit_id,
+            location,
+            equivocal=equivocal,
+            point_lps_mm=point,
+            series_uid=layers.series_uid,
+        )
+        self._draw_new_lesions(self.current_visit_id)
+
+    def _on_points_data(self, event: Any) -> None:
+        visit_id = _visit_of(event)
+        if self._syncing or self.session is None or visit_id not in self.visit_layers:
+            return
+        action = str(getattr(event, "action", ""))
+        layers = self.visit_layers[visit_id]
+        if action.endswith("added"):
+            index = len(layers.new_lesions.data) - 1
+            features = layers.new_lesions.features
+            location = str(features["location"].iloc[index]) if index >= 0 else ""
+            equivocal = bool(features["equivocal"].iloc[index]) if index >= 0 else False
+            point = world_to_lps([layers.new_lesions.data[index]], layers.world_to_lps)[0]
+            layers.new_lesions.mode = "pan_zoom"
+            if (
+                self._guard(
+                    self.session.add_new_lesion,
+                    visit_id,
+                    location,
+                    equivocal=equivocal,
+                    point_lps_mm=point,
+                    series_uid=layers.series_uid,
+                )
+                is None
+            ):
+                self._draw_new_lesions(visit_id)
+        elif action.endswith("removed") or action.endswith("changed"):
+            self._guard(self._sync_new_lesions_from_layer, visit_id)
+
+    def _sync_new_lesions_from_layer(self, visit_id: str) -> None:
+        """Mirror moved or deleted points into the record (points keep the record's order)."""
+        assert self.session is not None
+        layers = self.visit_layers[visit_id]
+        listed = self.session.visit(visit_id)["new_lesions"]
+        features = layers.new_lesions.features
+        kept = list(zip(layers.new_lesions.data, features["location"], features["equivocal"]))
+        for index in reversed(range(len(listed))):
+            self.session.remove_new_lesion(visit_id, index)
+        for point, location, equivocal in kept:
+            self.session.add_new_lesion(
+                visit_id,
+                str(location),
+                equivocal=bool(equivocal),
+                point_lps_mm=world_to_lps([point], layers.world_to_lps)[0],
+                series_uid=layers.series_uid,
+            )
+
+    def _on_remove_new_clicked(self) -> None:
+        assert self.session is not None and self.current_visit_id is not None
+        row = self.new_lesion_list.currentRow()
+        if row < 0:
+            raise ReadingError("select a new lesion in the list first")
+        self.session.remove_new_lesion(self.current_visit_id, row)
+        self._draw_new_lesions(self.current_visit_id)
+
+    def _draw_new_lesions(self, visit_id: str) -> None:
+        assert self.session is not None
+        layers = self.visit_layers.get(visit_id)
+        if layers is None:
+            return
+        points, locations, equivocal = [], [], []
+        for entry in self.session.visit(visit_id)["new_lesions"]:
+            if entry.get("point_lps_mm") and entry.get("series_uid") == layers.series_uid:
+                points.append(lps_to_world([entry["point_lps_mm"]], layers.world_to_lps)[0])
+                locations.append(entry["location"])
+                equivocal.append(bool(entry.get("equivocal")))
+        self._syncing = True
+        try:
+            layers.new_lesions.data = np.asarray(points, float).reshape(-1, 3)
+            layers.new_lesions.features = {
+                "location": np.array(locations, dtype=object),
+                "equivocal": np.array(equivocal, dtype=bool),
+            }
+            if points:
+                layers.new_lesions.face_color = ["orange" if eq else "red" for eq in equivocal]
+            layers.new_lesions.refresh_text()
+        finally:
+            self._syncing = False
+
+    # =================================================================== refresh
+    def _on_session_changed(self) -> None:
+        self._refresh()
+        self._refresh_title()
+        self._autosave_timer.start()
+
+    def _update_record_metadata(self) -> None:
+        """Keep the current record on every rulers layer (the record writer saves it)."""
+        if self.session is None:
+            return
+        record = self.session.record
+        for layers in self.visit_layers.values():
+            layers.rulers.metadata["recist_record"] = record
+            if self.session.path is not None:
+                layers.rulers.metadata["recist_record_path"] = str(self.session.path)
+
+    def _refresh_title(self) -> None:
+        if self.session is None:
+            return
+        star = " *" if self.session.dirty else ""
+        where = f" — {self.session.path.name}" if self.session.path else ""
+        self.setWindowTitle(f"RECIST reading: {self.session.patient_id}{where}{star}")
+
+    def _refresh(self) -> None:
+        """Redraw every panel from the session: visits, lesions, checks and response."""
+        if self.session is None:
+            return
+        self.last_score = self.session.score()
+        self._syncing = True
+        try:
+            self._refresh_visits()
+            self._refresh_lesions()
+            self._refresh_new_lesions()
+            self._refresh_response()
+        finally:
+            self._syncing = False
+        self._refresh_lesion_actions()
+        self._update_record_metadata()
+        self._set_enabled()
+
+    def _refresh_visits(self) -> None:
+        assert self.session is not None
+        self.visit_list.clear()
+        for visit in self.session.visits():
+            series = visit.get("series") or []
+            label = f"{visit['visit_id']} · {visit['date']}"
+            if visit["visit_id"] == self.session.baseline_visit_id:
+                label += " · baseline"
+            if series:
+                label += f" · {series[0].get('description') or series[0]['series_uid'][-12:]}"
+            if visit["visit_id"] not in self.visit_layers:
+                label += " · (no images)"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, visit["visit_id"])
+            self.visit_list.addItem(item)
+            if visit["visit_id"] == self.current_visit_id:
+                self.visit_list.setCurrentItem(item)
+                self.visit_date_edit.setDate(_qdate(dt.date.fromisoformat(visit["date"])))
+
+    def _measurement_text(self, visit_id: str, lesion: dict[str, Any]) -> str:
+        assert self.session is not None
+        measurement = self.session.measurement(visit_id, lesion["lesion_id"])
+        if measurement is None:
+            return "—"
+        if "diameter_mm" in measurement:
+            return f"{measurement['diameter_mm']:.1f} mm" + (" SA" if lesion["nodal"] else "")
+        if "status" in measurement:
+            return measurement["status"].replace("_", " ")
+        return "axis missing"
+
+    def _refresh_lesions(self) -> None:
+        assert self.session is not None and self.last_score is not None
+        selected = self.selected_lesion_id()
+        checks: dict[str | None, list[str]] = {}
+        for check in self.last_score.checks:
+            checks.setdefault(check.lesion_id, []).append(
+                ("⛔ " if check.blocking else "⚠ ") + check.message
+            )
+        lesions = self.session.lesions()
+        self.lesion_table.setRowCount(len(lesions))
+        for row, lesion in enumerate(lesions):
+            current = (
+                self._measurement_text(self.current_visit_id, lesion)
+                if self.current_visit_id
+                else ""
+            )
+            baseline = self._measurement_text(self.session.baseline_visit_id, lesion)
+            lesion_checks = checks.get(lesion["lesion_id"], [])
+            cells = (
+                lesion["lesion_id"],
+                lesion["kind"] + (" (node)" if lesion["nodal"] else ""),
+                lesion["organ"],
+                current,
+                baseline,
+                "; ".join(c.split(" ", 1)[0] for c in lesion_checks),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if lesion_checks:
+                    item.setToolTip("\n".join(lesion_checks))
+                self.lesion_table.setItem(row, column, item)
+        if selected is not None:
+            self.select_lesion(selected)
+        general = [c for c in self.last_score.checks if c.lesion_id is None]
+        lines = [("⛔ " if c.blocking else "⚠ ") + c.message for c in self.last_score.checks]
+        self.checks_label.setText("\n".join(lines) if lines or general else "")
+
+    def _refresh_new_lesions(self) -> None:
+        assert self.session is not None
+        self.new_lesion_list.clear()
+        if self.current_visit_id is None:
+            return
+        for entry in self.session.visit(self.current_visit_id)["new_lesions"]:
+            self.new_lesion_list.addItem(
+                f"{entry['location']}{' (equivocal)' if entry.get('equivocal') else ''}"
+            )
+
+    def _refresh_response(self) -> None:
+        assert self.last_score is not None
+        rows = response_rows(self.last_score.response)
+        self.response_table.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
+            for column, text in enumerate(cells):
+                self.response_table.setItem(row, column, QTableWidgetItem(text))
+        response = self.last_score.response
+        if response is None:
+            problems = "; ".join(p.describe() for p in self.last_score.problems[:3])
+            self.summary_label.setText(f"Not scored yet: {problems}" if problems else "")
+            self.notes_view.setPlainText("")
+            return
+        self.summary_label.setText(summary_text(response))
+        notes = [
+            f"{visit['visit_id']}: {note}"
+            for visit in response["visits"]
+            for note in visit["notes"]
+        ]
+        self.notes_view.setPlainText("\n".join(notes))
+
+    def _refresh_lesion_actions(self) -> None:
+        if self.session is None:
+            return
+        lesion_id = self.selected_lesion_id()
+        self.status_combo.clear()
+        if lesion_id is None:
+            self.reference_label.setText("")
+            return
+        lesion = self.session.lesion(lesion_id)
+        choices = TARGET_STATUS_CHOICES if lesion["kind"] == "target" else NON_TARGET_STATUS_CHOICES
+        self.status_combo.addItems(choices)
+        measurement = (
+            self.session.measurement(self.current_visit_id, lesion_id)
+            if self.current_visit_id
+            else None
+        )
+        if measurement and "status" in measurement:
+            self.status_combo.setCurrentText(measurement["status"])
+        is_target = lesion["kind"] == "target"
+        has_visit = self.current_visit_id is not None
+        self.draw_long_button.setEnabled(is_target and has_visit)
+        self.draw_short_button.setEnabled(is_target and has_visit)
+        self.draw_long_button.setText("Draw long axis" if lesion["nodal"] else "Draw ruler")
+        baseline = self.session.measurement(self.session.baseline_visit_id, lesion_id)
+        reference = f"{lesion_id} {lesion['organ']}"
+        if baseline and "diameter_mm" in baseline:
+            reference += f" · baseline {baseline['diameter_mm']:.1f} mm"
+            ruler = self.session.ruler(
+                self.session.baseline_visit_id,
+                lesion_id,
+                axis="short" if lesion["nodal"] else "long",
+            )
+            layers = self.visit_layers.get(self.session.baseline_visit_id)
+            if ruler is not None and layers is not None:
+                slice_mm = lps_to_world(ruler.points_lps_mm, layers.world_to_lps)[:, 0].mean()
+                reference += f" on slice {slice_mm:.1f} mm"
+        self.reference_label.setText(reference)
+
+    def response_panel_text(self) -> str:
+        """The response panel as text (rows, summary): what the reader sees."""
+        rows = [
+            "  ".join(
+                self.response_table.item(r, c).text()
+                for c in range(self.response_table.columnCount())
+            )
+            for r in range(self.response_table.rowCount())
+        ]
+        return "\n".join([*rows, self.summary_label.text()])
+
+    # =================================================================== closing
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        window = self.window()
+        if window is not self and not getattr(self, "_close_filter", None):
+            self._close_filter = _CloseFilter(self)
+            window.installEventFilter(self._close_filter)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
+        if self.confirm_discard():
+            event.accept()
+        else:
+            event.ignore()
+
+
+class _CloseFilter(QObject):
+    """Asks about unsaved changes before napari's main window closes."""
+
+    def __init__(self, widget: ReadingWidget):
+        super().__init__(widget)
+        self.widget = widget
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Close and not self.widget.confirm_discard():
+            event.ignore()
+            return True
+        return False
+
+
+class _blocked:
+    """Block the signals of some widgets for the duration of a ``with`` block."""
+
+    def __init__(self, *widgets: QWidget):
+        self.widgets = widgets
+
+    def __enter__(self) -> None:
+        self.previous = [w.blockSignals(True) for w in self.widgets]
+
+    def __exit__(self, *exc: Any) -> None:
+        for widget, previous in zip(self.widgets, self.previous):
+            widget.blockSignals(previous)
+
+
+def _visit_of(event: Any) -> str | None:
+    """The visit a layer event comes from (its layer's ``recist_visit_id``)."""
+    source = getattr(event, "source", None)
+    return getattr(source, "metadata", {}).get("recist_visit_id")
+
+
+def _parse_iso(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _qdate(date: dt.date) -> QDate:
+    return QDate(date.year, date.month, date.day)
+
+
+def _pydate(date: QDate) -> dt.date:
+    return dt.date(date.year(), date.month(), date.day())
