@@ -129,16 +129,36 @@ def measure_lesion(
 ) -> LesionMeasurement:
     """Propose the RECIST long and short axis of the lesion under a click.
 
-    The lesion is segmented on the seed's slice by adaptive two-sided thresholding: the
-    seed's level and the median of a ring around the current region are re-estimated a few
-    times, and the lesion is the seed's connected set of pixels closer to the lesion's level
-    than half-way to the surroundings' (so it works for lesions brighter or darker than
-    their surroundings, and stops at brighter bone as at darker lung). Where that set narrows
-    to a neck (a vessel or an organ of similar density touching the lesion), a watershed of
-    its distance map cuts it there and the result is flagged. The outline is the
-    sub-pixel contour at the half-way level, so partial-volume edges measure right; the long
-    axis is its maximum Feret diameter in millimetres and the short axis the longest chord
-    perpendicular to it.
+    One call per click: the reading widget draws the returned endpoints as ordinary,
+    editable rulers and shows `LesionMeasurement.reason` when ``confident`` is False.
+
+    Method (on the seed's slice only):
+
+    1. Gaussian smoothing (SD: the larger pixel spacing) and a robust noise estimate.
+    2. Adaptive two-sided threshold: the lesion level (median around the seed, then of the
+       region's core) and the surroundings' level (the far quartile of a ring 2.5-6 mm
+       outside the region) are re-estimated four times; the lesion is the seed's connected
+       set of pixels between the half-way level towards the surroundings and, on the other
+       side, 4 SDs of the lesion's texture. Darker or brighter lesions, CT or MR alike
+       (the result does not change under ``a * image + b``).
+    3. Leaks into same-density structures: rays from the region's deepest point find edges
+       more than twice the median distance and 1.5 times the opposite ray, where the edge
+       is interpolated between the neighbouring rays; then a watershed of the distance map
+       cuts necks narrower than 0.85 times the shallower side. Both flag the result.
+    4. Outline: the zero contour of the half-way level (`skimage.measure.find_contours`),
+       smoothed only as much as the contrast-to-noise ratio needs, so partial-volume edges
+       land at their sub-pixel position and tips are not pulled in.
+    5. Long axis: maximum Feret diameter of the outline in millimetres; short axis: the
+       longest chord inside the outline perpendicular to it.
+
+    Why this method (``benchmarks/measure_accuracy.py``, 20 phantoms per condition, median
+    / p95 |long-axis error| in mm): this method 0.24 / 0.40 on spheres 5-80 mm,
+    0.14 / 0.50 on ellipsoids, 0.10 / 0.20 on lung nodules, 0.12 / 0.49 at noise 20-40 HU;
+    the same masks measured on pixel edges instead of the sub-pixel contour 0.65 / 0.78,
+    0.25 / 0.63, 0.20 / 0.42, 0.50 / 0.82; a random walker refining the same masks 0.84 /
+    1.55, 0.42 / 0.85, 0.29 / 1.19, 0.99 / 2.11; morphological Chan-Vese 0.61 / 0.78,
+    0.39 / 0.63, 0.36 / 0.82, 0.41 / 0.67, and 20.7 mm median when a vessel touches the
+    lesion (no leak control). Median time per click on a 512 x 512 slice: about 20-40 ms.
 
     Parameters
     ----------
