@@ -154,3 +154,19 @@ def test_bad_arguments_raise_value_errors_that_say_what_to_fix(image, seed, spac
     assert isinstance(info.value, MeasureArgumentError)
     assert isinstance(info.value, ValueError)
     assert str(info.value)
+
+
+def test_rough_line_across_the_lesion():
+    from recist_reader.measure import measure_lesion_across
+
+    image, (r, c), _ = _slice((48, 48), ph.Ellipsoid((20, 10, 10), angle_deg=30))
+    m = measure_lesion_across(image, (r - 4, c - 10), (r + 4, c + 12), spacing_mm=(0.5, 0.5))
+    assert m.long_axis_mm == pytest.approx(20.0, abs=0.5)
+    assert m.confident, m.reason
+
+
+def test_rough_line_on_two_slices_is_refused():
+    from recist_reader.measure import measure_lesion_across
+
+    with pytest.raises(SeedError, match="one slice"):
+        measure_lesion_across(np.zeros((3, 8, 8)), (0, 1, 1), (2, 5, 5), spacing_mm=(1, 1, 1))

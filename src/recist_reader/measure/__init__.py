@@ -1,12 +1,13 @@
 """Semi-automatic RECIST measurement: a click inside a lesion proposes its diameters.
 
 Pure numpy/scipy/scikit-image, no Qt: the reading widget calls `measure_lesion` once per
-click and draws the returned endpoints as ordinary rulers.
+click (or `measure_lesion_across` per rough line) and draws the returned endpoints as
+ordinary rulers.
 """
 
 from .errors import ImageDimensionError, MeasureArgumentError, SeedError, SpacingError
 from .geometry import max_feret_diameter, perpendicular_chord
-from .lesion import LesionMeasurement, measure_lesion
+from .lesion import LesionMeasurement, measure_lesion, measure_lesion_across
 from .segment import Segmentation, segment_slice
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "SpacingError",
     "max_feret_diameter",
     "measure_lesion",
+    "measure_lesion_across",
     "perpendicular_chord",
     "segment_slice",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from skimage.measure import find_contours
@@ -12,7 +12,7 @@ from .errors import ImageDimensionError, SeedError, SpacingError
 from .geometry import max_feret_diameter, perpendicular_chord
 from .segment import segment_slice
 
-__all__ = ["LesionMeasurement", "measure_lesion"]
+__all__ = ["LesionMeasurement", "measure_lesion", "measure_lesion_across"]
 
 Point = tuple[float, float]
 
@@ -289,3 +289,59 @@ def measure_lesion(
         background_hu=seg.background_hu,
         noise_hu=seg.noise_hu,
     )
+
+
+def measure_lesion_across(
+    image: np.ndarray,
+    start: Sequence[float],
+    end: Sequence[float],
+    *,
+    spacing_mm: Sequence[float],
+    nodal: bool = False,
+    **options,
+) -> LesionMeasurement:
+    """Propose the RECIST axes from a rough line drawn across the lesion.
+
+    The line's midpoint is the seed and its length bounds the search: the region may reach
+    twice the line's length from the seed, and a result more than twice as long as the
+    line is flagged.
+
+    Parameters
+    ----------
+    image : (rows, columns) or (slices, rows, columns) array
+    start, end : sequence of 2 or 3 numbers
+        The line's ends, as indices like `measure_lesion`'s seed (same slice for 3-D).
+    spacing_mm : sequence of 2 or 3 floats
+    nodal : bool
+    **options
+        Passed to `measure_lesion` (not ``max_diameter_mm``, which the line sets).
+
+    Returns
+    -------
+    LesionMeasurement
+
+    Raises
+    ------
+    SeedError
+        When the ends lie on different slices or outside the image.
+    """
+    image = np.asarray(image)
+    a = np.asarray(start, float).reshape(-1)
+    b = np.asarray(end, float).reshape(-1)
+    _check_arguments(image, a, spacing_mm)
+    _, spacing = _check_arguments(image, b, spacing_mm)
+    if image.ndim == 3 and round(a[0]) != round(b[0]):
+        raise SeedError(f"the line's ends must lie on one slice, got slices {a[0]} and {b[0]}")
+    length_mm = float(np.linalg.norm((b - a)[-2:] * spacing[-2:]))
+    m = measure_lesion(
+        image,
+        (a + b) / 2,
+        spacing_mm=spacing_mm,
+        nodal=nodal,
+        max_diameter_mm=max(2.0 * length_mm, 10.0),
+        **options,
+    )
+    if length_mm > 0 and m.long_axis_mm > 2.0 * length_mm:
+        notes = (*m.notes, f"much longer ({m.long_axis_mm:.0f} mm) than the line drawn")
+        m = replace(m, confident=False, notes=notes)
+    return m
