@@ -170,3 +170,10 @@ def test_rough_line_on_two_slices_is_refused():
 
     with pytest.raises(SeedError, match="one slice"):
         measure_lesion_across(np.zeros((3, 8, 8)), (0, 1, 1), (2, 5, 5), spacing_mm=(1, 1, 1))
+
+
+def test_flat_image_and_single_pixel_are_not_confident():
+    flat = measure_lesion(np.zeros((40, 40)), (20, 20), spacing_mm=(0.7, 0.7))
+    assert not flat.confident and "low contrast" in flat.reason
+    dot = measure_lesion(np.pad(np.full((1, 1), 100.0), 20), (20, 20), spacing_mm=(0.7, 0.7))
+    assert not dot.confident and "too small" in dot.reason

@@ -263,6 +263,8 @@ def measure_lesion(
         short_mm, (c, d) = perpendicular_chord(
             points_mm, (a, b), tolerance_deg=short_axis_tolerance_deg
         )
+        if long_mm < 3 * float(spacing_rc.max()):
+            notes.append(f"smaller than 3 pixels ({long_mm:.1f} mm): too small to measure")
         long_ends = (a / spacing_rc + offset, b / spacing_rc + offset)
         short_ends = (c / spacing_rc + offset, d / spacing_rc + offset)
         outline_idx = outline + offset

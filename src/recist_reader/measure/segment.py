@@ -300,7 +300,7 @@ def segment_slice(
     eps = np.float32(1e-3 * max(contrast, 1e-3))
     level = np.where(region, np.maximum(level, eps), np.minimum(level, -eps))
     notes: list[str] = []
-    if abs(background - lesion) < 3.0 * noise:
+    if abs(background - lesion) <= 3.0 * noise:
         notes.append(
             f"low contrast: lesion {lesion:.0f} vs surroundings {background:.0f} with noise SD "
             f"{noise:.0f}"
