@@ -78,3 +78,36 @@ def test_an_invalid_record_lists_its_problems(tmp_path, capsys):
     path.write_text('{"patient_id": "P1"}', encoding="utf-8")
     assert main(["read", str(path), "--headless", "--no-screenshot"]) == 2
     assert str(path) in capsys.readouterr().err
+
+
+def test_with_a_display_it_opens_napari_with_the_widget(patient, monkeypatch, capsys):
+    import recist_reader.cli.read as read_command
+
+    monkeypatch.setenv("DISPLAY", ":99")
+    opened, ran = [], []
+    monkeypatch.setattr(read_command, "open_in_napari", lambda *a: opened.append(a))
+    napari = pytest.importorskip("napari")
+    monkeypatch.setattr(napari, "run", lambda: ran.append(True))
+    assert main(["read", str(patient.record_path), "--series-folder", str(patient.folder)]) == 0
+    assert opened == [(patient.record_path, patient.folder)] and ran == [True]
+    assert "headless" not in capsys.readouterr().out
+
+
+@pytest.mark.gui
+def test_open_in_napari_docks_the_widget_and_loads_every_visit(patient, qtbot):
+    pytest.importorskip("napari")
+    pytest.importorskip("recist_reader._widget")
+    from recist_reader.cli.read import DOCK_NAME, open_in_napari
+
+    viewer, widget = open_in_napari(patient.record_path, patient.folder)
+    try:
+        assert viewer.window.dock_widgets[DOCK_NAME] is not None
+        assert widget.session.patient_id == "PHANTOM-HCC-001"
+        visits = [layer.metadata.get("recist_visit_id") for layer in viewer.layers]
+        assert {"BL", "W8", "W16"} <= set(visits)
+        rulers = viewer.layers["BL rulers"]
+        assert rulers.metadata["recist_record"] == patient.record()
+        assert len(rulers.data) == 4  # T1, T2, the node's short and long axis
+    finally:
+        widget.session.dirty = False
+        viewer.close()

@@ -97,3 +97,20 @@ def test_writer_declines_shapes_without_a_record(make_napari_viewer, tmp_path):
     assert write_record(str(target), layer.data, layer._get_state()) is None
     assert write_record(str(target), [], {"metadata": {"recist_record": "not a record"}}) is None
     assert not target.exists()
+
+
+def test_sample_is_adopted_by_the_reading_widget(
+    make_napari_viewer, phantom_cache, monkeypatch, qtbot
+):
+    widget_module = pytest.importorskip("recist_reader._widget")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(phantom_cache))
+    viewer = make_napari_viewer()
+    widget = widget_module.ReadingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="RECIST reading")
+    viewer.open_sample("recist-reader", "phantom_patient")
+    qtbot.waitUntil(lambda: widget.session is not None, timeout=20000)
+    assert widget.session.patient_id == "PHANTOM-HCC-001"
+    rulers = viewer.layers["BL rulers"]
+    assert rulers.metadata["recist_record"] == json.loads(
+        open(rulers.metadata["recist_record_path"], encoding="utf-8").read()
+    )

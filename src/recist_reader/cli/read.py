@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 DOCK_NAME = "RECIST reading"
 
@@ -103,10 +104,28 @@ def _run_headless(
     return 0
 
 
+def open_in_napari(record: Path, series_folder: Path | None) -> tuple[Any, Any]:
+    """A napari viewer with the reading widget docked and ``record`` open in it.
+
+    Returns
+    -------
+    (napari.Viewer, ReadingWidget)
+    """
+    import napari
+    from recist_reader._widget import ReadingWidget
+
+    viewer = napari.Viewer(title=f"RECIST reading: {record.name}")
+    widget = ReadingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name=DOCK_NAME, area="right")
+    widget.open_record(record, series_folder=series_folder)
+    return viewer, widget
+
+
 def _run_gui(record: Path, series_folder: Path | None) -> int:  # pragma: no cover - needs a user
     try:
         import napari
-        from recist_reader._widget import ReadingWidget
+
+        open_in_napari(record, series_folder)
     except ImportError as error:
         print(
             f"recist-reader read: napari or the reading widget cannot be imported ({error}); "
@@ -114,9 +133,5 @@ def _run_gui(record: Path, series_folder: Path | None) -> int:  # pragma: no cov
             file=sys.stderr,
         )
         return 2
-    viewer = napari.Viewer(title=f"RECIST reading: {record.name}")
-    widget = ReadingWidget(viewer)
-    viewer.window.add_dock_widget(widget, name=DOCK_NAME, area="right")
-    widget.open_record(record, series_folder=series_folder)
     napari.run()
     return 0
