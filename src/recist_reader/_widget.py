@@ -29,6 +29,7 @@ from qtpy.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -45,6 +46,7 @@ from qtpy.QtWidgets import (
 from recist_reader.errors import RecordError, SeriesError
 from recist_reader.reading import (
     COMMON_ORGANS,
+    LesionCheck,
     LiveScore,
     ReadingError,
     ReadingSession,
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import napari
 
 RULER_COLOURS = {"long": "yellow", "short": "cyan"}
+RULER_WIDTH_MM = 1.0
 RESPONSE_COLUMNS = ("Visit", "Date", "Sum mm", "vs BL", "vs nadir", "T", "NT", "New", "Overall")
 RESPONSE_TOOLTIPS = (
     "visit id",
@@ -151,6 +154,7 @@ class ReadingWidget(QWidget):
         scroll.setWidget(content)
         self.setMinimumWidth(460)
         layout = QVBoxLayout(content)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # scroll, never squash
 
         patient = QGroupBox("Patient")
         form = QFormLayout(patient)
@@ -269,10 +273,13 @@ class ReadingWidget(QWidget):
         self.reference_label = QLabel()
         self.reference_label.setWordWrap(True)
         lesions_layout.addWidget(self.reference_label)
-        self.checks_label = QLabel()
-        self.checks_label.setWordWrap(True)
-        self.checks_label.setStyleSheet("color: #f0a030")
-        lesions_layout.addWidget(self.checks_label)
+        # A read-only text box, not a word-wrapped label: long messages scroll instead of
+        # overflowing the layout.
+        self.checks_view = QPlainTextEdit()
+        self.checks_view.setReadOnly(True)
+        self.checks_view.setFixedHeight(90)
+        self.checks_view.setStyleSheet("color: #f0a030")
+        lesions_layout.addWidget(self.checks_view)
         layout.addWidget(lesions)
 
         new_box = QGroupBox("New lesions at this visit")
@@ -641,14 +648,14 @@ class ReadingWidget(QWidget):
                 ndim=3,
                 name=f"{visit_id} rulers",
                 shape_type="line",
-                edge_width=0.8,
+                edge_width=RULER_WIDTH_MM,
                 edge_color="yellow",
                 features={
                     "lesion_id": np.array([], dtype=object),
                     "axis": np.array([], dtype=object),
                     "label": np.array([], dtype=object),
                 },
-                text={"string": "{label}", "size": 10, "color": "yellow", "anchor": "upper_left"},
+                text={"string": "{label}", "size": 12, "color": "yellow", "anchor": "upper_left"},
                 units=kwargs["units"],
                 axis_labels=kwargs["axis_labels"],
             )
@@ -662,7 +669,7 @@ class ReadingWidget(QWidget):
                     "location": np.array([], dtype=object),
                     "equivocal": np.array([], dtype=bool),
                 },
-                text={"string": "{location}", "size": 10, "color": "red", "anchor": "upper_left"},
+                text={"string": "{location}", "size": 12, "color": "red", "anchor": "upper_left"},
                 units=kwargs["units"],
                 axis_labels=kwargs["axis_labels"],
             )
@@ -1023,7 +1030,7 @@ class ReadingWidget(QWidget):
                     lines,
                     shape_type="line",
                     edge_color=colours,
-                    edge_width=0.8,
+                    edge_width=RULER_WIDTH_MM,
                 )
             layers.rulers.features = {
                 "lesion_id": np.array(lesion_ids, dtype=object),
@@ -1225,11 +1232,9 @@ class ReadingWidget(QWidget):
     def _refresh_lesions(self) -> None:
         assert self.session is not None and self.last_score is not None
         selected = self.selected_lesion_id()
-        checks: dict[str | None, list[str]] = {}
+        by_lesion: dict[str | None, list[LesionCheck]] = {}
         for check in self.last_score.checks:
-            checks.setdefault(check.lesion_id, []).append(
-                ("⛔ " if check.blocking else "⚠ ") + check.message
-            )
+            by_lesion.setdefault(check.lesion_id, []).append(check)
         lesions = self.session.lesions()
         self.lesion_table.setRowCount(len(lesions))
         for row, lesion in enumerate(lesions):
@@ -1239,25 +1244,28 @@ class ReadingWidget(QWidget):
                 else ""
             )
             baseline = self._measurement_text(self.session.baseline_visit_id, lesion)
-            lesion_checks = checks.get(lesion["lesion_id"], [])
+            lesion_checks = by_lesion.get(lesion["lesion_id"], [])
+            if any(c.blocking for c in lesion_checks):
+                flag = "blocks saving"
+            else:
+                flag = "warning" if lesion_checks else ""
             cells = (
                 lesion["lesion_id"],
                 lesion["kind"] + (" (node)" if lesion["nodal"] else ""),
                 lesion["organ"],
                 current,
                 baseline,
-                "; ".join(c.split(" ", 1)[0] for c in lesion_checks),
+                flag,
             )
+            tooltip = "\n".join(_check_text(c) for c in lesion_checks)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if lesion_checks:
-                    item.setToolTip("\n".join(lesion_checks))
+                if tooltip:
+                    item.setToolTip(tooltip)
                 self.lesion_table.setItem(row, column, item)
         if selected is not None:
             self.select_lesion(selected)
-        general = [c for c in self.last_score.checks if c.lesion_id is None]
-        lines = [("⛔ " if c.blocking else "⚠ ") + c.message for c in self.last_score.checks]
-        self.checks_label.setText("\n".join(lines) if lines or general else "")
+        self.checks_view.setPlainText("\n".join(_check_text(c) for c in self.last_score.checks))
 
     def _refresh_new_lesions(self) -> None:
         assert self.session is not None
@@ -1380,6 +1388,10 @@ class _blocked:
     def __exit__(self, *exc: Any) -> None:
         for widget, previous in zip(self.widgets, self.previous):
             widget.blockSignals(previous)
+
+
+def _check_text(check: LesionCheck) -> str:
+    return ("Blocks saving: " if check.blocking else "Warning: ") + check.message
 
 
 def _visit_of(event: Any) -> str | None:

@@ -275,6 +275,7 @@ def test_baseline_rule_blocks_saving_and_is_shown_beside_the_lesion(widget, pati
     row = [
         widget.lesion_table.item(r, 0).text() for r in range(widget.lesion_table.rowCount())
     ].index("T4")
+    assert widget.lesion_table.item(row, 5).text() == "blocks saving"
     assert "more than 2 targets" in widget.lesion_table.item(row, 5).toolTip()
 
 

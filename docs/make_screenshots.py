@@ -1,0 +1,97 @@
+"""Regenerate the user guide's screenshots (docs/images/*.png) from a real read.
+
+Runs the reading widget on the bundled phantom patient under a display (use Xvfb on a
+headless machine)::
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+IMAGES = Path(__file__).resolve().parent / "images"
+WIDTH_PX = 1100
+
+
+def save(viewer, name: str) -> None:
+    from PIL import Image
+    from qtpy.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    path = IMAGES / f"{name}.png"
+    viewer.screenshot(str(path), canvas_only=False)
+    image = Image.open(path).convert("RGB")
+    height = round(image.height * WIDTH_PX / image.width)
+    small = image.resize((WIDTH_PX, height), Image.LANCZOS)
+    # 256 colours without dithering keep text and rulers crisp at a fifth of the size.
+    small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+        path, optimize=True
+    )
+    print(path, path.stat().st_size // 1024, "KiB")
+
+
+def main() -> None:
+    os.environ.setdefault("NAPARI_CONFIG", str(Path(tempfile.mkdtemp()) / "napari.yaml"))
+    import napari
+
+    from recist_reader._widget import ReadingWidget
+    from recist_reader.reading import ReadingSession
+    from recist_reader.reading.phantom_patient import make_phantom_patient
+
+    IMAGES.mkdir(exist_ok=True)
+    patient = make_phantom_patient()
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1500, 950)
+    widget = ReadingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="RECIST reading", area="right")
+    widget.ask = lambda title, text, buttons: "Discard"
+
+    # 1. Baseline: the saved read, opened with its series; T1 selected.
+    workdir = Path(tempfile.mkdtemp())
+    record = ReadingSession.open(patient.record_path)
+    record.save(workdir / "record.json")
+    widget.open_record(workdir / "record.json", series_folder=patient.folder)
+    widget.select_visit(widget.session.baseline_visit_id)
+    first_target = widget.session.lesions("target")[0]["lesion_id"]
+    widget.select_lesion(first_target)
+    viewer.reset_view()
+    widget.go_to_selected_lesion()
+    save(viewer, "1-baseline-rulers")
+
+    # 2. A follow-up, with the baseline measurement as reference.
+    follow_ups = [v["visit_id"] for v in widget.session.visits()][1:]
+    widget.select_visit(follow_ups[0])
+    widget.select_lesion(first_target)
+    widget.go_to_selected_lesion()
+    save(viewer, "2-follow-up")
+
+    # 3. Side by side with baseline (linked views).
+    widget.compare_combo.setCurrentIndex(1)
+    widget.select_lesion(first_target)
+    viewer.reset_view()
+    save(viewer, "3-compare-with-baseline")
+    widget.compare_combo.setCurrentIndex(0)
+
+    # 4. The response panel: sums, changes, responses, best overall response, notes.
+    from qtpy.QtWidgets import QScrollArea
+
+    scroll = widget.findChild(QScrollArea)
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    save(viewer, "4-response-panel")
+    scroll.verticalScrollBar().setValue(0)
+
+    # 5. A baseline rule broken: shown beside the lesion, saving refused.
+    widget.select_visit(widget.session.baseline_visit_id)
+    extra = widget.add_lesion("target", "liver")
+    widget.set_ruler_from_world(extra, [[0, 0, 0], [0, 0, 8.0]])
+    widget._guard(widget.save)
+    save(viewer, "5-baseline-check")
+
+    viewer.close()
+
+
+if __name__ == "__main__":
+    main()
