@@ -19,7 +19,7 @@ SERIES = "ct_chest_lung_tumour"
 # Slices where the outline is wrong (mostly: the tumour merges with the mediastinum, the
 # spine or the chest wall at the same density); the result is flagged (checked below).
 LEAKS = {
-    16: "the hazy lateral part is cut off: long axis 61.2 mm, 0.2 mm under the box side",
+    16: "the hazy (ground-glass) lateral part is left out: long axis under the box side",
     18: "tumour merges with paravertebral soft tissue",
     19: "tumour merges with paravertebral soft tissue",
     20: "tumour merges with the posterior chest wall",

@@ -4,7 +4,7 @@ half-way level between lesion and surroundings, with a cut at narrow necks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -28,10 +28,11 @@ class Segmentation:
         Positive inside the lesion, negative outside, zero on the sub-pixel boundary (the
         half-way level between lesion and surroundings); its zero contour is the outline.
     lesion_hu, background_hu, noise_hu : float
-        Median inside, median of a ring outside, and the estimated noise SD of one pixel.
+        The lesion's median, the surroundings' level (the quartile of a ring outside that
+        lies farther from the lesion), and the estimated noise SD of one pixel.
     leaked_fraction : float
         Share of the similar-density region that was cut off at necks (0 when nothing was).
-    notes : list of str
+    notes : tuple of str
         Why the boundary is doubtful, empty when it is not.
     """
 
@@ -41,7 +42,7 @@ class Segmentation:
     background_hu: float
     noise_hu: float
     leaked_fraction: float
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
 
 def _disk(radius_px: np.ndarray) -> np.ndarray:
@@ -74,9 +75,10 @@ def _clip_leaks(
 ) -> tuple[np.ndarray, bool]:
     """Cut ``region`` where it runs away from the seed into a structure of similar density.
 
-    Rays from the seed measure the distance to the region's edge; a ray more than ``factor``
-    times the median distance, and 1.5 times the opposite ray, has leaked, and its edge is interpolated between the nearest
-    rays that have not (as a reader continues a pleural line across a tumour's base).
+    Rays from the region's deepest point near the seed measure the distance to its edge; a
+    ray longer than ``factor`` times the median and 1.5 times the opposite ray has leaked,
+    and its edge is interpolated between the nearest rays that have not (as a reader
+    continues a pleural line across a tumour's base). Other rays are not shortened.
     """
     # Cast the rays from the deepest point uphill of the seed, not from a click near the edge.
     dist = ndimage.distance_transform_edt(region, sampling=spacing)
@@ -109,7 +111,7 @@ def _clip_leaks(
         return region, False
     ok = np.flatnonzero(~leak)
     edge = np.interp(np.arange(n_rays), ok, radius[ok], period=n_rays)
-    limit = np.where(leak, edge, factor * median)
+    limit = np.where(leak, edge, np.maximum(radius, factor * median) + float(spacing.max()))
     poly_r = centre[0] + np.sin(theta) * limit / spacing[0]
     poly_c = centre[1] + np.cos(theta) * limit / spacing[1]
     rr, cc = polygon(poly_r, poly_c, region.shape)
@@ -315,7 +317,7 @@ def segment_slice(
             "region was cut off at a neck)"
         )
     return Segmentation(
-        region, level.astype(np.float32), lesion, background, noise, best.leaked, notes
+        region, level.astype(np.float32), lesion, background, noise, best.leaked, tuple(notes)
     )
 
 
