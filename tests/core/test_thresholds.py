@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recist_reader import RecordError, score_record
 from recist_reader.core.record_builder import RecordBuilder
@@ -216,3 +218,41 @@ def test_percentages_are_rounded_half_up_for_display_only():
     assert response["visits"][0]["pct_change_baseline"] == -33.34
     response = score_record(one_target(100, 66.665, pct_decimals=1))
     assert response["visits"][0]["pct_change_baseline"] == -33.3
+
+
+@pytest.mark.parametrize(
+    ("value", "reference", "decimals", "shown"),
+    [
+        ("66.665", "100", 2, -33.34),
+        ("33.335", "100", 2, -66.67),  # -66.665 exactly: half-up away from zero
+        ("100.005", "100", 2, 0.01),
+        ("100.004", "100", 2, 0.0),
+        ("49.7", "71.0", 2, -30.0),
+        ("32.4", "27.0", 2, 20.0),
+        ("1", "3", 4, -66.6667),
+        ("70", "100", 0, -30.0),
+        ("5", "0", 2, None),
+    ],
+)
+def test_display_percentages_round_half_up_exactly(value, reference, decimals, shown):
+    from recist_reader.core.exact import pct_change
+
+    assert pct_change(Decimal(value), Decimal(reference), decimals) == shown
+
+
+@given(
+    st.decimals(min_value=0, max_value=500, places=3),
+    st.decimals(min_value="0.001", max_value=500, places=3),
+    st.integers(0, 6),
+)
+def test_display_percentages_match_decimal_quantize(value, reference, decimals):
+    from decimal import ROUND_HALF_UP, localcontext
+
+    from recist_reader.core.exact import pct_change
+
+    with localcontext() as context:
+        context.prec = 80
+        expected = ((value - reference) * 100 / reference).quantize(
+            Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
+        )
+    assert pct_change(value, reference, decimals) == float(expected)

@@ -7,15 +7,12 @@ in a context wide enough to be exact; only displayed percentages are rounded (A1
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
+from decimal import Context, Decimal, Inexact
 
 # 120 significant digits: exact for any sum or product of diameters written with at most
 # 17 significant digits between 1e-100 and 1e3 mm (the range the record model accepts).
 EXACT = Context(prec=120, traps=[Inexact])
-# Display percentages: 50 digits decide half-up rounding at any displayed decimal.
-_DISPLAY = Context(prec=50)
 
 ZERO = Decimal(0)
 
@@ -59,19 +56,29 @@ def minus(a: Decimal, b: Decimal) -> Decimal:
     return EXACT.subtract(a, b)
 
 
-@functools.lru_cache(maxsize=4096)
 def pct_change(value: Decimal, reference: Decimal, decimals: int) -> float | None:
     """``100·(value − reference)/reference`` rounded half-up for display; None if reference is 0.
 
-    Cached: a visit's change is shown in its notes and in its JSON.
+    Computed on integers (the exact fractions of both decimals), so the rounding is exact:
+    ``100 → 66.665`` is −33.335 % and shows as −33.34.
+
+    Examples
+    --------
+    >>> pct_change(Decimal("66.665"), Decimal("100"), 2)
+    -33.34
     """
     if reference == 0:
         return None
-    ratio = _DISPLAY.divide(_DISPLAY.multiply(_DISPLAY.subtract(value, reference), 100), reference)
-    return float(ratio.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP, context=_DISPLAY))
-
-
-_QUANTA = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(11)}
+    value_num, value_den = value.as_integer_ratio()
+    ref_num, ref_den = reference.as_integer_ratio()
+    scale = 10**decimals
+    numerator = (value_num * ref_den - ref_num * value_den) * 100 * scale
+    denominator = value_den * ref_num
+    negative = (numerator < 0) != (denominator < 0)
+    quotient, remainder = divmod(abs(numerator), abs(denominator))
+    if 2 * remainder >= abs(denominator):
+        quotient += 1  # half-up: away from zero at exactly one half
+    return (-quotient if negative else quotient) / scale
 
 
 def mm_text(value: Decimal) -> str:

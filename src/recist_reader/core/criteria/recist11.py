@@ -350,23 +350,27 @@ class Recist11(Criteria):
         notes: list[str],
     ) -> tuple[Response, bool]:
         """Non-target response (R6) and whether a non-target documents disease."""
-        by_id = visit.measurement_by_lesion
-        statuses = [
-            (lesion, (by_id.get(lesion.lesion_id) or {}).get("status") or "not_evaluated")
-            for lesion in record.non_target_lesions
-        ]
-        if not statuses:
+        if not record.non_target_lesions:
             return NA, False
-        disease = any(status in ("present", "unequivocal_progression") for _, status in statuses)
-        progressed = [
-            lesion.lesion_id for lesion, status in statuses if status == "unequivocal_progression"
-        ]
+        by_id = visit.measurement_by_lesion
+        progressed: list[str] = []
+        present: list[Lesion] = []
+        missing: list[str] = []
+        for lesion in record.non_target_lesions:  # one pass: this runs for every visit
+            measurement = by_id.get(lesion.lesion_id)
+            status = None if measurement is None else measurement.get("status")
+            if status == "present":
+                present.append(lesion)
+            elif status == "unequivocal_progression":
+                progressed.append(lesion.lesion_id)
+            elif status != "absent":
+                missing.append(lesion.lesion_id)
+        disease = bool(present or progressed)
         if progressed:
             notes.append(
                 f"non-target PD: unequivocal progression of {', '.join(progressed)} (R6.3)"
             )
             return PD, disease
-        present = [lesion for lesion, status in statuses if status == "present"]
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = [lesion.lesion_id for lesion in present if not lesion.nodal]
             if reappeared:
@@ -376,7 +380,6 @@ class Recist11(Criteria):
                 return PD, disease
             if present:
                 notes.append("nodal non-target present after CR is not reappearance (A21)")
-        missing = [lesion.lesion_id for lesion, status in statuses if status == "not_evaluated"]
         if missing:
             if present and not options.nontarget_partial_missing_is_ne:
                 notes.append(
