@@ -96,3 +96,29 @@ def test_display_available_on_linux(monkeypatch, env, expected):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert display_available() is expected
+
+
+def test_a_ruler_drawn_on_another_visits_series_is_refused(patient, tmp_path):
+    baseline_uid = patient.series_uids["BL"]
+
+    def edit(record):
+        measurement(record, "W16", "T1")["ruler"]["series_uid"] = baseline_uid
+
+    path, _ = edited_record(patient, tmp_path, edit)
+    with pytest.raises(RulerSeriesError) as caught:
+        run_headless_read(path, patient.folder, tmp_path, screenshot=False)
+    message = str(caught.value)
+    assert "visit W16, lesion T1" in message and baseline_uid in message
+    assert patient.series_uids["W16"] in message and "redraw it" in message
+
+
+def test_a_stale_node_diameter_is_noted_once(patient, tmp_path):
+    def edit(record):
+        measurement(record, "BL", "N1")["diameter_mm"] = 25.0  # its short axis measures 18
+
+    path, _ = edited_record(patient, tmp_path, edit)
+    result = run_headless_read(path, patient.folder, tmp_path, screenshot=False)
+    assert result.notes == [
+        "visit BL, lesion N1: saved diameter 25.0 mm, its ruler measures 18.0 mm; the ruler is used"
+    ]
+    assert result.response["baseline"]["sum_mm"] == pytest.approx(72.0)

@@ -189,27 +189,37 @@ def _apply_rulers(
 ) -> int:
     """Check every ruler against its volume and set it again (re-measuring the diameter)."""
     applied = 0
+    nodal = {lesion["lesion_id"]: bool(lesion["nodal"]) for lesion in session.lesions()}
     for visit in session.visits():
+        visit_id = visit["visit_id"]
+        listed = {series["series_uid"] for series in visit.get("series", [])}
+        for uid in sorted(listed - set(volumes)):
+            notes.append(f"visit {visit_id}: its series {uid} is not under the series folder")
         for measurement in visit["measurements"]:
             lesion_id = measurement["lesion_id"]
+            where = f"{record_path}: visit {visit_id}, lesion {lesion_id}"
             for key, axis in _RULER_KEYS:
                 if not measurement.get(key):
                     continue
                 ruler = Ruler.from_json(measurement[key])
-                volume = volumes[ruler.series_uid]
-                _check_inside(
-                    ruler, volume, f"{record_path}: visit {visit['visit_id']}, lesion {lesion_id}"
-                )
+                if listed and ruler.series_uid not in listed:
+                    raise RulerSeriesError(
+                        f"{where}: the ruler cites series UID {ruler.series_uid}, which is not "
+                        f"one of the visit's series ({', '.join(sorted(listed))}); the lesion was "
+                        "measured on another visit's images: redraw it on this visit's series"
+                    )
+                _check_inside(ruler, volumes[ruler.series_uid], where)
                 saved = measurement.get("diameter_mm")
-                updated = session.set_ruler(visit["visit_id"], lesion_id, ruler, axis=axis)
+                updated = session.set_ruler(visit_id, lesion_id, ruler, axis=axis)
+                recist_axis = "short" if nodal[lesion_id] else "long"
                 if (
-                    saved is not None
-                    and "diameter_mm" in updated
+                    axis == recist_axis
+                    and saved is not None
                     and abs(updated["diameter_mm"] - saved) > _ROUNDING_MM
                 ):
                     notes.append(
-                        f"visit {visit['visit_id']}, lesion {lesion_id}: saved diameter "
-                        f"{saved} mm, its ruler measures {ruler.length_mm:.1f} mm; the ruler is used"
+                        f"visit {visit_id}, lesion {lesion_id}: saved diameter {saved} mm, its "
+                        f"ruler measures {ruler.length_mm:.1f} mm; the ruler is used"
                     )
                 applied += 1
     return applied
