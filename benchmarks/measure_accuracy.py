@@ -70,6 +70,7 @@ def _render(
     vessel: bool = False,
     off_centre: float = 0.3,
     miss: bool = False,
+    mr_like: bool = False,
 ) -> Case:
     """Render ``shape`` on one slice through (near) its centre, with random sub-pixel offsets."""
     sign = rng.choice([-1.0, 1.0]) if background_hu == TISSUE_HU else 1.0
@@ -115,6 +116,14 @@ def _render(
         noise_sd_hu=_uniform(rng, *noise),
         seed=int(rng.integers(1 << 31)),
     )[0]
+    if mr_like:
+        # Arbitrary units (tissue 1000, 10 units per HU: same contrast-to-noise) and a
+        # smooth multiplicative bias field of +-10 % per 100 mm.
+        rows, cols = np.mgrid[: image.shape[0], : image.shape[1]]
+        a = rng.uniform(0, 2 * np.pi)
+        ramp = (np.cos(a) * cols * spacing[1] + np.sin(a) * rows * spacing[0]) / 100.0
+        field = 1.0 + 0.1 * (ramp - ramp.mean())
+        image = (((image - background_hu) * 10.0 + 1000.0) * field).astype(np.float32)
     truth = ph.lesion_truth(lesion, grid, slice_index=0)
     idx = grid.lps_to_index(centre)[1:]
     # A reader clicks near, not exactly at, the centre: up to ``off_centre`` of the way to
@@ -224,6 +233,18 @@ CONDITIONS = [
             contrast=GOAL_C,
             noise=GOAL_N,
             thickness=(1.0, 5.0),
+        ),
+    ),
+    Condition(
+        "MR-like: arbitrary units, bias field",
+        True,
+        lambda r: _render(
+            r,
+            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
+            size_mm=s,
+            contrast=GOAL_C,
+            noise=GOAL_N,
+            mr_like=True,
         ),
     ),
     Condition(
