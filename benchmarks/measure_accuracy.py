@@ -236,7 +236,7 @@ CONDITIONS = [
         ),
     ),
     Condition(
-        "MR-like: arbitrary units, bias field",
+        "MR-like (a.u., bias field)",
         True,
         lambda r: _render(
             r,
