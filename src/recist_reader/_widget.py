@@ -128,6 +128,7 @@ class ReadingWidget(QWidget):
         self.current_visit_id: str | None = None
         self.last_score: LiveScore | None = None
         self._pending_ruler: tuple[str, str] | None = None
+        self._measure_lesion_id: str | None = None
         self._syncing = False
         self._world_frame: tuple[np.ndarray, tuple[str, str, str]] | None = None
         #: Asks the user a question; replaced in tests. Returns the chosen button label.
@@ -254,6 +255,12 @@ class ReadingWidget(QWidget):
         self.draw_short_button = QPushButton("Draw short axis")
         self.status_combo = QComboBox()
         self.goto_button = QPushButton("Go to")
+        self.measure_button = QPushButton("Measure from click")
+        self.measure_button.setToolTip(
+            "semi-automatic: click inside the lesion; its long and short axis are proposed "
+            "as ordinary rulers you can accept or adjust"
+        )
+        self.measure_button.clicked.connect(lambda: self._guard(self.start_semi_automatic))
         self.remove_lesion_button = QPushButton("Remove")
         self.draw_long_button.clicked.connect(lambda: self._guard(self.start_ruler, "long"))
         self.draw_short_button.clicked.connect(lambda: self._guard(self.start_ruler, "short"))
@@ -267,7 +274,7 @@ class ReadingWidget(QWidget):
         lesions_layout.addLayout(actions)
         more_actions = QHBoxLayout()
         more_actions.addStretch(1)
-        for widget in (self.goto_button, self.remove_lesion_button):
+        for widget in (self.measure_button, self.goto_button, self.remove_lesion_button):
             more_actions.addWidget(widget)
         lesions_layout.addLayout(more_actions)
         self.reference_label = QLabel()
@@ -346,6 +353,7 @@ class ReadingWidget(QWidget):
             self.draw_short_button,
             self.status_combo,
             self.goto_button,
+            self.measure_button,
             self.remove_lesion_button,
             self.mark_new_button,
             self.remove_new_button,
@@ -362,14 +370,17 @@ class ReadingWidget(QWidget):
             self.show_message(str(error), error=True)
             return None
 
-    def show_message(self, text: str, *, error: bool = False) -> None:
-        """Show a message under the panels (and as a napari notification for errors)."""
+    def show_message(self, text: str, *, error: bool = False, warning: bool = False) -> None:
+        """Show a message under the panels (and as a napari notification for errors and
+        warnings)."""
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #ff6060" if error else "")
-        if error:
-            from napari.utils.notifications import show_error
+        self.status_label.setStyleSheet(
+            "color: #ff6060" if error else ("color: #f0a030" if warning else "")
+        )
+        if error or warning:
+            from napari.utils.notifications import show_error, show_warning
 
-            show_error(f"RECIST reading: {text}")
+            (show_error if error else show_warning)(f"RECIST reading: {text}")
 
     # =================================================================== patient
     def new_patient(self, patient_id: str, baseline_date: str | dt.date) -> None:
@@ -904,6 +915,78 @@ class ReadingWidget(QWidget):
                     return
         raise ReadingError(f"{lesion_id} has no ruler to go to yet")
 
+    # --------------------------------------------------------------- semi-automatic
+    def start_semi_automatic(self) -> None:
+        """The next click on the current visit's image measures the selected target there."""
+        assert self.session is not None
+        lesion_id = self._require_lesion()
+        if self.session.lesion(lesion_id)["kind"] != "target":
+            raise ReadingError(f"{lesion_id} is a non-target: only targets are measured")
+        layers = self._require_visit_layers()
+        layers.rulers.mode = "pan_zoom"
+        self._pending_ruler = None
+        if self._on_measure_click not in self.viewer.mouse_drag_callbacks:
+            self.viewer.mouse_drag_callbacks.append(self._on_measure_click)
+        self._measure_lesion_id = lesion_id
+        self.show_message(f"click inside {lesion_id} to measure it")
+
+    def _on_measure_click(self, viewer: Any, event: Any) -> None:
+        """One click: measure, then stop listening."""
+        if event.type != "mouse_press":
+            return
+        if self._on_measure_click in viewer.mouse_drag_callbacks:
+            viewer.mouse_drag_callbacks.remove(self._on_measure_click)
+        lesion_id = getattr(self, "_measure_lesion_id", None)
+        if lesion_id is not None:
+            self._measure_lesion_id = None
+            self._guard(self.measure_at, lesion_id, np.asarray(event.position, float))
+
+    def measure_at(self, lesion_id: str, point_world: Any) -> Any:
+        """Propose ``lesion_id``'s long and short axis from a click at ``point_world`` on the
+        current visit's image (`recist_reader.measure_lesion`); returns the measurement.
+
+        The proposal becomes ordinary rulers (``method: semi-automatic``); a doubtful result
+        says so and is still drawn, for the reader to adjust or redraw.
+        """
+        from recist_reader.measure import measure_lesion
+
+        assert self.session is not None and self.current_visit_id is not None
+        layers = self._require_visit_layers()
+        lesion = self.session.lesion(lesion_id)
+        image = layers.image
+        seed = np.asarray(image.world_to_data(point_world), float)
+        if np.any(seed < -0.5) or np.any(seed > np.asarray(image.data.shape) - 0.5):
+            raise ReadingError("click inside the image")
+        spacing = tuple(float(s) for s in image.metadata["spacing_mm"])
+        result = measure_lesion(
+            np.asarray(image.data), tuple(seed), spacing_mm=spacing, nodal=lesion["nodal"]
+        )
+        slice_index = result.slice_index if result.slice_index is not None else round(seed[0])
+        for axis, ends in (
+            ("long", result.long_axis_endpoints),
+            ("short", result.short_axis_endpoints),
+        ):
+            data_points = [(slice_index, float(row), float(col)) for row, col in ends]
+            world = np.array([image.data_to_world(p) for p in data_points], float)
+            ruler = ruler_from_world(world, layers.world_to_lps, layers.series_uid)
+            self.session.set_ruler(
+                self.current_visit_id, lesion_id, ruler, axis=axis, method="semi-automatic"
+            )  # type: ignore[arg-type]
+        self._draw_rulers(self.current_visit_id)
+        recist = result.short_axis_mm if lesion["nodal"] else result.long_axis_mm
+        if result.confident:
+            self.show_message(
+                f"{lesion_id}: proposed {result.long_axis_mm:.1f} × {result.short_axis_mm:.1f} mm "
+                f"({recist:.1f} mm counts); drag an end point to adjust"
+            )
+        else:
+            self.show_message(
+                f"{lesion_id}: doubtful proposal ({'; '.join(result.notes) or 'unclear boundary'}): "
+                "check the rulers and adjust or redraw them",
+                warning=True,
+            )
+        return result
+
     # --------------------------------------------------------------- ruler layer events
     def _on_rulers_data(self, event: Any) -> None:
         visit_id = _visit_of(event)
@@ -938,7 +1021,7 @@ class ReadingWidget(QWidget):
         ruler = ruler_from_world(line, layers.world_to_lps, layers.series_uid)
         self._pending_ruler = None
         layers.rulers.mode = "select"
-        self.session.set_ruler(visit_id, lesion_id, ruler, axis=axis)
+        self.session.set_ruler(visit_id, lesion_id, ruler, axis=axis, method="manual")
         self._draw_rulers(visit_id)
         self.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm")
 

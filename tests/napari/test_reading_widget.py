@@ -19,7 +19,7 @@ from recist_reader._widget import ReadingWidget  # noqa: E402
 from recist_reader.reading.display import lps_to_world  # noqa: E402
 
 GRID = ph.Grid.centred((24, 160, 160), (2.5, 0.8, 0.8))
-LIVER = ph.Lesion("T1", (-15, -10, 0), ph.Ellipsoid((30, 18, 18), angle_deg=20), -60)
+LIVER = ph.Lesion("T1", (-24, -5, 0), ph.Ellipsoid((26, 16, 16), angle_deg=20), -60)
 NODE = ph.Lesion("N1", (25, 15, 0), ph.LymphNode(24, 17, angle_deg=70), 40)
 BONE = ph.Lesion("NT1", (10, -30, 5), ph.Sphere(8), 60)
 CHANGES = {"W8": {"T1": -12.0, "N1": -4.0}, "W16": {"T1": -14.0, "N1": -5.0}}
@@ -294,3 +294,33 @@ def test_new_lesion_marked_as_a_point(widget, patient):
     assert entry["series_uid"] == widget.visit_layers[visit_id].series_uid
     visit = widget.last_score.response["visits"][0] if widget.last_score.response else None
     assert visit is None or visit["equivocal_new_lesions"] is True
+
+
+@pytest.mark.parametrize(
+    ("lesion_name", "organ", "nodal"), [("T1", "liver", False), ("N1", "lymph node", True)]
+)
+def test_click_measures_the_lesion_semi_automatically(
+    widget, patient, qtbot, lesion_name, organ, nodal
+):
+    viewer = widget.viewer
+    start_read(widget, patient)
+    lesion_id = {"T1": "T1", "N1": "T2"}[lesion_name]
+    truth = truths(patient, "BL")[lesion_name]
+    ends = world_ends(widget, "BL", truth.long_axis_endpoints_mm)
+    centre = ends.mean(axis=0)
+    viewer.dims.set_point(0, float(centre[0]))
+    widget.select_lesion(lesion_id)
+    widget.measure_button.click()
+    canvas = canvas_of(viewer)
+    point = to_pixel(viewer, centre)
+    QTest.mouseMove(canvas, point)
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    qtbot.waitUntil(lambda: widget.session.measurement("BL", lesion_id) is not None, timeout=5000)
+    measured = widget.session.measurement("BL", lesion_id)
+    assert measured["method"] == "semi-automatic"
+    assert measured["long_axis_mm"] == pytest.approx(truth.long_axis_mm, abs=PIXEL_MM)
+    assert measured["short_axis_mm"] == pytest.approx(truth.short_axis_mm, abs=PIXEL_MM)
+    assert measured["diameter_mm"] == pytest.approx(truth.recist_mm, abs=PIXEL_MM)
+    assert "proposed" in widget.status_label.text()
+    labels = list(widget.visit_layers["BL"].rulers.features["label"])
+    assert len(labels) == 2 and labels[0].startswith(f"{lesion_id} {organ}")

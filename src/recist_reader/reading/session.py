@@ -406,12 +406,21 @@ class ReadingSession:
 
     # ------------------------------------------------------------------ measurements
     def set_ruler(
-        self, visit_id: str, lesion_id: str, ruler: Ruler, *, axis: Axis = "long"
+        self,
+        visit_id: str,
+        lesion_id: str,
+        ruler: Ruler,
+        *,
+        axis: Axis = "long",
+        method: Literal["manual", "semi-automatic"] | None = None,
     ) -> dict[str, Any]:
         """Record a ruler for a target at a visit; return the measurement.
 
         The long axis gives a non-nodal lesion's ``diameter_mm``; the short axis gives a
         node's (R4.1). The other axis is kept as ``long_axis_mm`` / ``short_axis_mm``.
+        ``method`` records how the ruler was made (``semi-automatic`` for a proposal the
+        reader accepted or adjusted); by default the measurement keeps its method, or
+        ``manual`` for a new one.
         """
         lesion = self._lesion(lesion_id)
         if lesion["kind"] != "target":
@@ -433,6 +442,8 @@ class ReadingSession:
             measurement["diameter_mm"] = round(length, self.decimals)
         measurement["reader"] = self.reader or measurement.get("reader") or ""
         measurement["measured_at"] = self._clock()
+        if method is not None:
+            measurement["method"] = method
         measurement.setdefault("method", "manual")
         self._put_measurement(visit, lesion_id, measurement)
         self._changed()
