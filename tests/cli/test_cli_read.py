@@ -108,6 +108,9 @@ def test_open_in_napari_docks_the_widget_and_loads_every_visit(patient, qtbot):
         rulers = viewer.layers["BL rulers"]
         assert rulers.metadata["recist_record"] == patient.record()
         assert len(rulers.data) == 4  # T1, T2, the node's short and long axis
+        assert widget.selected_lesion_id() == "T1"
+        t1 = rulers.data[list(rulers.features["lesion_id"]).index("T1")]
+        assert viewer.dims.point[0] == pytest.approx(float(np.mean(t1[:, 0])))  # on T1's slice
     finally:
         widget.session.dirty = False
         viewer.close()

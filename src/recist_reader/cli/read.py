@@ -118,6 +118,15 @@ def open_in_napari(record: Path, series_folder: Path | None) -> tuple[Any, Any]:
     widget = ReadingWidget(viewer)
     viewer.window.add_dock_widget(widget, name=DOCK_NAME, area="right")
     widget.open_record(record, series_folder=series_folder)
+    targets = widget.session.lesions("target") if widget.session is not None else []
+    if targets:  # show the first target's ruler rather than the middle slice
+        from recist_reader.reading import ReadingError
+
+        widget.select_lesion(targets[0]["lesion_id"])
+        try:
+            widget.go_to_selected_lesion()
+        except ReadingError:
+            pass  # not measured yet
     return viewer, widget
 
 
