@@ -141,9 +141,12 @@ def measure_lesion(
        set of pixels between the half-way level towards the surroundings and, on the other
        side, 4 SDs of the lesion's texture. Darker or brighter lesions, CT or MR alike
        (the result does not change under ``a * image + b``).
-    3. Leaks into same-density structures: rays from the region's deepest point find edges
-       more than twice the median distance and 1.5 times the opposite ray, where the edge
-       is interpolated between the neighbouring rays; then a watershed of the distance map
+    3. Leaks into same-density structures: 128 rays from the region's deepest point find
+       where it ends. Where a ray leaves into the true surroundings the edge is known;
+       a ray that stops on other tissue (fat, bone) further than the edge interpolated from
+       the known rays + 2 mm, or runs more than twice the median and 1.5 times its opposite
+       ray, has leaked, and its edge is interpolated (as a reader continues the pleural
+       line across a tumour's base on the chest wall). Then a watershed of the distance map
        cuts necks narrower than 0.85 times the shallower side. Both flag the result.
     4. Outline: the zero contour of the half-way level (`skimage.measure.find_contours`),
        smoothed only as much as the contrast-to-noise ratio needs, so partial-volume edges

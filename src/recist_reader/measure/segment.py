@@ -71,7 +71,12 @@ def _disk_at(centre: tuple[int, int], radius_px: np.ndarray, shape: tuple[int, .
 
 
 def _clip_leaks(
-    region: np.ndarray, seed: tuple[int, int], spacing: np.ndarray, factor: float, n_rays: int = 128
+    region: np.ndarray,
+    seed: tuple[int, int],
+    spacing: np.ndarray,
+    factor: float,
+    outside: np.ndarray | None = None,
+    n_rays: int = 128,
 ) -> tuple[np.ndarray, bool]:
     """Cut ``region`` where it runs away from the seed into a structure of similar density.
 
@@ -107,6 +112,20 @@ def _clip_leaks(
     # An elongated lesion has long rays on both sides; a leak runs away on one side only.
     opposite = np.roll(radius, n_rays // 2)
     leak = (radius > factor * max(median, 2 * float(spacing.max()))) & (radius > 1.5 * opposite)
+    if outside is not None:
+        # Where a ray leaves the lesion into its true surroundings the edge is known; where it
+        # stops on other tissue (fat, bone, a cut), the lesion may have run into a neighbour:
+        # such a ray may not reach much beyond the edge interpolated from the known ones.
+        beyond = np.minimum(first_out + int(round(1.5 / step_mm)), len(t) - 1)
+        rb = np.rint(centre[0] + np.sin(theta) * t[beyond] / spacing[0]).astype(int)
+        cb = np.rint(centre[1] + np.cos(theta) * t[beyond] / spacing[1]).astype(int)
+        ok_b = (rb >= 0) & (rb < region.shape[0]) & (cb >= 0) & (cb < region.shape[1])
+        known = np.zeros(n_rays, bool)
+        known[ok_b] = outside[rb[ok_b], cb[ok_b]]
+        known &= ~leak
+        if 0.25 * n_rays <= known.sum() < n_rays:
+            ref = np.interp(np.arange(n_rays), np.flatnonzero(known), radius[known], period=n_rays)
+            leak |= ~known & (radius > 1.0 * ref + 2.0)
     if not leak.any() or leak.all():
         return region, False
     ok = np.flatnonzero(~leak)
@@ -390,7 +409,7 @@ def _threshold_loop(
         similar = _component(level > 0, seed)
         if not similar.any():
             similar[seed] = True
-        similar, clipped = _clip_leaks(similar, seed, spacing, leak_factor)
+        similar, clipped = _clip_leaks(similar, seed, spacing, leak_factor, toward >= half)
         region = _cut_necks(similar, seed, spacing, neck_ratio)
         found = _Candidate(
             region, level, lesion, background, 1.0 - region.sum() / similar.sum(), clipped, far
