@@ -102,3 +102,27 @@ def test_default_folder_is_the_cache(monkeypatch, tmp_path):
     made = make_phantom_patient(seed=3)
     assert made.folder == default_cache_folder(3)
     assert json.loads(made.record_path.read_text())["patient_id"] == "PHANTOM-HCC-001"
+
+
+def test_two_processes_generating_at_once_both_get_a_complete_patient(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "shared"
+    code = (
+        "import sys\n"
+        "from recist_reader.reading.phantom_patient import make_phantom_patient\n"
+        "print(make_phantom_patient(sys.argv[1]).record_path)\n"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120)[0].strip() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs == [str(folder / "record.json")] * 2
+    made = make_phantom_patient(folder)
+    assert score_record(made.record())["best_overall_response"]["confirmed"] == "PR"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared"]  # no staging folder left

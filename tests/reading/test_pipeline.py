@@ -122,3 +122,18 @@ def test_a_stale_node_diameter_is_noted_once(patient, tmp_path):
         "visit BL, lesion N1: saved diameter 25.0 mm, its ruler measures 18.0 mm; the ruler is used"
     ]
     assert result.response["baseline"]["sum_mm"] == pytest.approx(72.0)
+
+
+def test_the_headless_read_imports_no_qt_and_no_napari():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import recist_reader.cli.read, recist_reader.reading.pipeline\n"
+        "import recist_reader.reading.phantom_patient\n"
+        "gui = {'napari', 'qtpy', 'PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'vispy'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & gui))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -199,6 +199,9 @@ def make_phantom_patient(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         _write(staging, seed, noise_sd_hu)
+        found = _complete(target, seed, noise_sd_hu)
+        if found is not None:  # another process wrote it meanwhile
+            return found
         if target.exists():
             shutil.rmtree(target)  # our own incomplete or outdated copy
         try:
