@@ -451,6 +451,7 @@ class ReadingWidget(QWidget):
         if missing:
             self.show_message(f"series not found under {folder}: {', '.join(missing)}", error=True)
         self._draw_all_rulers()
+        self._refresh()
         self._show_current_visit()
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
@@ -761,10 +762,11 @@ class ReadingWidget(QWidget):
         for visit_id, layers in self.visit_layers.items():
             for layer in (layers.image, layers.rulers, layers.new_lesions):
                 layer.visible = visit_id in shown
-        self.viewer.grid.stride = 3
-        grid = len(shown) > 1
-        if grid != self.viewer.grid.enabled:
-            self.viewer.grid.enabled = grid
+        grid = _grid_of(self.viewer)
+        grid.stride = 3
+        side_by_side = len(shown) > 1
+        if side_by_side != grid.enabled:
+            grid.enabled = side_by_side
             self.viewer.reset_view()
         current = self.visit_layers.get(self.current_visit_id)
         if current is not None:
@@ -1471,6 +1473,12 @@ class _blocked:
     def __exit__(self, *exc: Any) -> None:
         for widget, previous in zip(self.widgets, self.previous):
             widget.blockSignals(previous)
+
+
+def _grid_of(viewer: Any) -> Any:
+    """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9)."""
+    canvas = getattr(viewer, "canvas", None)
+    return canvas.grid if canvas is not None and hasattr(canvas, "grid") else viewer.grid
 
 
 def _check_text(check: LesionCheck) -> str:

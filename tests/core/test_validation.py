@@ -303,3 +303,14 @@ def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "P.json"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(valid_record()).encode())
     assert read_record_file(path)["patient_id"] == "P001"
+
+
+def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
+    import os
+
+    from recist_reader.io.record_json import write_json_atomic
+
+    path = write_json_atomic(tmp_path / "r.json", {"a": 1})
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -324,3 +324,30 @@ def test_click_measures_the_lesion_semi_automatically(
     assert "proposed" in widget.status_label.text()
     labels = list(widget.visit_layers["BL"].rulers.features["label"])
     assert len(labels) == 2 and labels[0].startswith(f"{lesion_id} {organ}")
+
+
+def test_compare_shows_the_follow_up_beside_baseline_or_the_previous_visit(widget, patient):
+    from recist_reader._widget import _grid_of
+
+    complete_read(widget, patient)
+    widget.select_visit("W16")
+    visible = lambda: sorted(  # noqa: E731
+        {layer.metadata.get("recist_visit_id") for layer in widget.viewer.layers if layer.visible}
+    )
+    assert visible() == ["W16"] and not _grid_of(widget.viewer).enabled
+    widget.compare_combo.setCurrentIndex(1)
+    assert visible() == ["BL", "W16"] and _grid_of(widget.viewer).enabled
+    widget.compare_combo.setCurrentIndex(2)
+    assert visible() == ["W16", "W8"]
+    widget.compare_combo.setCurrentIndex(0)
+    assert visible() == ["W16"] and not _grid_of(widget.viewer).enabled
+
+
+def test_reopened_visits_list_their_images(widget, patient, tmp_path, make_napari_viewer):
+    complete_read(widget, patient)
+    path = widget.save(tmp_path / "p.json")
+    other = ReadingWidget(make_napari_viewer())
+    other.ask = lambda *args: "Discard"
+    other.open_record(path, series_folder=patient[1])
+    labels = [other.visit_list.item(i).text() for i in range(other.visit_list.count())]
+    assert len(labels) == 3 and not any("no images" in label for label in labels)

@@ -16,6 +16,16 @@ from recist_reader.errors import RecordError, RecordProblem
 RESPONSE_SUFFIX = ".response.json"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Files are written as open() would write them: read-write for all, less the umask.
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def read_record_bytes(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a record file, without a UTF-8 byte-order mark.
 
@@ -147,6 +157,7 @@ def write_json_atomic(
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())
+        os.chmod(temporary, _FILE_MODE)  # mkstemp makes it owner-only; a record is shared
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
