@@ -86,7 +86,7 @@ def test_generator_reproduces_the_committed_records(tmp_path):
         assert make().to_dict() == load(name), f"{name}: run python sample_data/generate_records.py"
 
 
-def test_readme_main_job_command_runs():
+def test_scoring_the_sample_records_from_the_command_line():
     result = subprocess.run(
         [sys.executable, "-m", "recist_reader.cli", "score", str(RECORDS)],
         capture_output=True,
