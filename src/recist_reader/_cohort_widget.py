@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from qtpy.QtCore import Qt
+from qtpy.QtCore import QSize, Qt
 from qtpy.QtGui import QColor, QIcon, QPixmap
 from qtpy.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableWidget,
@@ -57,6 +59,8 @@ READING_WIDGET_NAME = "RECIST reading"
 SUMMARY_COLUMNS = ("Endpoint", "Patients", "Estimate", "95 % CI")
 PATIENT_COLUMNS = ("Patient", "BOR", "BOR (unconf.)", "Best change", "PFS days", "File")
 FILE_ROLE = Qt.ItemDataRole.UserRole
+PLOT_MIN_SIZE_PX = (600, 340)
+PREFERRED_SIZE_PX = (720, 820)
 
 
 class CohortWidget(QWidget):
@@ -125,8 +129,12 @@ class CohortWidget(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.info_tabs)
         splitter.addWidget(self.plot_tabs)
-        splitter.setSizes([330, 420])
+        splitter.setSizes([300, 450])
         layout.addWidget(splitter, 1)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt)
+        """Wide enough for the plots when docked alone."""
+        return QSize(*PREFERRED_SIZE_PX)
 
     # =================================================================== messages
     def show_message(self, text: str, *, error: bool = False) -> None:
@@ -318,7 +326,14 @@ class CohortWidget(QWidget):
 
     def _set_plot(self, index: int, figure: Figure | None) -> None:
         canvas = FigureCanvasQTAgg(figure) if figure is not None else None
-        widget = canvas if canvas is not None else _placeholder()
+        widget = _placeholder()
+        if canvas is not None:
+            # Narrower, the plots' titles and legends overlap: scroll instead.
+            canvas.setMinimumSize(*PLOT_MIN_SIZE_PX)
+            widget = QScrollArea()
+            widget.setWidgetResizable(True)
+            widget.setFrameShape(QFrame.Shape.NoFrame)
+            widget.setWidget(canvas)
         old = self.plot_tabs.widget(index)
         title = self.plot_tabs.tabText(index)
         self.plot_tabs.removeTab(index)
