@@ -251,7 +251,9 @@ class CohortWidget(QWidget):
                         f"{title} ({kind})",
                         f"{block['responders']} / {block['n']}",
                         _pct(block["rate"]),
-                        _interval(_pct(block["ci_low"]), _pct(block["ci_high"])),
+                        ""
+                        if block["ci_low"] is None
+                        else _interval(_pct(block["ci_low"]), _pct(block["ci_high"])),
                     )
                 )
         for name, title in (("pfs", "PFS"), ("dor", "DoR"), ("os", "OS")):

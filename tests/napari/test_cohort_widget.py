@@ -152,6 +152,16 @@ def test_broken_record_is_listed_and_the_others_shown(viewer_and_widget, records
     assert "1 invalid record" in widget.status_label.text()
 
 
+def test_a_folder_of_invalid_records_only_shows_them(viewer_and_widget, tmp_path):
+    _, widget = viewer_and_widget
+    (tmp_path / "HCC-999.json").write_text("{", "utf-8")
+    cohort = widget.open_folder(tmp_path)
+    assert cohort.patients == [] and len(cohort.invalid) == 1
+    assert summary_row(widget, "ORR (confirmed)") == ["0 / 0", "–", ""]
+    assert widget.invalid_view.toPlainText().startswith("HCC-999.json: ")
+    assert "0 patients scored" in widget.status_label.text()
+
+
 @pytest.mark.parametrize(
     ("make_folder", "message"),
     [
