@@ -50,6 +50,7 @@ from recist_reader.reading import (
     LiveScore,
     ReadingError,
     ReadingSession,
+    Ruler,
     pending_autosave,
 )
 from recist_reader.reading.display import (
@@ -91,6 +92,19 @@ class VisitLayers:
     image: Any
     rulers: Any
     new_lesions: Any
+    image_affine: np.ndarray | None = None
+
+    def shift_display(self, offset_mm: np.ndarray) -> None:
+        """Draw the visit shifted by ``offset_mm`` (world), e.g. to line a lesion up with
+        another visit's. Data coordinates, and so every measurement, are unchanged."""
+        if self.image_affine is None:
+            self.image_affine = np.asarray(self.image.affine.affine_matrix, float)
+        shift = np.eye(4)
+        shift[:3, 3] = offset_mm
+        if not np.allclose(self.rulers.affine.affine_matrix, shift):
+            self.image.affine = shift @ self.image_affine
+            self.rulers.affine = shift
+            self.new_lesions.affine = shift
 
     @property
     def series_uid(self) -> str:
@@ -759,7 +773,9 @@ class ReadingWidget(QWidget):
             shown.insert(0, other)
         if len(shown) > 1:
             self._group_visit_layers_first()
+        offset = self._alignment_offset(other) if len(shown) > 1 else np.zeros(3)
         for visit_id, layers in self.visit_layers.items():
+            layers.shift_display(offset if visit_id == other else np.zeros(3))
             for layer in (layers.image, layers.rulers, layers.new_lesions):
                 layer.visible = visit_id in shown
         grid = _grid_of(self.viewer)
@@ -771,6 +787,30 @@ class ReadingWidget(QWidget):
         current = self.visit_layers.get(self.current_visit_id)
         if current is not None:
             self.viewer.layers.selection.active = current.rulers
+
+    def _lesion_centre_world(self, visit_id: str, lesion_id: str) -> np.ndarray | None:
+        """World centre of a lesion's ruler at a visit (long axis, else short), if drawn."""
+        assert self.session is not None
+        layers = self.visit_layers.get(visit_id)
+        if layers is None:
+            return None
+        for axis in ("long", "short"):
+            ruler = self.session.ruler(visit_id, lesion_id, axis=axis)  # type: ignore[arg-type]
+            if ruler is not None and ruler.series_uid == layers.series_uid:
+                return lps_to_world(ruler.points_lps_mm, layers.world_to_lps).mean(axis=0)
+        return None
+
+    def _alignment_offset(self, other: str | None) -> np.ndarray:
+        """How far to shift the compared visit so the selected lesion lies on the same spot
+        (and slice) as in the current visit; zero when either ruler is missing."""
+        lesion_id = self.selected_lesion_id()
+        if other is None or lesion_id is None or self.current_visit_id is None:
+            return np.zeros(3)
+        here = self._lesion_centre_world(self.current_visit_id, lesion_id)
+        there = self._lesion_centre_world(other, lesion_id)
+        if here is None or there is None:
+            return np.zeros(3)
+        return here - there
 
     def _group_visit_layers_first(self) -> None:
         """Put the visit layers first, three per visit in date order, for the grid."""
@@ -821,6 +861,8 @@ class ReadingWidget(QWidget):
         if self._syncing:
             return
         self._refresh_lesion_actions()
+        if self.compare_combo.currentIndex() != 0:
+            self._guard(self._show_current_visit)  # line the selected lesion up in both
 
     def _on_remove_lesion_clicked(self) -> None:
         lesion_id = self._require_lesion()
@@ -964,16 +1006,20 @@ class ReadingWidget(QWidget):
             np.asarray(image.data), tuple(seed), spacing_mm=spacing, nodal=lesion["nodal"]
         )
         slice_index = result.slice_index if result.slice_index is not None else round(seed[0])
+        affine_lps = np.asarray(image.metadata["affine_lps"], float)
         for axis, ends in (
             ("long", result.long_axis_endpoints),
             ("short", result.short_axis_endpoints),
         ):
-            data_points = [(slice_index, float(row), float(col)) for row, col in ends]
-            world = np.array([image.data_to_world(p) for p in data_points], float)
-            ruler = ruler_from_world(world, layers.world_to_lps, layers.series_uid)
+            index = np.array([[slice_index, row, col, 1.0] for row, col in ends], float)
+            first, second = (tuple(float(c) for c in p[:3]) for p in index @ affine_lps.T)
             self.session.set_ruler(
-                self.current_visit_id, lesion_id, ruler, axis=axis, method="semi-automatic"
-            )  # type: ignore[arg-type]
+                self.current_visit_id,
+                lesion_id,
+                Ruler(layers.series_uid, (first, second)),  # type: ignore[arg-type]
+                axis=axis,  # type: ignore[arg-type]
+                method="semi-automatic",
+            )
         self._draw_rulers(self.current_visit_id)
         recist = result.short_axis_mm if lesion["nodal"] else result.long_axis_mm
         if result.confident:

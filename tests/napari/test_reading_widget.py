@@ -351,3 +351,32 @@ def test_reopened_visits_list_their_images(widget, patient, tmp_path, make_napar
     other.open_record(path, series_folder=patient[1])
     labels = [other.visit_list.item(i).text() for i in range(other.visit_list.count())]
     assert len(labels) == 3 and not any("no images" in label for label in labels)
+
+
+def test_compare_lines_the_selected_lesion_up_in_both_visits(widget, patient):
+    t1, _, _ = complete_read(widget, patient)
+    # Pretend the patient lay 6 mm further along at W8: redraw T1's ruler there, shifted.
+    ruler = widget.session.ruler("W8", t1)
+    shifted = lps_to_world(ruler.points_lps_mm, widget.visit_layers["W8"].world_to_lps) + [
+        0,
+        6.0,
+        0,
+    ]
+    widget.select_visit("W8")
+    widget.set_ruler_from_world(t1, shifted)
+    measured_before = widget.session.measurement("BL", t1)
+    widget.compare_combo.setCurrentIndex(1)
+    widget.select_lesion(t1)
+    baseline = widget.visit_layers["BL"]
+    here = lps_to_world(
+        widget.session.ruler("W8", t1).points_lps_mm, widget.visit_layers["W8"].world_to_lps
+    )
+    there = lps_to_world(widget.session.ruler("BL", t1).points_lps_mm, baseline.world_to_lps)
+    shift = baseline.rulers.affine.affine_matrix[:3, 3]
+    np.testing.assert_allclose(shift, here.mean(axis=0) - there.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(
+        baseline.image.affine.affine_matrix[:3, 3], baseline.image_affine[:3, 3] + shift
+    )
+    assert widget.session.measurement("BL", t1) == measured_before  # display only
+    widget.compare_combo.setCurrentIndex(0)
+    np.testing.assert_allclose(baseline.rulers.affine.affine_matrix, np.eye(4))
