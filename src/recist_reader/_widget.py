@@ -11,41 +11,35 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qtpy.QtCore import QDate, QEvent, QObject, Qt, QTimer
-from qtpy.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLayout,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from qtpy.QtCore import QEvent, QObject, Qt, QTimer
+from qtpy.QtWidgets import QFileDialog, QListWidgetItem, QTableWidgetItem, QWidget
 
+from recist_reader._qt.reading_layout import (
+    NON_TARGET_STATUS_CHOICES,
+    TARGET_STATUS_CHOICES,
+    ask_question,
+    blocked_signals,
+    pydate,
+    qdate,
+    setup_reading_layout,
+)
+from recist_reader._qt.visit_layers import (
+    RULER_COLOURS,
+    VisitLayers,
+    create_visit_layers,
+    draw_new_lesions,
+    draw_rulers,
+    grid_of,
+    visit_of,
+)
 from recist_reader.errors import RecordError, SeriesError
 from recist_reader.reading import (
-    COMMON_ORGANS,
     LesionCheck,
     LiveScore,
     ReadingError,
@@ -65,64 +59,7 @@ from recist_reader.reading.display import (
 if TYPE_CHECKING:  # pragma: no cover
     import napari
 
-RULER_COLOURS = {"long": "yellow", "short": "cyan"}
-RULER_WIDTH_MM = 1.0
-RESPONSE_COLUMNS = ("Visit", "Date", "Sum mm", "vs BL", "vs nadir", "T", "NT", "New", "Overall")
-RESPONSE_TOOLTIPS = (
-    "visit id",
-    "scan date",
-    "sum of target diameters (partial sum in brackets)",
-    "change from the baseline sum",
-    "change from the nadir (smallest earlier complete sum)",
-    "target response",
-    "non-target response",
-    "new lesions",
-    "overall time-point response",
-)
-LESION_COLUMNS = ("Lesion", "Kind", "Organ", "This visit", "Baseline", "Checks")
-TARGET_STATUS_CHOICES = ("measured", "too_small", "absent", "not_evaluated")
-NON_TARGET_STATUS_CHOICES = ("present", "absent", "unequivocal_progression", "not_evaluated")
 AUTOSAVE_DELAY_MS = 500
-
-
-@dataclass
-class VisitLayers:
-    """The napari layers of one visit."""
-
-    image: Any
-    rulers: Any
-    new_lesions: Any
-    image_affine: np.ndarray | None = None
-
-    def shift_display(self, offset_mm: np.ndarray) -> None:
-        """Draw the visit shifted by ``offset_mm`` (world), e.g. to line a lesion up with
-        another visit's. Data coordinates, and so every measurement, are unchanged."""
-        if self.image_affine is None:
-            self.image_affine = np.asarray(self.image.affine.affine_matrix, float)
-        shift = np.eye(4)
-        shift[:3, 3] = offset_mm
-        if not np.allclose(self.rulers.affine.affine_matrix, shift):
-            self.image.affine = shift @ self.image_affine
-            self.rulers.affine = shift
-            self.new_lesions.affine = shift
-
-    @property
-    def series_uid(self) -> str:
-        return self.image.metadata["series_uid"]
-
-    @property
-    def world_to_lps(self) -> np.ndarray:
-        return np.asarray(self.image.metadata["world_to_lps"], float)
-
-
-def _ask_question(parent: QWidget, title: str, text: str, buttons: tuple[str, ...]) -> str:
-    """A modal question; returns the label of the button pressed."""
-    box = QMessageBox(parent)
-    box.setWindowTitle(title)
-    box.setText(text)
-    pressed = {box.addButton(label, QMessageBox.ButtonRole.ActionRole): label for label in buttons}
-    box.exec_()
-    return pressed.get(box.clickedButton(), buttons[-1])
 
 
 class ReadingWidget(QWidget):
@@ -147,207 +84,15 @@ class ReadingWidget(QWidget):
         self._world_frame: tuple[np.ndarray, tuple[str, str, str]] | None = None
         #: Asks the user a question; replaced in tests. Returns the chosen button label.
         self.ask: Callable[[str, str, tuple[str, ...]], str] = lambda title, text, buttons: (
-            _ask_question(self, title, text, buttons)
+            ask_question(self, title, text, buttons)
         )
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setSingleShot(True)
         self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
-        self._build()
+        setup_reading_layout(self)
         self._set_enabled()
         self.viewer.layers.events.inserted.connect(self._on_layer_inserted)
-
-    # =================================================================== layout
-    def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(scroll)
-        content = QWidget()
-        scroll.setWidget(content)
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(content)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # scroll, never squash
-
-        patient = QGroupBox("Patient")
-        form = QFormLayout(patient)
-        self.patient_id_edit = QLineEdit()
-        self.patient_id_edit.setPlaceholderText("patient id")
-        self.patient_id_edit.editingFinished.connect(self._on_patient_id_edited)
-        self.reader_edit = QLineEdit(os.environ.get("USER", ""))
-        self.reader_edit.editingFinished.connect(self._on_reader_edited)
-        self.criteria_combo = QComboBox()
-        self.criteria_combo.addItems(["RECIST1.1"])
-        self.baseline_date_edit = QDateEdit(calendarPopup=True)
-        self.baseline_date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.baseline_date_edit.setDate(QDate.currentDate())
-        self.baseline_date_edit.editingFinished.connect(self._on_baseline_date_edited)
-        form.addRow("Patient ID", self.patient_id_edit)
-        form.addRow("Reader", self.reader_edit)
-        form.addRow("Criteria", self.criteria_combo)
-        form.addRow("Baseline date", self.baseline_date_edit)
-        buttons = QHBoxLayout()
-        file_buttons = QHBoxLayout()
-        self.new_button = QPushButton("New")
-        self.open_button = QPushButton("Open…")
-        self.save_button = QPushButton("Save")
-        self.save_as_button = QPushButton("Save as…")
-        self.export_button = QPushButton("Export response…")
-        for button in (self.new_button, self.open_button, self.save_button):
-            buttons.addWidget(button)
-        for button in (self.save_as_button, self.export_button):
-            file_buttons.addWidget(button)
-        self.new_button.clicked.connect(lambda: self._guard(self._on_new_clicked))
-        self.open_button.clicked.connect(lambda: self._guard(self._on_open_clicked))
-        self.save_button.clicked.connect(lambda: self._guard(self.save))
-        self.save_as_button.clicked.connect(lambda: self._guard(self._on_save_as_clicked))
-        self.export_button.clicked.connect(lambda: self._guard(self._on_export_clicked))
-        form.addRow(buttons)
-        form.addRow(file_buttons)
-        layout.addWidget(patient)
-
-        visits = QGroupBox("Visits")
-        visits_layout = QVBoxLayout(visits)
-        self.visit_list = QListWidget()
-        self.visit_list.setMaximumHeight(110)
-        self.visit_list.currentRowChanged.connect(self._on_visit_row_changed)
-        visits_layout.addWidget(self.visit_list)
-        row = QHBoxLayout()
-        self.add_visit_button = QPushButton("Add visit from DICOM…")
-        self.add_visit_button.clicked.connect(lambda: self._guard(self._on_add_visit_clicked))
-        self.visit_date_edit = QDateEdit(calendarPopup=True)
-        self.visit_date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.visit_date_edit.editingFinished.connect(self._on_visit_date_edited)
-        self.compare_combo = QComboBox()
-        self.compare_combo.addItems(
-            ["no comparison", "compare with baseline", "compare with previous"]
-        )
-        self.compare_combo.currentIndexChanged.connect(
-            lambda _: self._guard(self._show_current_visit)
-        )
-        row.addWidget(self.add_visit_button)
-        row.addWidget(QLabel("Date"))
-        row.addWidget(self.visit_date_edit)
-        visits_layout.addLayout(row)
-        visits_layout.addWidget(self.compare_combo)
-        layout.addWidget(visits)
-
-        lesions = QGroupBox("Lesions")
-        lesions_layout = QVBoxLayout(lesions)
-        add_row = QHBoxLayout()
-        self.kind_combo = QComboBox()
-        self.kind_combo.addItems(["target", "non-target"])
-        self.organ_combo = QComboBox()
-        self.organ_combo.setEditable(True)
-        self.organ_combo.addItems(COMMON_ORGANS)
-        self.nodal_check = QCheckBox("nodal")
-        self.organ_combo.currentTextChanged.connect(
-            lambda text: self.nodal_check.setChecked(text.strip().lower() == "lymph node")
-        )
-        self.add_lesion_button = QPushButton("Add lesion")
-        self.add_lesion_button.clicked.connect(lambda: self._guard(self._on_add_lesion_clicked))
-        for widget in (self.kind_combo, self.organ_combo, self.nodal_check, self.add_lesion_button):
-            add_row.addWidget(widget)
-        lesions_layout.addLayout(add_row)
-        self.lesion_table = QTableWidget(0, len(LESION_COLUMNS))
-        self.lesion_table.setHorizontalHeaderLabels(LESION_COLUMNS)
-        self.lesion_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.lesion_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.lesion_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.lesion_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.lesion_table.horizontalHeader().setStretchLastSection(True)
-        self.lesion_table.verticalHeader().setVisible(False)
-        self.lesion_table.itemSelectionChanged.connect(self._on_lesion_selected)
-        self.lesion_table.setMinimumHeight(150)
-        lesions_layout.addWidget(self.lesion_table)
-        actions = QHBoxLayout()
-        self.draw_long_button = QPushButton("Draw ruler")
-        self.draw_short_button = QPushButton("Draw short axis")
-        self.status_combo = QComboBox()
-        self.goto_button = QPushButton("Go to")
-        self.measure_button = QPushButton("Measure from click")
-        self.measure_button.setToolTip(
-            "semi-automatic: click inside the lesion; its long and short axis are proposed "
-            "as ordinary rulers you can accept or adjust"
-        )
-        self.measure_button.clicked.connect(lambda: self._guard(self.start_semi_automatic))
-        self.remove_lesion_button = QPushButton("Remove")
-        self.draw_long_button.clicked.connect(lambda: self._guard(self.start_ruler, "long"))
-        self.draw_short_button.clicked.connect(lambda: self._guard(self.start_ruler, "short"))
-        self.status_combo.activated.connect(lambda _: self._guard(self._on_status_chosen))
-        self.goto_button.clicked.connect(lambda: self._guard(self.go_to_selected_lesion))
-        self.remove_lesion_button.clicked.connect(
-            lambda: self._guard(self._on_remove_lesion_clicked)
-        )
-        for widget in (self.draw_long_button, self.draw_short_button, self.status_combo):
-            actions.addWidget(widget)
-        lesions_layout.addLayout(actions)
-        more_actions = QHBoxLayout()
-        more_actions.addStretch(1)
-        for widget in (self.measure_button, self.goto_button, self.remove_lesion_button):
-            more_actions.addWidget(widget)
-        lesions_layout.addLayout(more_actions)
-        self.reference_label = QLabel()
-        self.reference_label.setWordWrap(True)
-        lesions_layout.addWidget(self.reference_label)
-        # A read-only text box, not a word-wrapped label: long messages scroll instead of
-        # overflowing the layout.
-        self.checks_view = QPlainTextEdit()
-        self.checks_view.setReadOnly(True)
-        self.checks_view.setFixedHeight(90)
-        self.checks_view.setStyleSheet("color: #f0a030")
-        lesions_layout.addWidget(self.checks_view)
-        layout.addWidget(lesions)
-
-        new_box = QGroupBox("New lesions at this visit")
-        new_layout = QVBoxLayout(new_box)
-        new_row = QHBoxLayout()
-        self.new_location_edit = QLineEdit()
-        self.new_location_edit.setPlaceholderText("location, e.g. lung, right lower lobe")
-        self.new_equivocal_check = QCheckBox("equivocal")
-        self.mark_new_button = QPushButton("Mark on image")
-        self.mark_new_button.clicked.connect(lambda: self._guard(self.start_new_lesion))
-        self.remove_new_button = QPushButton("Remove")
-        self.remove_new_button.clicked.connect(lambda: self._guard(self._on_remove_new_clicked))
-        new_layout.addWidget(self.new_location_edit)
-        for widget in (self.new_equivocal_check, self.mark_new_button, self.remove_new_button):
-            new_row.addWidget(widget)
-        new_layout.addLayout(new_row)
-        self.new_lesion_list = QListWidget()
-        self.new_lesion_list.setMaximumHeight(70)
-        new_layout.addWidget(self.new_lesion_list)
-        layout.addWidget(new_box)
-
-        response = QGroupBox("Response (RECIST 1.1)")
-        response_layout = QVBoxLayout(response)
-        self.response_table = QTableWidget(0, len(RESPONSE_COLUMNS))
-        self.response_table.setHorizontalHeaderLabels(RESPONSE_COLUMNS)
-        for column, tip in enumerate(RESPONSE_TOOLTIPS):
-            self.response_table.horizontalHeaderItem(column).setToolTip(tip)
-        self.response_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.response_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.response_table.verticalHeader().setVisible(False)
-        self.response_table.setMinimumHeight(150)
-        response_layout.addWidget(self.response_table)
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
-        response_layout.addWidget(self.summary_label)
-        self.notes_view = QPlainTextEdit()
-        self.notes_view.setReadOnly(True)
-        self.notes_view.setMaximumHeight(120)
-        response_layout.addWidget(self.notes_view)
-        layout.addWidget(response)
-
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        layout.addWidget(self.status_label)
-        layout.addStretch(1)
 
     def _set_enabled(self) -> None:
         has_session = self.session is not None
@@ -383,6 +128,15 @@ class ReadingWidget(QWidget):
         except (ReadingError, RecordError, SeriesError, OSError) as error:
             self.show_message(str(error), error=True)
             return None
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Change layers without the layer event handlers echoing it into the record."""
+        previous, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = previous
 
     def show_message(self, text: str, *, error: bool = False, warning: bool = False) -> None:
         """Show a message under the panels (and as a napari notification for errors and
@@ -501,9 +255,9 @@ class ReadingWidget(QWidget):
         self.session = session
         session.listeners.append(self._on_session_changed)
         self.current_visit_id = session.baseline_visit_id
-        with _blocked(self.patient_id_edit, self.baseline_date_edit):
+        with blocked_signals(self.patient_id_edit, self.baseline_date_edit):
             self.patient_id_edit.setText(session.patient_id)
-            self.baseline_date_edit.setDate(_qdate(session.baseline_date))
+            self.baseline_date_edit.setDate(qdate(session.baseline_date))
         self._refresh()
         self._set_enabled()
 
@@ -511,7 +265,7 @@ class ReadingWidget(QWidget):
         if not self.confirm_discard():
             return
         patient_id = self.patient_id_edit.text().strip() or "NEW-PATIENT"
-        self.new_patient(patient_id, _pydate(self.baseline_date_edit.date()))
+        self.new_patient(patient_id, pydate(self.baseline_date_edit.date()))
 
     def _on_open_clicked(self) -> None:
         if not self.confirm_discard():
@@ -557,14 +311,14 @@ class ReadingWidget(QWidget):
     def _on_baseline_date_edited(self) -> None:
         if self.session is None:
             return
-        date = _pydate(self.baseline_date_edit.date())
+        date = pydate(self.baseline_date_edit.date())
         if date != self.session.baseline_date:
             if (
                 self._guard(self.session.set_baseline_date, date) is None
                 and self.session.baseline_date != date
             ):
-                with _blocked(self.baseline_date_edit):
-                    self.baseline_date_edit.setDate(_qdate(self.session.baseline_date))
+                with blocked_signals(self.baseline_date_edit):
+                    self.baseline_date_edit.setDate(qdate(self.session.baseline_date))
 
     # =================================================================== visits
     def add_visit_from_series(
@@ -650,7 +404,7 @@ class ReadingWidget(QWidget):
     def _on_visit_date_edited(self) -> None:
         if self.session is None or self.current_visit_id is None:
             return
-        date = _pydate(self.visit_date_edit.date())
+        date = pydate(self.visit_date_edit.date())
         if date.isoformat() != self.session.visit(self.current_visit_id)["date"]:
             self._guard(self.session.set_visit_date, self.current_visit_id, date)
             self._refresh()
@@ -667,42 +421,9 @@ class ReadingWidget(QWidget):
         old = self.visit_layers.pop(visit_id, None)
         if old is not None:
             self._remove_layers(old)
-        self._syncing = True
-        try:
-            image = self.viewer.add_image(data, **kwargs)
-            rulers = self.viewer.add_shapes(
-                ndim=3,
-                name=f"{visit_id} rulers",
-                shape_type="line",
-                edge_width=RULER_WIDTH_MM,
-                edge_color="yellow",
-                features={
-                    "lesion_id": np.array([], dtype=object),
-                    "axis": np.array([], dtype=object),
-                    "label": np.array([], dtype=object),
-                },
-                text={"string": "{label}", "size": 12, "color": "yellow", "anchor": "upper_left"},
-                units=kwargs["units"],
-                axis_labels=kwargs["axis_labels"],
-            )
-            rulers.metadata["recist_visit_id"] = visit_id
-            points = self.viewer.add_points(
-                ndim=3,
-                name=f"{visit_id} new lesions",
-                size=6,
-                face_color="red",
-                features={
-                    "location": np.array([], dtype=object),
-                    "equivocal": np.array([], dtype=bool),
-                },
-                text={"string": "{location}", "size": 12, "color": "red", "anchor": "upper_left"},
-                units=kwargs["units"],
-                axis_labels=kwargs["axis_labels"],
-            )
-            points.metadata["recist_visit_id"] = visit_id
-        finally:
-            self._syncing = False
-        layers = VisitLayers(image, rulers, points)
+        with self._quietly():
+            layers = create_visit_layers(self.viewer, visit_id, data, kwargs)
+        rulers, points = layers.rulers, layers.new_lesions
         # Bound methods (held weakly by the layers' events); the visit is in the layer's metadata.
         rulers.events.data.connect(self._on_rulers_data)
         rulers.events.set_data.connect(self._on_rulers_moved)
@@ -712,13 +433,10 @@ class ReadingWidget(QWidget):
         return layers
 
     def _remove_layers(self, layers: VisitLayers) -> None:
-        self._syncing = True
-        try:
+        with self._quietly():
             for layer in (layers.image, layers.rulers, layers.new_lesions):
                 if layer in self.viewer.layers:
                     self.viewer.layers.remove(layer)
-        finally:
-            self._syncing = False
 
     def _remove_all_visit_layers(self) -> None:
         for layers in self.visit_layers.values():
@@ -750,12 +468,9 @@ class ReadingWidget(QWidget):
             if sample_layers
             else record_path.parent
         )
-        self._syncing = True
-        try:
+        with self._quietly():
             for layer in sample_layers:
                 self.viewer.layers.remove(layer)
-        finally:
-            self._syncing = False
         self.open_record(record_path, series_folder=folder, recover_autosave=False)
 
     def _show_current_visit(self) -> None:
@@ -778,7 +493,7 @@ class ReadingWidget(QWidget):
             layers.shift_display(offset if visit_id == other else np.zeros(3))
             for layer in (layers.image, layers.rulers, layers.new_lesions):
                 layer.visible = visit_id in shown
-        grid = _grid_of(self.viewer)
+        grid = grid_of(self.viewer)
         grid.stride = 3
         side_by_side = len(shown) > 1
         if side_by_side != grid.enabled:
@@ -1037,7 +752,7 @@ class ReadingWidget(QWidget):
 
     # --------------------------------------------------------------- ruler layer events
     def _on_rulers_data(self, event: Any) -> None:
-        visit_id = _visit_of(event)
+        visit_id = visit_of(event)
         if self._syncing or self.session is None or visit_id not in self.visit_layers:
             return
         action = str(getattr(event, "action", ""))
@@ -1058,12 +773,9 @@ class ReadingWidget(QWidget):
         lesion_id = features["lesion_id"].iloc[index]
         axis = features["axis"].iloc[index]
         if not isinstance(lesion_id, str) or not lesion_id or self._pending_ruler is None:
-            self._syncing = True
-            try:
+            with self._quietly():
                 layers.rulers.selected_data = {index}
                 layers.rulers.remove_selected()
-            finally:
-                self._syncing = False
             raise ReadingError("choose a lesion and press 'Draw ruler' before drawing")
         line = np.asarray(layers.rulers.data[index])
         ruler = ruler_from_world(line, layers.world_to_lps, layers.series_uid)
@@ -1075,7 +787,7 @@ class ReadingWidget(QWidget):
 
     def _on_rulers_moved(self, event: Any) -> None:
         """Live update while an end point is dragged."""
-        visit_id = _visit_of(event)
+        visit_id = visit_of(event)
         if self._syncing or self.session is None or visit_id not in self.visit_layers:
             return
         self._guard(self._sync_rulers_from_layer, visit_id, True)
@@ -1127,12 +839,9 @@ class ReadingWidget(QWidget):
         features.loc[features.index[index], "label"] = ruler_label(
             self.session.lesion(lesion_id), axis, length_mm
         )
-        self._syncing = True
-        try:
+        with self._quietly():
             layers.rulers.features = features
             layers.rulers.refresh_text()
-        finally:
-            self._syncing = False
 
     def _draw_rulers(self, visit_id: str) -> None:
         """Redraw a visit's rulers from the record (one line per ruler, with its label)."""
@@ -1140,38 +849,10 @@ class ReadingWidget(QWidget):
         layers = self.visit_layers.get(visit_id)
         if layers is None:
             return
-        lines, lesion_ids, axes, labels, colours = [], [], [], [], []
-        for lesion in self.session.lesions("target"):
-            for axis in ("long", "short"):
-                ruler = self.session.ruler(visit_id, lesion["lesion_id"], axis=axis)  # type: ignore[arg-type]
-                if ruler is None or ruler.series_uid != layers.series_uid:
-                    continue
-                lines.append(lps_to_world(ruler.points_lps_mm, layers.world_to_lps))
-                lesion_ids.append(lesion["lesion_id"])
-                axes.append(axis)
-                labels.append(ruler_label(lesion, axis, ruler.length_mm))
-                colours.append(RULER_COLOURS[axis])
         mode = layers.rulers.mode
-        self._syncing = True
-        try:
-            layers.rulers.selected_data = set()
-            layers.rulers.data = []
-            if lines:
-                layers.rulers.add(
-                    lines,
-                    shape_type="line",
-                    edge_color=colours,
-                    edge_width=RULER_WIDTH_MM,
-                )
-            layers.rulers.features = {
-                "lesion_id": np.array(lesion_ids, dtype=object),
-                "axis": np.array(axes, dtype=object),
-                "label": np.array(labels, dtype=object),
-            }
-            layers.rulers.refresh_text()
+        with self._quietly():
+            draw_rulers(layers, self.session, visit_id)
             layers.rulers.mode = mode if mode != "add_line" or self._pending_ruler else "select"
-        finally:
-            self._syncing = False
         self._update_record_metadata()
 
     def _draw_all_rulers(self) -> None:
@@ -1213,7 +894,7 @@ class ReadingWidget(QWidget):
         self._draw_new_lesions(self.current_visit_id)
 
     def _on_points_data(self, event: Any) -> None:
-        visit_id = _visit_of(event)
+        visit_id = visit_of(event)
         if self._syncing or self.session is None or visit_id not in self.visit_layers:
             return
         action = str(getattr(event, "action", ""))
@@ -1271,24 +952,8 @@ class ReadingWidget(QWidget):
         layers = self.visit_layers.get(visit_id)
         if layers is None:
             return
-        points, locations, equivocal = [], [], []
-        for entry in self.session.visit(visit_id)["new_lesions"]:
-            if entry.get("point_lps_mm") and entry.get("series_uid") == layers.series_uid:
-                points.append(lps_to_world([entry["point_lps_mm"]], layers.world_to_lps)[0])
-                locations.append(entry["location"])
-                equivocal.append(bool(entry.get("equivocal")))
-        self._syncing = True
-        try:
-            layers.new_lesions.data = np.asarray(points, float).reshape(-1, 3)
-            layers.new_lesions.features = {
-                "location": np.array(locations, dtype=object),
-                "equivocal": np.array(equivocal, dtype=bool),
-            }
-            if points:
-                layers.new_lesions.face_color = ["orange" if eq else "red" for eq in equivocal]
-            layers.new_lesions.refresh_text()
-        finally:
-            self._syncing = False
+        with self._quietly():
+            draw_new_lesions(layers, self.session, visit_id)
 
     # =================================================================== refresh
     def _on_session_changed(self) -> None:
@@ -1318,14 +983,11 @@ class ReadingWidget(QWidget):
         if self.session is None:
             return
         self.last_score = self.session.score()
-        self._syncing = True
-        try:
+        with self._quietly():
             self._refresh_visits()
             self._refresh_lesions()
             self._refresh_new_lesions()
             self._refresh_response()
-        finally:
-            self._syncing = False
         self._refresh_lesion_actions()
         self._update_record_metadata()
         self._set_enabled()
@@ -1347,7 +1009,7 @@ class ReadingWidget(QWidget):
             self.visit_list.addItem(item)
             if visit["visit_id"] == self.current_visit_id:
                 self.visit_list.setCurrentItem(item)
-                self.visit_date_edit.setDate(_qdate(dt.date.fromisoformat(visit["date"])))
+                self.visit_date_edit.setDate(qdate(dt.date.fromisoformat(visit["date"])))
 
     def _measurement_text(self, visit_id: str, lesion: dict[str, Any]) -> str:
         assert self.session is not None
@@ -1507,43 +1169,9 @@ class _CloseFilter(QObject):
         return False
 
 
-class _blocked:
-    """Block the signals of some widgets for the duration of a ``with`` block."""
-
-    def __init__(self, *widgets: QWidget):
-        self.widgets = widgets
-
-    def __enter__(self) -> None:
-        self.previous = [w.blockSignals(True) for w in self.widgets]
-
-    def __exit__(self, *exc: Any) -> None:
-        for widget, previous in zip(self.widgets, self.previous):
-            widget.blockSignals(previous)
-
-
-def _grid_of(viewer: Any) -> Any:
-    """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9)."""
-    canvas = getattr(viewer, "canvas", None)
-    return canvas.grid if canvas is not None and hasattr(canvas, "grid") else viewer.grid
-
-
 def _check_text(check: LesionCheck) -> str:
     return ("Blocks saving: " if check.blocking else "Warning: ") + check.message
 
 
-def _visit_of(event: Any) -> str | None:
-    """The visit a layer event comes from (its layer's ``recist_visit_id``)."""
-    source = getattr(event, "source", None)
-    return getattr(source, "metadata", {}).get("recist_visit_id")
-
-
 def _parse_iso(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _qdate(date: dt.date) -> QDate:
-    return QDate(date.year, date.month, date.day)
-
-
-def _pydate(date: QDate) -> dt.date:
-    return dt.date(date.year(), date.month(), date.day())

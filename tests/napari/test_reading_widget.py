@@ -327,7 +327,7 @@ def test_click_measures_the_lesion_semi_automatically(
 
 
 def test_compare_shows_the_follow_up_beside_baseline_or_the_previous_visit(widget, patient):
-    from recist_reader._widget import _grid_of
+    from recist_reader._qt.visit_layers import grid_of as _grid_of
 
     complete_read(widget, patient)
     widget.select_visit("W16")
