@@ -32,6 +32,7 @@ from recist_reader._qt.reading_layout import (
 from recist_reader._qt.visit_layers import (
     RULER_COLOURS,
     VisitLayers,
+    camera_of,
     create_visit_layers,
     draw_new_lesions,
     draw_rulers,
@@ -670,7 +671,7 @@ class ReadingWidget(QWidget):
                     )
                     centre = world.mean(axis=0)
                     self.viewer.dims.set_point(0, float(centre[0]))
-                    self.viewer.camera.center = tuple(float(c) for c in centre)
+                    camera_of(self.viewer).center = tuple(float(c) for c in centre)
                     return
         raise ReadingError(f"{lesion_id} has no ruler to go to yet")
 

@@ -15,6 +15,7 @@ from qtpy.QtTest import QTest  # noqa: E402
 
 import recist_reader.phantom as ph  # noqa: E402
 from recist_reader import score_record  # noqa: E402
+from recist_reader._qt.visit_layers import camera_of  # noqa: E402
 from recist_reader._widget import ReadingWidget  # noqa: E402
 from recist_reader.reading.display import lps_to_world  # noqa: E402
 
@@ -58,7 +59,8 @@ def canvas_of(viewer):
 def to_pixel(viewer, world):
     """Canvas pixel of a world point on the displayed plane (camera centre and zoom)."""
     canvas = canvas_of(viewer)
-    centre, zoom = np.asarray(viewer.camera.center), viewer.camera.zoom
+    camera = camera_of(viewer)
+    centre, zoom = np.asarray(camera.center), camera.zoom
     x = (world[2] - centre[2]) * zoom + canvas.width() / 2
     y = (world[1] - centre[1]) * zoom + canvas.height() / 2
     return QPoint(int(round(x)), int(round(y)))

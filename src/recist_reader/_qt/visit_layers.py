@@ -127,6 +127,12 @@ def draw_new_lesions(layers: VisitLayers, session: ReadingSession, visit_id: str
     layers.new_lesions.refresh_text()
 
 
+def camera_of(viewer: Any) -> Any:
+    """The viewer's camera (``viewer.scene.camera`` since napari 0.9)."""
+    scene = getattr(viewer, "scene", None)
+    return scene.camera if scene is not None and hasattr(scene, "camera") else viewer.camera
+
+
 def grid_of(viewer: Any) -> Any:
     """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9)."""
     canvas = getattr(viewer, "canvas", None)
