@@ -157,3 +157,32 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path, capsys):
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(record()).encode())
     assert main(["score", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["patient_id"] == "P001"
+
+
+def test_large_folders_are_scored_by_a_process_per_core_with_the_same_result(
+    tmp_path, capsys, monkeypatch
+):
+    from recist_reader.cli import score as score_command
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for index in range(8):
+        write(folder / f"p{index}.json", record(f"P{index}", follow_up_mm=20.0 + index))
+    bad = record("BAD")
+    bad["lesions"][0]["nodal"] = "no"
+    write(folder / "p3.json", bad)
+    write(folder / "p9.json", record("P1", follow_up_mm=40.0))  # a second P1
+    serial_out, parallel_out = tmp_path / "serial", tmp_path / "parallel"
+    assert main(["score", str(folder), "--out", str(serial_out), "--json"]) == 2
+    serial = capsys.readouterr()
+    monkeypatch.setattr(score_command, "PARALLEL_MIN_RECORDS", 2)
+    monkeypatch.setattr(score_command.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert main(["score", str(folder), "--out", str(parallel_out), "--json"]) == 2
+    parallel = capsys.readouterr()
+    assert parallel.out == serial.out and parallel.err == serial.err
+    assert "p9.json: patient_id: patient 'P1' was already scored" in parallel.err
+    for path in serial_out.iterdir():
+        assert (parallel_out / path.name).read_text() == path.read_text()
+    assert (
+        json.loads((parallel_out / "P1.response.json").read_text())["visits"][0]["sum_mm"] == 21.0
+    )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +67,66 @@ def _parse_settings(settings: list[str]) -> tuple[dict[str, Any], list[str]]:
     return overrides, problems
 
 
-def run(args: argparse.Namespace) -> int:
-    """Score every record under ``args.paths``; return the exit code."""
+# Folders of more records than this are scored by a process per core.
+PARALLEL_MIN_RECORDS = 200
+
+
+@dataclass
+class _Outcome:
+    """What scoring one record file gave: its response (and table), or its problems."""
+
+    file: Path
+    response: dict[str, Any] | None
+    problems: list[str]
+    table: str | None
+
+
+def _score_file(file: Path, overrides: dict[str, Any], out: Path | None, table: bool) -> _Outcome:
     from recist_reader.cli.tables import format_response_table
     from recist_reader.core.scoring import score_parsed_record
-    from recist_reader.io.record_json import (
-        RESPONSE_SUFFIX,
-        read_record,
-        record_files,
-        write_json_atomic,
-    )
+    from recist_reader.io.record_json import read_record
+
+    try:
+        response = score_parsed_record(read_record(file), overrides, option_prefix="--set ")
+    except RecordError as error:
+        return _Outcome(file, None, [p.describe(str(file)) for p in error.problems], None)
+    if out is not None:
+        _write_response(out, response)
+    return _Outcome(file, response, [], format_response_table(response) if table else None)
+
+
+def _score_files(args: tuple[list[Path], dict[str, Any], Path | None, bool]) -> list[_Outcome]:
+    files, overrides, out, table = args
+    return [_score_file(file, overrides, out, table) for file in files]
+
+
+def _write_response(out: Path, response: dict[str, Any]) -> None:
+    from recist_reader.io.record_json import RESPONSE_SUFFIX, write_json_atomic
+
+    path = out / f"{_safe_name(response['patient_id'])}{RESPONSE_SUFFIX}"
+    write_json_atomic(path, response, durable=False)
+
+
+def _outcomes(
+    files: list[Path], overrides: dict[str, Any], out: Path | None, table: bool
+) -> list[_Outcome]:
+    """Score every file, in order; large folders in a process per core (reading, scoring and
+    writing are independent per record)."""
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if len(files) < PARALLEL_MIN_RECORDS or not workers or workers < 2:
+        return _score_files((files, overrides, out, table))
+    import multiprocessing
+
+    size = max(50, len(files) // (workers * 8))
+    chunks = [(files[i : i + size], overrides, out, table) for i in range(0, len(files), size)]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with context.Pool(workers) as pool:
+        return [outcome for chunk in pool.imap(_score_files, chunks) for outcome in chunk]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score every record under ``args.paths``; return the exit code."""
+    from recist_reader.io.record_json import record_files
 
     overrides, setting_problems = _parse_settings(args.settings)
     if setting_problems:
@@ -90,38 +142,38 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: no record files (*.json) in this folder", file=sys.stderr)
             failed = True
         files.extend(found)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
 
+    table = not args.json and not args.quiet
     responses: list[dict[str, Any]] = []
-    written: dict[str, Path] = {}
-    for file in files:
-        try:
-            record = read_record(file)
-            response = score_parsed_record(record, overrides, option_prefix="--set ")
-        except RecordError as error:
+    first_scored: dict[str, _Outcome] = {}
+    overwritten: set[str] = set()
+    for outcome in _outcomes(files, overrides, args.out, table):
+        if outcome.response is None:
             failed = True
-            for problem in error.problems:
-                print(problem.describe(str(file)), file=sys.stderr)
+            for line in outcome.problems:
+                print(line, file=sys.stderr)
             continue
-        responses.append(response)
-        if args.out is not None:
-            patient_id = response["patient_id"]
-            if patient_id in written:
-                failed = True
-                print(
-                    RecordProblem(
-                        "patient_id",
-                        f"patient {patient_id!r} was already scored from {written[patient_id]}; "
-                        "its response file was not overwritten",
-                    ).describe(str(file)),
-                    file=sys.stderr,
-                )
-                continue
-            written[patient_id] = file
-            write_json_atomic(
-                args.out / f"{_safe_name(patient_id)}{RESPONSE_SUFFIX}", response, durable=False
+        responses.append(outcome.response)
+        patient_id = outcome.response["patient_id"]
+        if args.out is not None and patient_id in first_scored:
+            failed = True
+            overwritten.add(patient_id)
+            print(
+                RecordProblem(
+                    "patient_id",
+                    f"patient {patient_id!r} was already scored from "
+                    f"{first_scored[patient_id].file}; its response file was not overwritten",
+                ).describe(str(outcome.file)),
+                file=sys.stderr,
             )
-        if not args.json and not args.quiet:
-            print(format_response_table(response))
+            continue
+        first_scored.setdefault(patient_id, outcome)
+        if outcome.table is not None:
+            print(outcome.table)
+    for patient_id in overwritten:  # a later record with the same id wrote over the first
+        _write_response(args.out, first_scored[patient_id].response)
 
     if args.json and (responses or len(files) != 1):
         # One file: its response object, or nothing when it was invalid. Several: a list.
