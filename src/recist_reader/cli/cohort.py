@@ -43,13 +43,11 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Summarise the cohort under ``args.paths``; return the exit code."""
-    from recist_reader.cli.score import _parse_settings
+    from recist_reader.cli.score import option_overrides
     from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
 
-    overrides, setting_problems = _parse_settings(args.settings)
-    if setting_problems:
-        for line in setting_problems:
-            print(line, file=sys.stderr)
+    overrides = option_overrides(args.settings)
+    if overrides is None:
         return 2
 
     cohort = score_cohort(args.paths, overrides=overrides, option_prefix="--set ")

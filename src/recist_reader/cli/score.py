@@ -48,6 +48,15 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def option_overrides(settings: list[str]) -> dict[str, Any] | None:
+    """The ``--set KEY=VALUE`` options as overrides; None (after one stderr line per problem)
+    when any is malformed or unknown."""
+    overrides, problems = _parse_settings(settings)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return None if problems else overrides
+
+
 def _parse_settings(settings: list[str]) -> tuple[dict[str, Any], list[str]]:
     from recist_reader.core.options import parse_option_value, validate_option_overrides
 
@@ -128,10 +137,8 @@ def run(args: argparse.Namespace) -> int:
     """Score every record under ``args.paths``; return the exit code."""
     from recist_reader.io.record_json import record_files
 
-    overrides, setting_problems = _parse_settings(args.settings)
-    if setting_problems:
-        for line in setting_problems:
-            print(line, file=sys.stderr)
+    overrides = option_overrides(args.settings)
+    if overrides is None:
         return 2
 
     files: list[Path] = []
