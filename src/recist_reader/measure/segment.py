@@ -87,6 +87,8 @@ def _clip_leaks(
     """
     # Cast the rays from the deepest point uphill of the seed, not from a click near the edge.
     dist = ndimage.distance_transform_edt(region, sampling=spacing)
+    if dist.max() < 4 * float(spacing.max()):
+        return region, False  # a few pixels across: rays cannot tell a leak from the grid
     centre = tuple(seed)
     while True:
         r0, c0 = max(centre[0] - 1, 0), max(centre[1] - 1, 0)
@@ -110,8 +112,8 @@ def _clip_leaks(
     radius = np.r_[0.0, t][first_out]
     median = float(np.median(radius))
     # An elongated lesion has long rays on both sides; a leak runs away on one side only.
-    opposite = np.roll(radius, n_rays // 2)
-    leak = (radius > factor * max(median, 2 * float(spacing.max()))) & (radius > 1.5 * opposite)
+    opposite = np.max([np.roll(radius, n_rays // 2 + k) for k in range(-4, 5)], axis=0)
+    leak = (radius > factor * max(median, 3 * float(spacing.max()))) & (radius > 1.5 * opposite)
     if outside is not None:
         # Where a ray leaves the lesion into its true surroundings the edge is known; where it
         # stops on other tissue (fat, bone, a cut), the lesion may have run into a neighbour:
@@ -207,7 +209,9 @@ def _cut_necks(
             if (i in members) == (j in members):
                 continue
             other = j if i in members else i
-            if h >= ratio * min(group_depth, float(depth[other])):
+            shallower = min(group_depth, float(depth[other]))
+            # A dip of about a pixel is the distance map's own discreteness, not a neck.
+            if h >= ratio * shallower or shallower - h <= 0.5 * float(spacing.max()):
                 members.add(other)
                 group_depth = max(group_depth, float(depth[other]))
                 changed = True
