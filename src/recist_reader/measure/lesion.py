@@ -144,10 +144,11 @@ def measure_lesion(
     3. Leaks into same-density structures: 128 rays from the region's deepest point find
        where it ends. Where a ray leaves into the true surroundings the edge is known;
        a ray that stops on other tissue (fat, bone) further than the edge interpolated from
-       the known rays + 2 mm, or runs more than twice the median and 1.5 times its opposite
-       ray, has leaked, and its edge is interpolated (as a reader continues the pleural
-       line across a tumour's base on the chest wall). Then a watershed of the distance map
-       cuts necks narrower than 0.85 times the shallower side. Both flag the result.
+       the known rays + 2 mm, or runs more than twice the median and 1.5 times the rays
+       opposite, has leaked, and its edge is interpolated (as a reader continues the pleural
+       line across a tumour's base on the chest wall); lesions under 4 pixels deep skip this.
+       Then a watershed of the distance map cuts necks narrower than 0.85 times the
+       shallower side and drops the neighbour's stub. Both flag the result.
     4. Outline: the zero contour of the half-way level (`skimage.measure.find_contours`),
        smoothed only as much as the contrast-to-noise ratio needs, so partial-volume edges
        land at their sub-pixel position and tips are not pulled in.

@@ -1,5 +1,6 @@
 """Segmenting one lesion on one slice from a seed: adaptive two-sided thresholding at the
-half-way level between lesion and surroundings, with a cut at narrow necks.
+half-way level between lesion and surroundings, with leaks into same-density neighbours
+cut along rays from the lesion's centre and at narrow necks.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _clip_leaks(
     """Cut ``region`` where it runs away from the seed into a structure of similar density.
 
     Rays from the region's deepest point near the seed measure the distance to its edge; a
-    ray longer than ``factor`` times the median and 1.5 times the opposite ray has leaked,
+    ray longer than ``factor`` times the median and 1.5 times the rays opposite has leaked,
     and its edge is interpolated between the nearest rays that have not (as a reader
     continues a pleural line across a tumour's base). Other rays are not shortened.
     """
