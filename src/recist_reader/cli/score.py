@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,55 +83,65 @@ PARALLEL_MIN_RECORDS = 200
 
 @dataclass
 class _Outcome:
-    """What scoring one record file gave: its response (and table), or its problems."""
+    """What scoring one record file gave: its response (as a dict and as the text of its
+    response file, and its table), or its problems."""
 
     file: Path
     response: dict[str, Any] | None
     problems: list[str]
-    table: str | None
+    text: str | None = None
+    table: str | None = None
 
 
-def _score_file(file: Path, overrides: dict[str, Any], out: Path | None, table: bool) -> _Outcome:
+def _score_file(file: Path, overrides: dict[str, Any], out: bool, table: bool) -> _Outcome:
     from recist_reader.cli.tables import format_response_table
     from recist_reader.core.scoring import score_parsed_record
-    from recist_reader.io.record_json import read_record
+    from recist_reader.io.record_json import dumps_readable, read_record
 
     try:
         response = score_parsed_record(read_record(file), overrides, option_prefix="--set ")
     except RecordError as error:
-        return _Outcome(file, None, [p.describe(str(file)) for p in error.problems], None)
-    if out is not None:
-        _write_response(out, response)
-    return _Outcome(file, response, [], format_response_table(response) if table else None)
+        return _Outcome(file, None, [p.describe(str(file)) for p in error.problems])
+    return _Outcome(
+        file,
+        response,
+        [],
+        dumps_readable(response) if out else None,
+        format_response_table(response) if table else None,
+    )
 
 
-def _score_files(args: tuple[list[Path], dict[str, Any], Path | None, bool]) -> list[_Outcome]:
+def _score_files(args: tuple[list[Path], dict[str, Any], bool, bool]) -> list[_Outcome]:
     files, overrides, out, table = args
     return [_score_file(file, overrides, out, table) for file in files]
 
 
-def _write_response(out: Path, response: dict[str, Any]) -> None:
-    from recist_reader.io.record_json import RESPONSE_SUFFIX, write_json_atomic
+def _write_response(out: Path, outcome: _Outcome) -> None:
+    from recist_reader.io.record_json import RESPONSE_SUFFIX, dumps_readable, write_text_atomic
 
-    path = out / f"{_safe_name(response['patient_id'])}{RESPONSE_SUFFIX}"
-    write_json_atomic(path, response, durable=False)
+    assert outcome.response is not None
+    path = out / f"{_safe_name(outcome.response['patient_id'])}{RESPONSE_SUFFIX}"
+    write_text_atomic(path, outcome.text or dumps_readable(outcome.response), durable=False)
 
 
 def _outcomes(
-    files: list[Path], overrides: dict[str, Any], out: Path | None, table: bool
-) -> list[_Outcome]:
-    """Score every file, in order; large folders in a process per core (reading, scoring and
-    writing are independent per record)."""
+    files: list[Path], overrides: dict[str, Any], out: bool, table: bool
+) -> Iterator[_Outcome]:
+    """Score every file, in order; large folders in a process per core. The caller writes
+    the response files as outcomes arrive: one writer is faster than several creating
+    files in one folder at once."""
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if len(files) < PARALLEL_MIN_RECORDS or not workers or workers < 2:
-        return _score_files((files, overrides, out, table))
+        yield from _score_files((files, overrides, out, table))
+        return
     import multiprocessing
 
     size = max(50, len(files) // (workers * 8))
     chunks = [(files[i : i + size], overrides, out, table) for i in range(0, len(files), size)]
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with context.Pool(workers) as pool:
-        return [outcome for chunk in pool.imap(_score_files, chunks) for outcome in chunk]
+        for chunk in pool.imap(_score_files, chunks):
+            yield from chunk
 
 
 def run(args: argparse.Namespace) -> int:
@@ -155,8 +166,7 @@ def run(args: argparse.Namespace) -> int:
     table = not args.json and not args.quiet
     responses: list[dict[str, Any]] = []
     first_scored: dict[str, _Outcome] = {}
-    overwritten: set[str] = set()
-    for outcome in _outcomes(files, overrides, args.out, table):
+    for outcome in _outcomes(files, overrides, args.out is not None, table):
         if outcome.response is None:
             failed = True
             for line in outcome.problems:
@@ -166,7 +176,6 @@ def run(args: argparse.Namespace) -> int:
         patient_id = outcome.response["patient_id"]
         if args.out is not None and patient_id in first_scored:
             failed = True
-            overwritten.add(patient_id)
             print(
                 RecordProblem(
                     "patient_id",
@@ -177,10 +186,10 @@ def run(args: argparse.Namespace) -> int:
             )
             continue
         first_scored.setdefault(patient_id, outcome)
+        if args.out is not None:
+            _write_response(args.out, outcome)
         if outcome.table is not None:
             print(outcome.table)
-    for patient_id in overwritten:  # a later record with the same id wrote over the first
-        _write_response(args.out, first_scored[patient_id].response)
 
     if args.json and (responses or len(files) != 1):
         # One file: its response object, or nothing when it was invalid. Several: a list.

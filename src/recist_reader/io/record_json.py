@@ -136,8 +136,14 @@ def dumps_readable(
 def write_json_atomic(
     path: str | os.PathLike[str], document: Mapping[str, Any], *, durable: bool = True
 ) -> Path:
-    """Write ``document`` as indented JSON to ``path`` through a temporary file and a rename,
-    so a crash never leaves a half-written file.
+    """Write ``document`` as JSON (one line per key and per visit) to ``path`` atomically;
+    see :func:`write_text_atomic`."""
+    return write_text_atomic(path, dumps_readable(document), durable=durable)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, durable: bool = True) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so a crash never
+    leaves a half-written file.
 
     Parameters
     ----------
@@ -147,7 +153,6 @@ def write_json_atomic(
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps_readable(document)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
