@@ -229,6 +229,7 @@ class ReadingWidget(QWidget):
         if path is None and self.session.path is None:
             return self._on_save_as_clicked()
         written = self.session.save(path)
+        self._update_record_metadata()
         self._refresh_title()
         self.show_message(f"saved {written}")
         return written
@@ -247,7 +248,9 @@ class ReadingWidget(QWidget):
         return answer == "Discard"
 
     def autosave_now(self) -> None:
-        """Write the autosave sidecar now (also done shortly after every change)."""
+        """Write the autosave sidecar and refresh the record kept on the rulers layers (for
+        the record writer); also done shortly after every change, not on every drag step."""
+        self._update_record_metadata()
         if self.session is not None and self.session.dirty:
             self._guard(self.session.autosave)
 
@@ -796,17 +799,19 @@ class ReadingWidget(QWidget):
     def _sync_rulers_from_layer(self, visit_id: str, live: bool = False) -> None:
         """Copy every ruler's end points from the layer to the record where they moved."""
         assert self.session is not None
+        if live and self._pending_ruler is not None:
+            return  # a ruler being drawn is recorded when it is finished
         layers = self.visit_layers[visit_id]
         features = layers.rulers.features
         data = layers.rulers.data
         if len(features) != len(data):
             return
+        lesion_ids = features["lesion_id"].to_numpy()  # not .iloc per shape: this runs per drag
+        axes = features["axis"].to_numpy()
         for index, line in enumerate(data):
-            lesion_id, axis = features["lesion_id"].iloc[index], features["axis"].iloc[index]
+            lesion_id, axis = lesion_ids[index], axes[index]
             if not isinstance(lesion_id, str) or len(line) < 2:
                 continue
-            if live and self._pending_ruler is not None:
-                continue  # a ruler being drawn: recorded when it is finished
             ruler = ruler_from_world(np.asarray(line), layers.world_to_lps, layers.series_uid)
             try:
                 saved = self.session.ruler(visit_id, lesion_id, axis=axis)
@@ -990,7 +995,6 @@ class ReadingWidget(QWidget):
             self._refresh_new_lesions()
             self._refresh_response()
         self._refresh_lesion_actions()
-        self._update_record_metadata()
         self._set_enabled()
 
     def _refresh_visits(self) -> None:

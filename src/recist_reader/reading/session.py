@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from recist_reader.core.criteria import CRITERIA
 from recist_reader.core.record import PatientRecord
-from recist_reader.core.scoring import score_record
+from recist_reader.core.scoring import score_parsed_record, score_record
 from recist_reader.core.validation import cross_field_problems, problems_from_validation_error
 from recist_reader.errors import RecordError, RecordProblem
 from recist_reader.io.record_json import read_record_file, write_json_atomic
@@ -558,7 +558,9 @@ class ReadingSession:
     # ------------------------------------------------------------------ checks and score
     def checks(self) -> list[LesionCheck]:
         """Baseline rule checks (R2, R3) and ruler warnings, each tied to a lesion."""
-        record = self._parsed(lenient=True)
+        return self._checks(self._parsed(lenient=True))
+
+    def _checks(self, record: PatientRecord) -> list[LesionCheck]:
         criteria = CRITERIA[record.criteria]()
         baseline_index = next(
             i for i, v in enumerate(record.visits) if v.date == record.baseline_date
@@ -598,10 +600,25 @@ class ReadingSession:
         return out
 
     def score(self, **options: Any) -> LiveScore:
-        """Score the record as it stands (baseline rule violations reported, not fatal)."""
-        checks = self.checks()
+        """Score the record as it stands (baseline rule violations reported, not fatal).
+
+        The record is validated once for both the checks and the score: this runs on every
+        edit, live while a ruler is dragged.
+        """
         try:
-            response = score_record(self._record, **{"validate_baseline": False, **options})
+            record = PatientRecord.model_validate(self._record)
+        except ValidationError as error:
+            return LiveScore(None, problems_from_validation_error(error), [])
+        problems = cross_field_problems(record)
+        if any(p.code not in IN_PROGRESS_CODES for p in problems):  # pragma: no cover - kept valid
+            return LiveScore(None, problems, [])
+        checks = self._checks(record)
+        if problems:  # a read in progress: checks, but no score yet
+            return LiveScore(None, problems, checks)
+        try:
+            response = score_parsed_record(
+                record, {"validate_baseline": False, **options}, option_prefix="options"
+            )
         except RecordError as error:
             return LiveScore(None, list(error.problems), checks)
         return LiveScore(response, [], checks)
