@@ -216,7 +216,14 @@ def _write(out_slot: np.ndarray, raw: np.ndarray, frame: FrameHeader) -> None:
     if slope == 1 and intercept == 0:
         out_slot[...] = raw
     elif out_slot.dtype.kind in "iu":
-        out_slot[...] = raw.astype(np.int64) * int(slope) + int(intercept)
+        # Computed in the output type, chosen wide enough for every rescaled value
+        # (`output_dtype`): no int64 temporaries, one pass per operation.
+        kind = out_slot.dtype
+        if slope == 1:
+            np.add(raw, int(intercept), out=out_slot, dtype=kind, casting="unsafe")
+        else:
+            np.multiply(raw, int(slope), out=out_slot, dtype=kind, casting="unsafe")
+            out_slot += kind.type(int(intercept))
     else:
         out_slot[...] = raw * np.float64(slope) + np.float64(intercept)
 
