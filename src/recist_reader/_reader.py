@@ -97,7 +97,7 @@ def _notify(level: str, message: str) -> None:
     {"error": notifications.show_error, "warning": notifications.show_warning}[level](message)
 
 
-def _world_frame(affine: np.ndarray) -> tuple[np.ndarray, tuple[str, str, str]]:
+def world_frame(affine: np.ndarray) -> tuple[np.ndarray, tuple[str, str, str]]:
     """The world frame for a series: rows are LPS unit vectors, and the axis labels."""
     row_dir, col_dir = affine[:3, 2], affine[:3, 1]
     normal = np.cross(row_dir, col_dir)  # the slice-plane normal, also for tilted stacks
@@ -129,7 +129,7 @@ def layer_data(
         Names of the world axes (with ``frame``).
     """
     if frame is None:
-        frame, labels = _world_frame(volume.affine)
+        frame, labels = world_frame(volume.affine)
     spacing = np.asarray(volume.spacing_mm, float)
     lps_affine = np.asarray(volume.affine, float)
     world = np.eye(4)
@@ -206,7 +206,7 @@ def read_dicom(path: PathOrPaths) -> list[LayerData]:
         _notify("error" if not volumes else "warning", f"RECIST Reader: {message}")
     if not volumes:
         return [(None,)]  # type: ignore[list-item]
-    frame, labels = _world_frame(volumes[0].affine)  # one frame, so the layers overlay
+    frame, labels = world_frame(volumes[0].affine)  # one frame, so the layers overlay
     layers = [layer_data(v, frame=frame, labels=labels) for v in volumes]
     for volume in volumes:
         if volume.warnings:

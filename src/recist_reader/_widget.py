@@ -414,10 +414,10 @@ class ReadingWidget(QWidget):
             self._refresh()
 
     def _add_visit_layers(self, visit_id: str, volume: Any) -> VisitLayers:
-        from recist_reader._reader import _world_frame, layer_data
+        from recist_reader._reader import layer_data, world_frame
 
         if self._world_frame is None:
-            self._world_frame = _world_frame(volume.affine)
+            self._world_frame = world_frame(volume.affine)
         frame, labels = self._world_frame
         data, kwargs, _ = layer_data(volume, frame=frame, labels=labels)
         kwargs["name"] = f"{visit_id} · {kwargs['name']}"

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     score_command.add_parser(subcommands)
     inspect_command.add_parser(subcommands)
     cohort_command.add_parser(subcommands)
-    from recist_reader.cli import read as read_command; read_command.add_parser(subcommands)  # noqa: E702, I001
+    from recist_reader.cli import read as read_command
+
+    read_command.add_parser(subcommands)  # noqa: E702, I001
     return parser
 
 

@@ -21,6 +21,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
             "any record was invalid (one line per problem on stderr), else 0."
         ),
     )
+    from recist_reader.cli.score import add_option_argument
+
     parser.add_argument("paths", nargs="+", metavar="PATH", help="record file or folder of records")
     parser.add_argument("--json", action="store_true", help="print the summary JSON")
     parser.add_argument(
@@ -30,14 +32,7 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         help="write report.html (tables and plots), summary.json, per_patient.csv, "
         "per_visit.csv and plots/ (PNG and SVG) into DIR",
     )
-    parser.add_argument(
-        "--set",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scoring option for every record, e.g. --set sd_min_days=56 (repeatable)",
-    )
+    add_option_argument(parser)
     parser.set_defaults(run=run)
 
 

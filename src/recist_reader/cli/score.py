@@ -37,16 +37,21 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         type=Path,
         help="write <patient_id>.response.json per record into DIR",
     )
+    add_option_argument(parser)
+    parser.add_argument("-q", "--quiet", action="store_true", help="print no tables")
+    parser.set_defaults(run=run)
+
+
+def add_option_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--set KEY=VALUE`` option (repeatable) shared by the scoring sub-commands."""
     parser.add_argument(
         "--set",
         dest="settings",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a scoring option, e.g. --set sd_min_days=56 (repeatable)",
+        help="override a scoring option for every record, e.g. --set sd_min_days=56 (repeatable)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print no tables")
-    parser.set_defaults(run=run)
 
 
 def option_overrides(settings: list[str]) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ import numpy as np
 from recist_reader.core.scoring import score_record
 from recist_reader.io.dicom import Volume, list_series, load_series
 from recist_reader.io.record_json import RESPONSE_SUFFIX, write_json_atomic
+from recist_reader.reading.display import ruler_label
 from recist_reader.reading.geometry import Ruler
 from recist_reader.reading.session import ReadingSession
 
@@ -325,11 +326,7 @@ def render_screenshot(
         for key, axis in _RULER_KEYS:
             if measurement.get(key):
                 ruler = Ruler.from_json(measurement[key])
-                name = f"{lesion['lesion_id']} {lesion['organ']}"
-                if lesion["nodal"]:
-                    name = f"{lesion['lesion_id']} node {'SA' if axis == 'short' else 'LA'}"
-                label = f"{name} {ruler.length_mm:.1f} mm"
-                drawn.append((label, ruler))
+                drawn.append((ruler_label(lesion, axis, ruler.length_mm), ruler))
         if drawn:
             per_lesion.append(drawn)
     if not per_lesion:
