@@ -47,8 +47,8 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
 
 
 def times(value: Decimal, factor: Decimal | int) -> Decimal:
-    """Product without rounding."""
-    return EXACT.multiply(value, Decimal(factor))
+    """Product without rounding (an int factor is taken exactly, as ``Decimal(factor)``)."""
+    return EXACT.multiply(value, factor)
 
 
 def minus(a: Decimal, b: Decimal) -> Decimal:

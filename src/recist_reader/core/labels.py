@@ -28,6 +28,9 @@ NE = Response.NE
 NON_CR_NON_PD = Response.NON_CR_NON_PD
 NA = Response.NA
 
+#: Each response's label as a plain string (a dict lookup: faster than ``.value``).
+LABELS: dict[Response, str] = {response: response.value for response in Response}
+
 # Best overall response ranking (R11.2): CR > PR > SD > NonCR/NonPD > PD > NE.
 BEST_RESPONSE_RANK: dict[Response, int] = {
     Response.CR: 6,

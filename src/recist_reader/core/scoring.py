@@ -17,7 +17,8 @@ from recist_reader.core.endpoints import (
     last_evaluable_date,
     response_window,
 )
-from recist_reader.core.exact import pct_change, to_json_number
+from recist_reader.core.exact import to_json_number
+from recist_reader.core.labels import LABELS
 from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import SCHEMA_VERSION, PatientRecord
 from recist_reader.core.validation import parse_record
@@ -34,7 +35,13 @@ def resolve_options(
 ) -> ScoringOptions:
     """Defaults, then the record's ``config``, then ``overrides`` (the caller's)."""
     options = DEFAULT_OPTIONS
-    record_config = record.config.model_dump(exclude_none=True)
+    config = record.config
+    # The options the record sets (not None): what model_dump(exclude_none=True) gives, cheaper.
+    record_config = {
+        name: value
+        for name in config.model_fields_set
+        if (value := getattr(config, name)) is not None
+    }
     if record_config:
         options = replace(options, **record_config)
     return options.with_overrides(overrides, path_prefix=prefix)
@@ -133,7 +140,7 @@ def score_parsed_record(
         "criteria": record.criteria,
         "config": options.as_json(),
         "baseline": baseline_json,
-        "visits": [_visit_json(a, baseline_sum, options) for a in assessments],
+        "visits": [_visit_json(a) for a in assessments],
         "progression": None
         if progression is None
         else {
@@ -143,10 +150,10 @@ def score_parsed_record(
         },
         "pfs": {"event": progression is not None, "date": pfs_date.isoformat()},
         "best_overall_response": {
-            "unconfirmed": best_overall_response_unconfirmed(window, options).value,
-            "confirmed": best_overall_response_confirmed(
-                window, options, has_targets=has_targets
-            ).value,
+            "unconfirmed": LABELS[best_overall_response_unconfirmed(window, options)],
+            "confirmed": LABELS[
+                best_overall_response_confirmed(window, options, has_targets=has_targets)
+            ],
         },
         "duration_of_response": duration_of_response(
             window, progression, assessments, record.baseline_date
@@ -158,27 +165,21 @@ def _mm(value: Decimal | None) -> float | None:
     return None if value is None else to_json_number(value)
 
 
-def _visit_json(
-    assessment: VisitAssessment, baseline_sum: Decimal | None, options: ScoringOptions
-) -> dict[str, Any]:
-    total, nadir = assessment.sum_mm, assessment.nadir_mm
+def _visit_json(assessment: VisitAssessment) -> dict[str, Any]:
+    """One entry of the response's ``visits`` (design.md §2)."""
     return {
-        "visit_id": assessment.visit_id,
-        "date": assessment.date.isoformat(),
+        "visit_id": assessment.visit.visit_id,
+        "date": assessment.visit.date.isoformat(),
         "day": assessment.day,
-        "sum_mm": _mm(total),
+        "sum_mm": _mm(assessment.sum_mm),
         "partial_sum_mm": _mm(assessment.partial_sum_mm),
-        "nadir_mm": _mm(nadir),
-        "pct_change_baseline": None
-        if total is None or baseline_sum is None
-        else pct_change(total, baseline_sum, options.pct_decimals),
-        "pct_change_nadir": None
-        if total is None or nadir is None
-        else pct_change(total, nadir, options.pct_decimals),
-        "target": assessment.target.value,
-        "non_target": assessment.non_target.value,
+        "nadir_mm": _mm(assessment.nadir_mm),
+        "pct_change_baseline": assessment.pct_change_baseline,
+        "pct_change_nadir": assessment.pct_change_nadir,
+        "target": LABELS[assessment.target],
+        "non_target": LABELS[assessment.non_target],
         "new_lesions": assessment.new_lesions,
         "equivocal_new_lesions": assessment.equivocal_new_lesions,
-        "overall": assessment.overall.value,
+        "overall": LABELS[assessment.overall],
         "notes": assessment.notes,
     }

@@ -65,6 +65,9 @@ class VisitAssessment:
     overall: Response
     documented_disease: bool
     notes: list[str] = field(default_factory=list)
+    #: The displayed % changes of a complete sum from baseline and from the nadir (A11).
+    pct_change_baseline: float | None = None
+    pct_change_nadir: float | None = None
 
     @property
     def date(self) -> dt.date:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
 from recist_reader.core.criteria.base import Criteria, ReadingState, TargetValue, VisitAssessment
-from recist_reader.core.exact import exact_sum, minus, mm_text, pct_change, times, to_decimal
+from recist_reader.core.exact import ZERO, exact_sum, minus, mm_text, pct_change, times, to_decimal
 from recist_reader.core.labels import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, Response
 from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import Lesion, Measurement, PatientRecord, Visit
@@ -44,12 +46,18 @@ def organ_key(lesion: Lesion) -> str:
     """
     if lesion.nodal:
         return LYMPH_NODE_ORGAN
+    return _organ_text_key(lesion.organ)
+
+
+@functools.lru_cache(maxsize=1024)
+def _organ_text_key(organ: str) -> str:
+    """:func:`organ_key` of a non-nodal organ's text (cached: trials reuse a few organ names)."""
     words = [
         _PAIRED_ORGAN_PLURALS.get(word, word)
-        for word in _WORD.findall(lesion.organ.lower())
+        for word in _WORD.findall(organ.lower())
         if word not in _LATERALITY_WORDS
     ]
-    return "".join(words) or "".join(lesion.organ.lower().split())
+    return "".join(words) or "".join(organ.lower().split())
 
 
 def _location_key(text: str) -> str:
@@ -206,54 +214,60 @@ class Recist11(Criteria):
     # ------------------------------------------------------------------ visits (R4–R10)
     def target_values(
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
-    ) -> list[TargetValue]:
-        """Each target's value at ``visit`` (R1.3, R4.3, A14, A15)."""
+    ) -> list[Decimal | None]:
+        """Each target's value at ``visit`` (R1.3, R4.3, A14, A15).
+
+        One value per lesion of ``record.target_lesions``, in that order; None when the target
+        was not evaluated.
+        """
         by_id = visit.measurement_by_lesion
-        values = []
+        values: list[Decimal | None] = []
         for lesion in record.target_lesions:
             measurement = by_id.get(lesion.lesion_id)
             if measurement is None:
                 notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
-                values.append(TargetValue(lesion, None))
-            elif measurement.get("diameter_mm") is not None:
-                values.append(TargetValue(lesion, measurement["diameter_mm"]))
-            elif measurement.get("status") == "too_small":
+                values.append(None)
+                continue
+            diameter_mm = measurement.get("diameter_mm")
+            if diameter_mm is not None:
+                values.append(diameter_mm)
+                continue
+            status = measurement.get("status")
+            if status == "too_small":
                 notes.append(
                     f"{lesion.lesion_id} too small to measure: counted as "
                     f"{mm_text(options.too_small_mm)} mm (R4.3)"
                 )
-                values.append(TargetValue(lesion, options.too_small_mm))
-            elif measurement.get("status") == "absent":
+                values.append(options.too_small_mm)
+            elif status == "absent":
                 notes.append(f"{lesion.lesion_id} absent: counted as 0 mm (R4.3)")
-                values.append(TargetValue(lesion, Decimal(0)))
+                values.append(ZERO)
             else:
                 notes.append(f"{lesion.lesion_id} not evaluated")
-                values.append(TargetValue(lesion, None))
+                values.append(None)
         return values
 
-    def is_cr_category(self, values: list[TargetValue]) -> bool:
+    def is_cr_category(self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]) -> bool:
         """R5.1: non-nodal targets all 0 and every nodal target < 10 mm (evaluated ones)."""
-        for item in values:
-            if item.value_mm is None:
+        for lesion, value_mm in zip(lesions, values):
+            if value_mm is None:
                 continue
-            if item.lesion.nodal:
-                if item.value_mm >= self.nodal_normal_below_mm:
+            if lesion.nodal:
+                if value_mm >= self.nodal_normal_below_mm:
                     return False
-            elif item.value_mm != 0:
+            elif value_mm != 0:
                 return False
         return True
 
-    def reappeared_targets(self, values: list[TargetValue]) -> list[TargetValue]:
+    def reappeared_targets(
+        self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]
+    ) -> list[TargetValue]:
         """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal ≥ 10 mm."""
         return [
-            item
-            for item in values
-            if item.value_mm is not None
-            and (
-                item.value_mm >= self.nodal_normal_below_mm
-                if item.lesion.nodal
-                else item.value_mm > 0
-            )
+            TargetValue(lesion, value_mm)
+            for lesion, value_mm in zip(lesions, values)
+            if value_mm is not None
+            and (value_mm >= self.nodal_normal_below_mm if lesion.nodal else value_mm > 0)
         ]
 
     def meets_progression(self, sum_mm: Decimal, nadir_mm: Decimal) -> bool:
@@ -280,30 +294,35 @@ class Recist11(Criteria):
 
     def target_response(
         self,
-        values: list[TargetValue],
+        lesions: Sequence[Lesion],
+        values: Sequence[Decimal | None],
         total: Decimal,
         state: ReadingState,
         options: ScoringOptions,
         notes: list[str],
+        *,
+        pct_change_baseline: float | None = None,
     ) -> Response:
         """Target response at a visit (R5, R10).
 
-        ``total`` is the sum of the evaluated targets' values: the sum of diameters when every
-        target was evaluated, else the partial sum.
+        ``values`` are the targets' values (:meth:`target_values`), ``total`` the sum of the
+        evaluated ones: the sum of diameters when every target was evaluated, else the partial
+        sum. ``pct_change_baseline`` is the displayed change of a complete sum from baseline,
+        when the caller has it already.
         """
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
         assert baseline is not None and nadir is not None
-        n_missing = sum(1 for item in values if item.value_mm is None)
+        n_missing = sum(1 for value_mm in values if value_mm is None)
         complete = n_missing == 0
         if state.in_cr and options.pd_on_reappearance_after_cr:
-            reappeared = self.reappeared_targets(values)
+            reappeared = self.reappeared_targets(lesions, values)
             if reappeared:
                 names = ", ".join(
                     f"{item.lesion.lesion_id} {mm_text(item.value_mm)} mm" for item in reappeared
                 )
                 notes.append(f"target PD: disease reappeared after CR ({names}) (R5.8, A2)")
                 return PD
-        cr_category = self.is_cr_category(values)
+        cr_category = self.is_cr_category(lesions, values)
         progression = self.meets_progression(total, nadir)
         if not complete:
             if progression and not (cr_category and options.cr_precedence_over_arithmetic_pd):
@@ -330,7 +349,11 @@ class Recist11(Criteria):
                 f"target PD: sum {self._change_from_nadir(total, nadir, options)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)"
             )
             return PD
-        pct = pct_change(total, baseline, options.pct_decimals)
+        pct = (
+            pct_change(total, baseline, options.pct_decimals)
+            if pct_change_baseline is None
+            else pct_change_baseline
+        )
         versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:+.{options.pct_decimals}f} %)"
         if self.meets_partial_response(total, baseline):
             notes.append(f"target PR: {versus_baseline}: ≥ 30 % decrease (R5.2)")
@@ -400,27 +423,35 @@ class Recist11(Criteria):
         options: ScoringOptions,
     ) -> VisitAssessment:
         notes: list[str] = []
-        day = (visit.date - record.baseline_date).days
-        has_targets = state.baseline_sum_mm is not None
+        baseline, nadir = state.baseline_sum_mm, state.nadir_mm
+        lesions = record.target_lesions
+        values: list[Decimal | None] = []
         sum_mm = partial_sum_mm = None
+        pct_baseline = pct_nadir = None
         target = NA
-        target_disease = False
-        if has_targets:
+        if baseline is not None:
             values = self.target_values(record, visit, options, notes)
-            evaluated = [item.value_mm for item in values if item.value_mm is not None]
+            evaluated = [value for value in values if value is not None]
             total = exact_sum(evaluated)
             if len(evaluated) == len(values):
                 sum_mm = total
+                # The displayed changes (A11), computed once for the notes and the JSON.
+                pct_baseline = pct_change(total, baseline, options.pct_decimals)
+                if nadir is not None:
+                    pct_nadir = pct_change(total, nadir, options.pct_decimals)
             else:
                 partial_sum_mm = total
-            target = self.target_response(values, total, state, options, notes)
-            target_disease = bool(self.reappeared_targets(values))
+            target = self.target_response(
+                lesions, values, total, state, options, notes, pct_change_baseline=pct_baseline
+            )
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
 
-        unequivocal = [lesion.location for lesion in visit.new_lesions if not lesion.equivocal]
-        equivocal = [lesion.location for lesion in visit.new_lesions if lesion.equivocal]
+        unequivocal: list[str] = []
+        equivocal: list[str] = []
+        for new_lesion in visit.new_lesions:
+            (equivocal if new_lesion.equivocal else unequivocal).append(new_lesion.location)
         if unequivocal:
             notes.append(f"unequivocal new lesion: {'; '.join(unequivocal)} (R7.1)")
         if equivocal:
@@ -428,26 +459,28 @@ class Recist11(Criteria):
                 f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)"
             )
 
-        if has_targets:
+        if baseline is not None:
             overall = overall_with_targets(target, non_target, bool(unequivocal))
         else:
             overall = overall_non_target_only(non_target, bool(unequivocal))
         return VisitAssessment(
             visit=visit,
-            day=day,
+            day=(visit.date - record.baseline_date).days,
             sum_mm=sum_mm,
             partial_sum_mm=partial_sum_mm,
-            nadir_mm=state.nadir_mm,
+            nadir_mm=nadir,
             target=target,
             non_target=non_target,
             new_lesions=bool(unequivocal),
             equivocal_new_lesions=bool(equivocal),
             overall=overall,
-            documented_disease=target_disease
-            or non_target_disease
+            documented_disease=non_target_disease
             or bool(unequivocal)
-            or overall is PD,
+            or overall is PD
+            or bool(self.reappeared_targets(lesions, values)),
             notes=notes,
+            pct_change_baseline=pct_baseline,
+            pct_change_nadir=pct_nadir,
         )
 
     @staticmethod
