@@ -3,6 +3,9 @@
 Single-frame images give one :class:`FrameHeader`; enhanced multi-frame CT/MR objects give
 one per frame, with geometry taken from the per-frame and shared functional groups
 (DICOM PS3.3 C.7.6.16).
+
+Files the lean walker (``fastheader``) reads are converted here without pydicom, with the
+same results as through ``dcmread``; pydicom is imported only for the other files.
 """
 
 from __future__ import annotations
@@ -12,15 +15,23 @@ import os
 import struct
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pydicom
-from pydicom.datadict import tag_for_keyword
-from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset
-from pydicom.uid import UID
+from recist_reader.io.dicom.fastheader import (
+    EXPLICIT_VR_LITTLE_ENDIAN,
+    IMPLICIT_VR_LITTLE_ENDIAN,
+    NATIVE_SYNTAXES,
+    TAGS,
+    WALKED_SYNTAXES,
+    FastHeader,
+    read_fast_header,
+)
 
-from recist_reader.io.dicom.fastheader import read_fast_header
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom.dataset import Dataset
+
+_EXPLICIT_VR_BIG_ENDIAN = "1.2.840.10008.1.2.2"
+_DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1.99"
 
 #: The (group, element) of the three pixel data elements.
 _PIXEL_TAGS = {
@@ -67,6 +78,11 @@ class PixelLayout:
         Size of the file in bytes.
     little_endian : bool
         Byte order of the dataset.
+    plain_pixel_module : bool
+        Rows, Columns, SamplesPerPixel, BitsAllocated, BitsStored and PixelRepresentation
+        (0 or 1) are each one US value, PhotometricInterpretation is MONOCHROME1/2 and
+        NumberOfFrames is absent or 1: pydicom decodes such pixel data without objection,
+        so the loader's own decoders may decode it instead.
     """
 
     path: str
@@ -84,11 +100,12 @@ class PixelLayout:
     value_length: int | None
     file_size: int
     little_endian: bool
+    plain_pixel_module: bool = False
 
     @property
     def is_encapsulated(self) -> bool:
         """True for compressed (encapsulated) pixel data."""
-        return UID(self.transfer_syntax_uid).is_encapsulated if self.transfer_syntax_uid else False
+        return is_encapsulated_syntax(self.transfer_syntax_uid)
 
     @property
     def frame_bytes(self) -> int:
@@ -156,6 +173,31 @@ class UnreadableDicomError(Exception):
     """The file looks like DICOM but its header cannot be parsed (internal)."""
 
 
+def is_encapsulated_syntax(transfer_syntax_uid: str) -> bool:
+    """True when pixel data in this transfer syntax is encapsulated (compressed)."""
+    if not transfer_syntax_uid or transfer_syntax_uid in NATIVE_SYNTAXES:
+        return False
+    if transfer_syntax_uid in WALKED_SYNTAXES:
+        return True  # RLE, JPEG family
+    from pydicom.uid import UID
+
+    return UID(transfer_syntax_uid).is_encapsulated
+
+
+def _is_transfer_syntax(uid: str) -> bool:
+    if uid in WALKED_SYNTAXES:
+        return True
+    from pydicom.uid import UID
+
+    return UID(uid).is_transfer_syntax
+
+
+def _uid_name(uid: str) -> str:
+    from pydicom.uid import UID
+
+    return UID(uid).name
+
+
 def looks_like_dicom(path: str) -> bool:
     """True if the file has the DICM magic or starts like a raw group 0002/0008 dataset."""
     try:
@@ -195,14 +237,16 @@ def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
                 warnings.simplefilter("ignore")
                 return _file_header(
                     path,
-                    walked.dataset,
+                    walked,
                     walked.pixel_keyword,
                     walked.value_offset,
                     walked.value_length,
-                    os.path.getsize(path),
+                    walked.file_size,
                 )
         except Exception:
             pass  # let pydicom's parser have the last word on anything odd
+    import pydicom
+
     try:
         file_size = os.path.getsize(path)
         with open(path, "rb") as fp, warnings.catch_warnings():
@@ -231,7 +275,7 @@ def _describe(exc: BaseException) -> str:
 def _pixel_element_position(fp: Any, ds: Dataset) -> tuple[str | None, int | None, int | None]:
     """Parse the pixel data element header that ``dcmread(stop_before_pixels=True)`` left."""
     tsyntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-    if tsyntax is not None and UID(tsyntax) == pydicom.uid.DeflatedExplicitVRLittleEndian:
+    if tsyntax is not None and tsyntax == _DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN:
         return "PixelData", None, None  # offsets are in the inflated stream
     implicit, little = ds.original_encoding
     if implicit is None:
@@ -279,30 +323,50 @@ def _floats(value: Any, count: int) -> tuple[float, ...]:
 _US_KEYWORDS = frozenset(
     {"Rows", "Columns", "BitsAllocated", "BitsStored", "PixelRepresentation", "SamplesPerPixel"}
 )
-_TAGS: dict[str, int] = {}
+_TAGS: dict[str, int] = dict(TAGS)
+#: Character sets in which ASCII text decodes as ASCII (pydicom's default is latin-1).
+_ASCII_COMPATIBLE_CHARSETS = frozenset({"", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"})
+_ASCII_TEXT_BYTES = frozenset(range(0x80)) - {0x1B, 0x5C}  # no escape, no backslash
 
 
-def _value(ds: Dataset, keyword: str) -> Any:
+def _tag(keyword: str) -> int:
+    tag = _TAGS.get(keyword)
+    if tag is None:
+        from pydicom.datadict import tag_for_keyword
+
+        tag = _TAGS.setdefault(keyword, tag_for_keyword(keyword))  # type: ignore[arg-type]
+    return tag
+
+
+def _value(ds: Dataset | FastHeader, keyword: str) -> Any:
     """An element's value without pydicom's (slow) conversion of raw elements.
 
     Text values come back as ``str`` (a list of ``str`` when multi-valued), US values as
     ``int``; elements pydicom has already converted come back as converted.
     """
-    tag = _TAGS.get(keyword)
-    if tag is None:
-        tag = _TAGS.setdefault(keyword, tag_for_keyword(keyword))  # type: ignore[arg-type]
-    element = ds.get_item(tag)
-    if element is None:
-        return None
-    if not isinstance(element, RawDataElement):
-        return element.value
-    raw = element.value
+    tag = _tag(keyword)
+    little_endian = True
+    if isinstance(ds, FastHeader):
+        walked = ds.elements.get(tag)
+        if walked is None:
+            return None
+        raw = walked.value
+    else:
+        from pydicom.dataelem import RawDataElement
+
+        element = ds.get_item(tag)
+        if element is None:
+            return None
+        if not isinstance(element, RawDataElement):
+            return element.value
+        raw = element.value
+        little_endian = element.is_little_endian
     if raw is None:
         return None
     if keyword in _US_KEYWORDS:
         if len(raw) < 2:
             return None
-        return struct.unpack("<H" if element.is_little_endian else ">H", raw[:2])[0]
+        return struct.unpack("<H" if little_endian else ">H", raw[:2])[0]
     text = raw.decode("latin-1").strip("\x00 ")
     if "\\" in text:
         return [item.strip("\x00 ") for item in text.split("\\")]
@@ -321,7 +385,7 @@ def _values(value: Any) -> list[Any]:
         return [value]
 
 
-def _optional_float(ds: Dataset, keyword: str) -> float | None:
+def _optional_float(ds: Dataset | FastHeader, keyword: str) -> float | None:
     value = _value(ds, keyword)
     if value is None or value == "":
         return None
@@ -332,20 +396,55 @@ def _optional_float(ds: Dataset, keyword: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _text(ds: Dataset, keyword: str) -> str:
+def _text(ds: Dataset | FastHeader, keyword: str) -> str:
     value = _value(ds, keyword)
     if isinstance(value, list):
         return "\\".join(str(v) for v in value)
     return "" if value is None else str(value).strip()
 
 
-def _decoded_text(ds: Dataset, keyword: str) -> str:
+def _decoded_text(ds: Dataset | FastHeader, keyword: str) -> str:
     """Text in the dataset's character set (for names and descriptions)."""
+    if isinstance(ds, FastHeader):
+        text = _ascii_text(ds, keyword)
+        if text is not None:
+            return text
+        ds = _as_dataset(ds)
     value = ds.get(keyword)
     return "" if value is None else str(value).strip()
 
 
-def _windows(ds: Dataset) -> tuple[tuple[str, float, float], ...]:
+def _ascii_text(walked: FastHeader, keyword: str) -> str | None:
+    """A single-valued LO text as pydicom decodes it, or None when pydicom must decode it."""
+    element = walked.elements.get(_tag(keyword))
+    if element is None:
+        return ""
+    if element.vr not in (None, "LO") or not _ASCII_TEXT_BYTES.issuperset(element.value):
+        return None
+    charset = walked.elements.get(_tag("SpecificCharacterSet"))
+    if charset is not None:
+        if charset.value.decode("latin-1").strip("\x00 ") not in _ASCII_COMPATIBLE_CHARSETS:
+            return None
+    return element.value.decode("ascii").rstrip("\x00 ").strip()
+
+
+def _as_dataset(walked: FastHeader) -> Dataset:
+    """The walked elements as a pydicom dataset (for text in other character sets)."""
+    from pydicom.dataelem import RawDataElement
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.tag import BaseTag
+
+    def raw(tag: int, element: Any, implicit: bool) -> RawDataElement:
+        length = len(element.value)
+        return RawDataElement(BaseTag(tag), element.vr, length, element.value, 0, implicit, True)
+
+    ds = Dataset({BaseTag(t): raw(t, e, walked.implicit) for t, e in walked.elements.items()})
+    ds.file_meta = FileMetaDataset({BaseTag(t): raw(t, e, False) for t, e in walked.meta.items()})
+    ds.set_original_encoding(walked.implicit, True)
+    return ds
+
+
+def _windows(ds: Dataset | FastHeader) -> tuple[tuple[str, float, float], ...]:
     centers, widths = _value(ds, "WindowCenter"), _value(ds, "WindowWidth")
     if centers is None or widths is None or centers == "" or widths == "":
         return ()
@@ -370,6 +469,19 @@ def _study_date(value: str) -> str | None:
     return value or None
 
 
+def _transfer_syntax(ds: Dataset | FastHeader) -> str:
+    if isinstance(ds, FastHeader):
+        return ds.transfer_syntax_uid
+    return str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
+
+
+def _encoding(ds: Dataset | FastHeader) -> tuple[bool | None, bool | None]:
+    """(implicit VR, little endian) of the dataset."""
+    if isinstance(ds, FastHeader):
+        return ds.implicit, True
+    return ds.original_encoding
+
+
 def _first_item(ds: Dataset | None, keyword: str) -> Dataset | None:
     if ds is None:
         return None
@@ -384,13 +496,18 @@ def _first_item(ds: Dataset | None, keyword: str) -> Dataset | None:
 
 def _file_header(
     path: str,
-    ds: Dataset,
+    ds: Dataset | FastHeader,
     pixel_keyword: str | None,
     value_offset: int | None,
     value_length: int | None,
     file_size: int,
 ) -> FileHeader:
-    sop_class = str(_value(ds, "SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
+    sop_class = _value(ds, "SOPClassUID")
+    if not sop_class:
+        if isinstance(ds, FastHeader):
+            raise ValueError("no SOPClassUID: pydicom reads the file meta")
+        sop_class = ds.file_meta.get("MediaStorageSOPClassUID", "")
+    sop_class = str(sop_class)
     header = FileHeader(
         path=path,
         sop_class_uid=sop_class,
@@ -403,13 +520,14 @@ def _file_header(
         patient_id=_decoded_text(ds, "PatientID"),
         frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
     )
-    if sop_class == _DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
+    walked = isinstance(ds, FastHeader)  # the walker leaves DICOMDIRs and enhanced objects
+    if sop_class == _DICOMDIR_SOP_CLASS or (not walked and "DirectoryRecordSequence" in ds):
         header.skip_reason = "a DICOMDIR index (its images are read from the folder)"
         return header
     if not sop_class and pixel_keyword is None:
         raise UnreadableDicomError("has no SOPClassUID and no pixel data (the file is truncated)")
     if pixel_keyword is None:
-        name = UID(sop_class).name if sop_class else "unknown SOP class"
+        name = _uid_name(sop_class) if sop_class else "unknown SOP class"
         if name.endswith("Image Storage"):
             raise UnreadableDicomError(
                 f"is a {name} object but has no pixel data (the file is truncated)"
@@ -436,22 +554,23 @@ def _file_header(
         )
         return header
 
-    implicit, little = ds.original_encoding
-    tsyntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
+    implicit, little = _encoding(ds)
+    tsyntax = _transfer_syntax(ds)
     if not tsyntax:
         tsyntax = (
-            pydicom.uid.ImplicitVRLittleEndian
+            IMPLICIT_VR_LITTLE_ENDIAN
             if implicit
-            else pydicom.uid.ExplicitVRLittleEndian
+            else EXPLICIT_VR_LITTLE_ENDIAN
             if little
-            else pydicom.uid.ExplicitVRBigEndian
+            else _EXPLICIT_VR_BIG_ENDIAN
         )
-    if not UID(tsyntax).is_transfer_syntax:
+    if not _is_transfer_syntax(tsyntax):
         raise UnreadableDicomError(
             f"has an unknown TransferSyntaxUID {str(tsyntax)[:64]!r} (the header is corrupt)"
         )
     n_frames = _int(_value(ds, "NumberOfFrames"), 1)
     bits_allocated = _int(_value(ds, "BitsAllocated"), 0) or 0
+    photometric = _text(ds, "PhotometricInterpretation").upper()
     layout = PixelLayout(
         path=path,
         transfer_syntax_uid=str(tsyntax),
@@ -462,14 +581,15 @@ def _file_header(
         bits_stored=_int(_value(ds, "BitsStored"), 0) or bits_allocated,
         signed=_int(_value(ds, "PixelRepresentation"), 0) == 1,
         samples_per_pixel=samples,
-        photometric=_text(ds, "PhotometricInterpretation").upper(),
+        photometric=photometric,
         pixel_keyword=pixel_keyword,
         value_offset=value_offset,
         value_length=value_length,
         file_size=file_size,
         little_endian=bool(little),
+        plain_pixel_module=bool(little) and _is_plain_pixel_module(ds),
     )
-    if "PerFrameFunctionalGroupsSequence" in ds:
+    if not walked and "PerFrameFunctionalGroupsSequence" in ds:
         header.frames = _enhanced_frames(path, ds, layout)
     else:
         header.frames = [_frame(path, None, layout, ds, ds, ds, ds, ds, ds)]
@@ -482,6 +602,39 @@ def _file_header(
                 )
             ]
     return header
+
+
+_PLAIN_US_KEYWORDS = (
+    "Rows",
+    "Columns",
+    "SamplesPerPixel",
+    "BitsAllocated",
+    "BitsStored",
+    "PixelRepresentation",
+)
+
+
+def _raw_bytes(ds: Dataset | FastHeader, keyword: str) -> bytes | None:
+    """The undecoded value of an element (None when absent or already decoded)."""
+    if isinstance(ds, FastHeader):
+        element = ds.elements.get(_tag(keyword))
+        return None if element is None else element.value
+    from pydicom.dataelem import RawDataElement
+
+    raw = ds.get_item(_tag(keyword))
+    return raw.value if isinstance(raw, RawDataElement) else None
+
+
+def _is_plain_pixel_module(ds: Dataset | FastHeader) -> bool:
+    """See ``PixelLayout.plain_pixel_module``."""
+    if _text(ds, "PhotometricInterpretation") not in ("MONOCHROME1", "MONOCHROME2"):
+        return False
+    if any(len(_raw_bytes(ds, keyword) or b"") != 2 for keyword in _PLAIN_US_KEYWORDS):
+        return False
+    if _value(ds, "PixelRepresentation") not in (0, 1):
+        return False
+    frames = _raw_bytes(ds, "NumberOfFrames")
+    return frames is None or frames.strip(b"\x00 ") == b"1"
 
 
 def _with_problem(frame: FrameHeader, problem: str) -> FrameHeader:
@@ -529,18 +682,20 @@ def _frame(
     path: str,
     frame_index: int | None,
     layout: PixelLayout,
-    ds: Dataset,
-    position_ds: Dataset | None,
-    orientation_ds: Dataset | None,
-    measures_ds: Dataset | None,
-    rescale_ds: Dataset | None,
-    window_ds: Dataset | None,
+    ds: Dataset | FastHeader,
+    position_ds: Dataset | FastHeader | None,
+    orientation_ds: Dataset | FastHeader | None,
+    measures_ds: Dataset | FastHeader | None,
+    rescale_ds: Dataset | FastHeader | None,
+    window_ds: Dataset | FastHeader | None,
     *,
     frame_content: Dataset | None = None,
 ) -> FrameHeader:
     problems: list[str] = []
 
-    def geometry(source: Dataset | None, keyword: str, count: int) -> tuple[float, ...] | None:
+    def geometry(
+        source: Dataset | FastHeader | None, keyword: str, count: int
+    ) -> tuple[float, ...] | None:
         value = None if source is None else _value(source, keyword)
         if value is None or value == "":
             return None

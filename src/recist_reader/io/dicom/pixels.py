@@ -1,8 +1,10 @@
 """Check pixel data sizes against the files, then decode frames into one preallocated array.
 
-Uncompressed little-endian frames are read straight from the file at their offset; other
-transfer syntaxes go through pydicom's decoders (with the pylibjpeg plugins). Each frame is
-rescaled (RescaleSlope/Intercept: Hounsfield units for CT) as it is written into its slot.
+Uncompressed little-endian frames are read straight from the file at their offset, and
+single-frame RLE Lossless frames are decoded with pylibjpeg-rle's decoder, both without
+pydicom; other transfer syntaxes (and any RLE frame the direct decoder refuses) go through
+pydicom's decoders, imported only then. Each frame is rescaled (RescaleSlope/Intercept:
+Hounsfield units for CT) as it is written into its slot.
 """
 
 from __future__ import annotations
@@ -13,15 +15,11 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from pydicom.pixels import get_decoder, iter_pixels
-from pydicom.uid import UID
 
 from recist_reader.io.dicom.errors import PixelDataError
+from recist_reader.io.dicom.fastheader import NATIVE_SYNTAXES, RLE_LOSSLESS
 from recist_reader.io.dicom.headers import FrameHeader, PixelLayout
 
-_NATIVE_FAST_SYNTAXES = frozenset(
-    {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}  # implicit / explicit VR little endian
-)
 #: Never allocate more than this fraction of physical memory for one volume.
 _MEMORY_FRACTION = 0.5
 _FALLBACK_MEMORY_BYTES = 8 * 1024**3
@@ -211,6 +209,22 @@ def _sign_extend(raw: np.ndarray, layout: PixelLayout) -> np.ndarray:
     return raw
 
 
+def _clear_unused_bits(values: np.ndarray, layout: PixelLayout) -> None:
+    """Ignore the bits above BitsStored in place (PS3.5 8.1.1), as pydicom does.
+
+    Signed values are sign-extended from bit BitsStored - 1; unsigned ones are masked,
+    also when they sit in a signed container of the same size.
+    """
+    shift = layout.bits_allocated - layout.bits_stored
+    if not shift or values.dtype.kind not in "iu":
+        return
+    if layout.signed:
+        values <<= shift
+        values >>= shift
+    else:
+        values &= values.dtype.type((1 << layout.bits_stored) - 1)
+
+
 def _write(out_slot: np.ndarray, raw: np.ndarray, frame: FrameHeader) -> None:
     slope, intercept = frame.rescale_slope, frame.rescale_intercept
     if slope == 1 and intercept == 0:
@@ -247,9 +261,9 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
 
 def _decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarray) -> None:
     layout = entries[0][1].layout
-    if layout.transfer_syntax_uid in _NATIVE_FAST_SYNTAXES and layout.value_offset is not None:
+    if layout.transfer_syntax_uid in NATIVE_SYNTAXES and layout.value_offset is not None:
         _read_native(path, layout, entries, out)
-    else:
+    elif not _decode_rle(path, layout, entries, out):
         _decode_with_pydicom(path, layout, entries, out)
 
 
@@ -275,41 +289,138 @@ def _in_place_offset(frame: FrameHeader, out_dtype: np.dtype) -> int | None:
     return intercept if info.min <= intercept <= info.max else None
 
 
+def _read_into(fd: int, target: np.ndarray, offset: int) -> int:
+    """Read ``target.nbytes`` bytes at ``offset`` into ``target``; the count read."""
+    view = memoryview(target).cast("B")
+    if not hasattr(os, "preadv"):  # Windows
+        os.lseek(fd, offset, os.SEEK_SET)
+        with open(fd, "rb", buffering=0, closefd=False) as file:
+            return file.readinto(view) or 0
+    done = 0
+    while done < len(view):
+        count = os.preadv(fd, [view[done:]], offset + done)
+        if count == 0:
+            break
+        done += count
+    return done
+
+
 def _read_native(
     path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
 ) -> None:
-    """Uncompressed little-endian frames: read at their offsets, into ``out`` when possible."""
-    dtype = _stored_dtype(layout)
-    raw = np.empty((layout.rows, layout.columns), dtype=dtype)
-    buffer = memoryview(raw).cast("B")
+    """Uncompressed little-endian frames: read at their offsets, into ``out`` when possible.
+
+    The unused high bits are cleared as pydicom clears them, so the values are those of
+    pydicom's ``pixel_array``.
+    """
     direct = _reads_directly(layout, out.dtype)
-    shift = layout.bits_allocated - layout.bits_stored
+    raw = None
     try:
-        with open(path, "rb") as fp:
+        fd = os.open(path, os.O_RDONLY)
+        try:
             for slot, frame in entries:
                 index = frame.frame_index or 0
-                fp.seek(layout.value_offset + index * layout.frame_bytes)  # type: ignore[operator]
+                position = layout.value_offset + index * layout.frame_bytes  # type: ignore[operator]
                 offset = _in_place_offset(frame, out.dtype) if direct else None
                 if offset is not None:  # straight into the output array, then fix in place
                     target = out[slot]
-                    if fp.readinto(memoryview(target).cast("B")) != layout.frame_bytes:
+                    if _read_into(fd, target, position) != layout.frame_bytes:
                         raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
-                    if shift and layout.signed:
-                        target <<= shift
-                        target >>= shift
+                    _clear_unused_bits(target, layout)
                     if offset:
                         target += out.dtype.type(offset)
                     continue
-                if fp.readinto(buffer) != layout.frame_bytes:
+                if raw is None:
+                    raw = np.empty((layout.rows, layout.columns), dtype=_stored_dtype(layout))
+                if _read_into(fd, raw, position) != layout.frame_bytes:
                     raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
-                _write(out[slot], _sign_extend(raw, layout), frame)
+                _clear_unused_bits(raw, layout)
+                _write(out[slot], raw, frame)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise PixelDataError(f"{path}: cannot read pixel data ({exc.strerror})") from None
+
+
+def _rle_frame(path: str, layout: PixelLayout) -> bytes | None:
+    """The encoded frame of a single-frame RLE file, as pydicom would take it, or None.
+
+    None unless the basic offset table is empty or ``[0]`` and the items end with a
+    sequence delimiter inside the file; the fragments are joined.
+    """
+    start = layout.value_offset
+    if start is None:
+        return None
+    with open(path, "rb", buffering=0) as fp:
+        data = os.pread(fp.fileno(), layout.file_size - start, start)
+    end = len(data)
+    if end < 8:
+        return None
+    tag, length = struct.unpack_from("<LL", data, 0)
+    if tag != _ITEM or (length, data[8 : 8 + length]) not in ((0, b""), (4, bytes(4))):
+        return None
+    position, fragments = 8 + length, []
+    while position + 8 <= end:
+        tag, length = struct.unpack_from("<LL", data, position)
+        if tag == _SEQUENCE_DELIMITER:
+            if not fragments:
+                return None
+            return fragments[0] if len(fragments) == 1 else b"".join(fragments)
+        if tag != _ITEM or position + 8 + length > end:
+            return None
+        fragments.append(data[position + 8 : position + 8 + length])
+        position += 8 + length
+    return None
+
+
+def _decode_rle(
+    path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
+) -> bool:
+    """Decode a single-frame RLE Lossless file without pydicom; False to leave it to pydicom.
+
+    Gives what pydicom gives: the same decoder (pylibjpeg-rle), and pydicom's correction of
+    the unused high bits. Anything the decoder refuses goes to pydicom, whose error (or
+    other decoder) then has the last word.
+    """
+    if (
+        layout.transfer_syntax_uid != RLE_LOSSLESS
+        or not layout.plain_pixel_module
+        or layout.frames != 1
+        or len(entries) != 1
+        or layout.pixel_keyword != "PixelData"
+        or layout.samples_per_pixel != 1
+        or layout.bits_allocated not in (8, 16, 32)
+    ):
+        return False
+    try:
+        from rle.rle import decode_frame
+
+        encoded = _rle_frame(path, layout)
+        if encoded is None:
+            return False
+        pixels = layout.rows * layout.columns
+        decoded = decode_frame(encoded, pixels, layout.bits_allocated, "<")
+        if len(decoded) != layout.frame_bytes:
+            return False
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # no decoder, an unreadable file, a corrupt frame (even a Rust
+        return False  # panic, a BaseException): pydicom's decoders decide
+    slot, frame = entries[0]
+    raw = np.frombuffer(decoded, dtype=_stored_dtype(layout)).reshape(layout.rows, layout.columns)
+    if not raw.flags.writeable:
+        raw = raw.copy()
+    _clear_unused_bits(raw, layout)
+    _write(out[slot], raw, frame)
+    return True
 
 
 def _decode_with_pydicom(
     path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
 ) -> None:
+    from pydicom.pixels import get_decoder, iter_pixels
+    from pydicom.uid import UID
+
     indices = [frame.frame_index or 0 for _, frame in entries]
     order = np.argsort(indices, kind="stable")
     entries = [entries[i] for i in order]

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import pydicom
 
 from recist_reader.io.dicom.errors import DicomFileError, NoSeriesFoundError
 from recist_reader.io.dicom.headers import (
@@ -107,6 +106,8 @@ def _walk_files(root: str) -> Iterator[str]:
 
 def _dicomdir_files(path: str) -> list[str]:
     """The image files a DICOMDIR references (relative to its folder)."""
+    import pydicom
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
