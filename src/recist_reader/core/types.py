@@ -7,7 +7,7 @@ import math
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from recist_reader.core.exact import to_decimal
@@ -16,9 +16,26 @@ MAX_DIAMETER_MM = Decimal(1000)
 MIN_POSITIVE_DIAMETER_MM = Decimal("1e-100")
 
 
+# The exact values of the positive float diameters seen so far. A trial repeats few distinct
+# values (mostly one decimal, 0–1000 mm), and ``Decimal(repr(value))`` is the costly part of
+# reading a diameter. Zero stays out: -0.0 == 0.0, but they are written differently.
+_EXACT_MM_BY_FLOAT: dict[float, Decimal] = {}
+_EXACT_MM_CACHE_SIZE = 1 << 16
+
+
 def _millimetres(value: Any) -> Decimal:
-    if type(value) is float and 0 <= value <= 1000 and (value == 0 or value >= 1e-100):
-        return Decimal(repr(value))  # the common case, checked in one comparison chain
+    if type(value) is float:  # the common case first: a JSON number with a fraction
+        exact = _EXACT_MM_BY_FLOAT.get(value)
+        if exact is not None:
+            return exact
+        if 1e-100 <= value <= 1000:
+            exact = Decimal(repr(value))
+            if len(_EXACT_MM_BY_FLOAT) >= _EXACT_MM_CACHE_SIZE:
+                _EXACT_MM_BY_FLOAT.clear()
+            _EXACT_MM_BY_FLOAT[value] = exact
+            return exact
+        if value == 0:
+            return Decimal(repr(value))
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(f"must be a number of millimetres, got {type(value).__name__} {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
@@ -42,6 +59,11 @@ def _millimetres(value: Any) -> Decimal:
 
 
 def _iso_date(value: Any) -> dt.date:
+    if type(value) is str and len(value) == 10:  # the common case first
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"is not a valid calendar date YYYY-MM-DD: {value!r}") from None
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
@@ -58,7 +80,7 @@ def _iso_date(value: Any) -> dt.date:
 
 NonNegativeMillimetres = Annotated[
     Decimal,
-    BeforeValidator(_millimetres),
+    PlainValidator(_millimetres),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1000}),
 ]
 """A length in mm ≥ 0, kept at the exact decimal value it is written with."""
