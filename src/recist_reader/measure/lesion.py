@@ -149,10 +149,14 @@ def measure_lesion(
        line across a tumour's base on the chest wall); lesions under 4 pixels deep skip this.
        Then a watershed of the distance map cuts necks narrower than 0.85 times the
        shallower side and drops the neighbour's stub. Both flag the result.
-    4. Outline: the zero contour of the half-way level (`skimage.measure.find_contours`),
+    4. Part-solid lung lesions (CT): a ground-glass or mixed-density rim continuous with the
+       solid part, thicker than 3 mm, is added by a second, lower threshold relative to the
+       lung around it (`segment._ground_glass`); a rim touching the chest wall or the
+       mediastinum is flagged. RECIST measures the whole lesion.
+    5. Outline: the zero contour of the half-way level (`skimage.measure.find_contours`),
        smoothed only as much as the contrast-to-noise ratio needs, so partial-volume edges
        land at their sub-pixel position and tips are not pulled in.
-    5. Long axis: maximum Feret diameter of the outline in millimetres; short axis: the
+    6. Long axis: maximum Feret diameter of the outline in millimetres; short axis: the
        longest chord inside the outline perpendicular to it.
 
     Why this method (``benchmarks/measure_accuracy.py``, 20 phantoms per condition, median

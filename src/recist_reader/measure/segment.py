@@ -15,6 +15,10 @@ from skimage.segmentation import watershed
 __all__ = ["Segmentation", "segment_slice"]
 
 _STRUCT8 = np.ones((3, 3), bool)
+# CT in HU: a ground-glass rim is sought around a solid lesion (at least this dense) in lung
+# (at most this dense).
+_SOLID_MIN_HU = -300.0
+_LUNG_MAX_HU = -600.0
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,135 @@ def _cut_necks(
     return kept
 
 
+@dataclass(frozen=True)
+class _GroundGlass:
+    """A hazy (ground-glass) rim continuous with a solid lung lesion."""
+
+    region: np.ndarray  # solid part and rim, holes filled
+    rim: np.ndarray  # the rim alone
+    glass_hu: float  # median of the rim
+    lung_hu: float  # the lung around it
+    threshold_hu: float  # half-way between the two: the rim's outer edge
+    wall_edge: np.ndarray  # the blurred edge of denser surroundings (chest wall, mediastinum)
+
+
+def _ground_glass(
+    smoothed: np.ndarray,
+    seed: tuple[int, int],
+    solid: np.ndarray,
+    *,
+    lesion_hu: float,
+    solid_threshold_hu: float,
+    spacing: np.ndarray,
+    noise_hu: float,
+    leak_factor: float,
+    opening_mm: float = 1.5,
+    ring_mm: tuple[float, float] = (3.0, 10.0),
+    max_spread: float = 0.45,
+    edge_mm: float = 2.0,
+) -> _GroundGlass | None:
+    """The ground-glass part of a part-solid lung lesion, continuous with its solid part.
+
+    Two-level region growing, on CT in HU only (lesion at least -300 HU, lung at most
+    -600 HU; None otherwise, e.g. liver or MR):
+
+    1. Lung: the 10th percentile of a ring 3-10 mm around the solid part (the ring's
+       quartile used for the solid part is ground glass or mediastinum when those cover
+       most of it).
+    2. Candidate rim: pixels above lung + 15 % of the solid-to-lung contrast and below the
+       solid part's threshold, plus dense details smaller than the solid part (vessels,
+       soft-tissue strands) and whatever these enclose; minus the blurred edge of larger
+       dense structures (chest wall, mediastinum); opened by a disc of ``opening_mm`` (which
+       drops a solid lesion's own partial-volume edge, vessels' blurred walls and the
+       pleura's thin band); the components touching the solid part.
+    3. A plateau (interquartile range of the rim at most ``max_spread`` times its contrast
+       to lung; a gradient fading into lung spreads over about half of it): the rim's edge
+       is half-way between its median and the lung, no further than ``edge_mm`` from the
+       plateau. Otherwise (mixed density, partial-volume haze): half-way between the solid
+       part and the lung, as for a solid lesion measured against the true lung.
+    4. Rays clip leaks along the lung as for the solid part (`_clip_leaks`).
+
+    None when no rim thicker than the opening touches the solid part.
+    """
+    if lesion_hu < _SOLID_MIN_HU:
+        return None
+    ring = _ring(solid, np.full(2, ring_mm[0]) / spacing, np.full(2, ring_mm[1]) / spacing)
+    if ring.sum() < 10:
+        return None
+    lung_hu = float(np.percentile(smoothed[ring], 10))
+    if lung_hu > _LUNG_MAX_HU or solid_threshold_hu - lung_hu <= 0:
+        return None
+    radius_px = np.full(2, opening_mm) / spacing
+    contact = ndimage.binary_dilation(solid, _disk(radius_px + 1.0))
+
+    # Dense structures outside the solid part: smaller ones (soft-tissue strands, vessels)
+    # may lie within ground glass; ones larger than the solid part (chest wall, mediastinum,
+    # an organ) are the lesion's surroundings.
+    dense = (smoothed >= solid_threshold_hu) & ~solid
+    labels, n = ndimage.label(dense, _STRUCT8)
+    wall = np.zeros_like(dense)
+    if n:
+        sizes = np.bincount(labels.ravel())
+        sizes[0] = 0
+        wall = (sizes > solid.sum())[labels] & dense
+        dense &= ~wall
+    near_wall = ndimage.binary_dilation(wall, _disk(radius_px)) & ~wall
+
+    def wall_edge(level_hu: float) -> np.ndarray:
+        return near_wall & (
+            smoothed > 0.5 * (min(level_hu, solid_threshold_hu) + solid_threshold_hu)
+        )
+
+    def rim_above(threshold_hu: float, level_hu: float) -> np.ndarray:
+        band = (smoothed >= threshold_hu) & (smoothed < solid_threshold_hu) | dense
+        # The blurred edge of the surroundings (denser than half-way from the rim's level
+        # towards them) is theirs.
+        band &= ~wall_edge(level_hu)
+        band = ndimage.binary_fill_holes(band | solid) & ~solid
+        opened = ndimage.binary_opening(band, _disk(radius_px))
+        labels, n = ndimage.label(opened, _STRUCT8)
+        if n == 0:
+            return opened
+        touching = np.unique(labels[contact & opened])
+        return np.isin(labels, touching[touching > 0])
+
+    low_hu = lung_hu + max(0.15 * (lesion_hu - lung_hu), 6.0 * noise_hu)
+    rim = rim_above(low_hu, low_hu)
+    min_area_px = np.pi * (2.0 * opening_mm) ** 2 / float(np.prod(spacing))
+    if rim.sum() < min_area_px:
+        return None
+    values = smoothed[rim]
+    glass_hu = float(np.median(values))
+    # The lung around the rim, not around the solid part (which the rim partly covers).
+    around = _ring(solid | rim, np.full(2, ring_mm[0]) / spacing, np.full(2, ring_mm[1]) / spacing)
+    if around.sum() >= 10:
+        lung_hu = min(lung_hu, float(np.percentile(smoothed[around], 10)))
+    q1, q3 = np.percentile(values, [25, 75])
+    plateau_found = q3 - q1 <= max_spread * (glass_hu - lung_hu)
+    if plateau_found:
+        # A plateau of ground glass: out to the half-way level between it and the lung, but
+        # no further than ``edge_mm`` beyond the plateau (haze fading slowly is not measured).
+        plateau = rim & (smoothed >= glass_hu - 1.5 * (q3 - q1))
+        reach = ndimage.binary_dilation(solid | plateau, _disk(np.full(2, edge_mm) / spacing))
+        threshold_hu = 0.5 * (glass_hu + lung_hu)
+    else:
+        # Mixed density or a gradient fading into the lung (partial volume, haze): only what
+        # is denser than half-way between the solid part and the lung.
+        reach = np.ones_like(solid)
+        glass_hu = lesion_hu
+        threshold_hu = 0.5 * (lesion_hu + lung_hu)
+        if threshold_hu >= solid_threshold_hu:
+            return None
+    rim = rim_above(threshold_hu, glass_hu if plateau_found else threshold_hu) & reach
+    if rim.sum() < min_area_px:
+        return None
+    region = ndimage.binary_fill_holes(solid | rim)
+    region, _ = _clip_leaks(region, seed, spacing, leak_factor, smoothed < threshold_hu)
+    region = ndimage.binary_fill_holes(region | solid)
+    edge = wall_edge(glass_hu if plateau_found else threshold_hu) & ~solid
+    return _GroundGlass(region, region & ~solid, glass_hu, lung_hu, threshold_hu, edge)
+
+
 def segment_slice(
     image: np.ndarray,
     seed: tuple[int, int],
@@ -308,20 +441,41 @@ def segment_slice(
     region = ndimage.binary_fill_holes(best.region)
     level = best.level
     contrast = best.contrast
+    glass = None
+    if contrast > 0 and lesion > background:
+        glass = _ground_glass(
+            smoothed,
+            seed,
+            region,
+            lesion_hu=lesion,
+            solid_threshold_hu=0.5 * (lesion + background),
+            spacing=spacing,
+            noise_hu=noise_smoothed,
+            leak_factor=leak_factor,
+        )
     if contrast > 0:
         # The outline: smoothed only as much as the contrast-to-noise ratio needs, since
         # smoothing pulls the half-way contour inwards at the tips (by sigma^2 * curvature / 2).
-        fine_px = sigma_px * min(1.0, 8.0 * noise / contrast)
-        fine = (
-            image
-            if fine_px.max() < 0.25
-            else ndimage.gaussian_filter(image, fine_px, mode="nearest")
-        )
+        def finer(contrast: float) -> np.ndarray:
+            fine_px = sigma_px * min(1.0, 8.0 * noise / contrast)
+            if fine_px.max() < 0.25:
+                return image
+            return ndimage.gaussian_filter(image, fine_px, mode="nearest")
+
+        fine = finer(contrast)
         level = best.band(fine)
+        if glass is not None:
+            # Along the ground-glass rim the edge is half-way between ground glass and lung.
+            zone = ndimage.binary_dilation(glass.rim, _disk(np.full(2, 2.0 * sigma_mm) / spacing))
+            glass_level = finer(glass.glass_hu - glass.lung_hu) - np.float32(glass.threshold_hu)
+            level = np.where(zone, glass_level, level)
+            region = glass.region
         near = ndimage.binary_dilation(region, _STRUCT8)
         refined = _component((level > 0) & near, seed)
         if refined.any():
             region = ndimage.binary_fill_holes(refined | ndimage.binary_erosion(region, _STRUCT8))
+        if glass is not None:
+            region = _component(region & ~glass.wall_edge, seed)
     # Outside the lesion, the level must be negative even across a cut neck.
     eps = np.float32(1e-3 * max(contrast, 1e-3))
     level = np.where(region, np.maximum(level, eps), np.minimum(level, -eps))
@@ -339,6 +493,11 @@ def segment_slice(
         notes.append(
             f"touches a structure of similar density ({100 * best.leaked:.0f} % of the similar "
             "region was cut off at a neck)"
+        )
+    if glass is not None and (ndimage.binary_dilation(region, _STRUCT8) & glass.wall_edge).any():
+        notes.append(
+            "its ground-glass part touches denser surroundings (chest wall, mediastinum); the "
+            "boundary there is doubtful"
         )
     return Segmentation(
         region, level.astype(np.float32), lesion, background, noise, best.leaked, tuple(notes)
