@@ -107,3 +107,14 @@ def test_part_solid_nodule_on_the_chest_wall_does_not_leak_into_it():
     # ... and flagged: the boundary on the wall is a reader's call.
     assert not m.confident and "chest wall" in m.reason
     assert not m.mask[:, _seed(grid, (11.0, 0.0))[1] :].any()
+
+
+def test_solid_nodule_touching_a_vessel_is_not_grown_along_it():
+    # A 20 mm solid nodule touching a 5 mm vessel that runs across the field.
+    vessel = ph.Region(
+        "vessel", (ph.Capsule((12.0, -100.0, 0.0), (12.0, 100.0, 0.0), 2.5),), SOLID_HU
+    )
+    image, grid, _ = _lung_slice([(ph.Sphere(20.0), (0.0, 0.0), SOLID_HU)], regions=[vessel])
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(20.0, abs=1.5)
+    assert not m.confident

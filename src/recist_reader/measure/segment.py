@@ -271,11 +271,12 @@ def _ground_glass(
        quartile used for the solid part is ground glass or mediastinum when those cover
        most of it).
     2. Candidate rim: pixels above lung + 15 % of the solid-to-lung contrast and below the
-       solid part's threshold, plus dense details smaller than the solid part (vessels,
-       soft-tissue strands) and whatever these enclose; minus the blurred edge of larger
-       dense structures (chest wall, mediastinum); opened by a disc of ``opening_mm`` (which
-       drops a solid lesion's own partial-volume edge, vessels' blurred walls and the
-       pleura's thin band); the components touching the solid part.
+       solid part's threshold, plus dense details smaller than the solid part in area and
+       extent (soft-tissue strands, short vessels) and whatever these enclose; minus the
+       blurred edge of larger dense structures (chest wall, mediastinum, long vessels);
+       opened by a disc of ``opening_mm`` (which drops a solid lesion's own partial-volume
+       edge, vessels' blurred walls and the pleura's thin band); the components touching
+       the solid part.
     3. A plateau (interquartile range of the rim at most ``max_spread`` times its contrast
        to lung; a gradient fading into lung spreads over about half of it): the rim's edge
        is half-way between its median and the lung, no further than ``edge_mm`` from the
@@ -303,9 +304,18 @@ def _ground_glass(
     labels, n = ndimage.label(dense, _STRUCT8)
     wall = np.zeros_like(dense)
     if n:
+        # Larger: more pixels than the solid part, or a longer bounding box (a vessel
+        # running across the field).
+        def extent(box: tuple[slice, slice]) -> float:
+            return float(np.hypot(*[(b.stop - b.start) * d for b, d in zip(box, spacing)]))
+
+        solid_extent = extent(ndimage.find_objects(solid.astype(np.int8))[0])
+        large = np.zeros(n + 1, bool)
+        large[1:] = [extent(box) > solid_extent for box in ndimage.find_objects(labels)]
         sizes = np.bincount(labels.ravel())
-        sizes[0] = 0
-        wall = (sizes > solid.sum())[labels] & dense
+        large |= sizes > solid.sum()
+        large[0] = False
+        wall = large[labels]
         dense &= ~wall
     near_wall = ndimage.binary_dilation(wall, _disk(radius_px)) & ~wall
 
@@ -496,8 +506,8 @@ def segment_slice(
         )
     if glass is not None and (ndimage.binary_dilation(region, _STRUCT8) & glass.wall_edge).any():
         notes.append(
-            "its ground-glass part touches denser surroundings (chest wall, mediastinum); the "
-            "boundary there is doubtful"
+            "its ground-glass part touches denser surroundings (chest wall, mediastinum, a "
+            "vessel); the boundary there is doubtful"
         )
     return Segmentation(
         region, level.astype(np.float32), lesion, background, noise, best.leaked, tuple(notes)
