@@ -57,13 +57,15 @@ def find_progression(
     dated = declaring
     note = None
     if options.backdate_equivocal_new_lesions:
-        by_visit_id = {a.visit_id: a for a in assessments}
         for new_lesion in declaring.visit.new_lesions:
             if new_lesion.equivocal:
                 continue
             sighting = None
             if new_lesion.first_seen_visit_id is not None:
-                sighting = by_visit_id.get(new_lesion.first_seen_visit_id)
+                sighting = next(
+                    (a for a in assessments if a.visit_id == new_lesion.first_seen_visit_id),
+                    None,
+                )
             else:
                 key = location_key(new_lesion.location)
                 sighting = next(

@@ -41,8 +41,9 @@ def to_decimal(value: int | float | Decimal) -> Decimal:
 def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """Sum without rounding."""
     total = ZERO
+    add = EXACT.add
     for value in values:
-        total = EXACT.add(total, value)
+        total = add(total, value)
     return total
 
 

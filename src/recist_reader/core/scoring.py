@@ -168,8 +168,8 @@ def _mm(value: Decimal | None) -> float | None:
 def _visit_json(assessment: VisitAssessment) -> dict[str, Any]:
     """One entry of the response's ``visits`` (design.md §2)."""
     return {
-        "visit_id": assessment.visit.visit_id,
-        "date": assessment.visit.date.isoformat(),
+        "visit_id": assessment.visit_id,
+        "date": assessment.date.isoformat(),
         "day": assessment.day,
         "sum_mm": _mm(assessment.sum_mm),
         "partial_sum_mm": _mm(assessment.partial_sum_mm),

@@ -7,7 +7,7 @@ criteria module's (:meth:`recist_reader.core.criteria.base.Criteria.baseline_pro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +17,6 @@ from recist_reader.errors import RecordError, RecordProblem
 
 _TARGET_STATUSES = frozenset({"too_small", "absent", "not_evaluated"})
 _NON_TARGET_STATUSES = frozenset({"absent", "present", "unequivocal_progression", "not_evaluated"})
-_TARGET_STATUSES_OR_NONE = _TARGET_STATUSES | {None}
 
 
 def json_path(location: tuple[Any, ...], prefix: str = "") -> str:
@@ -160,50 +159,53 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
             )
         else:
             lesions_by_id[lesion_id] = index
+    # By lesion index: whether it is a non-target (looked up for every measurement).
+    non_target = [lesion.kind == "non-target" for lesion in record.lesions]
 
+    baseline_date = record.baseline_date
     visit_ids: dict[str, int] = {}
     visit_dates: dict[Any, int] = {}
     baseline_index = None
     for v_index, visit in enumerate(record.visits):
-        where = f"visits[{v_index}]"
-        if visit.visit_id in visit_ids:
+        visit_id, date = visit.visit_id, visit.date
+        if visit_id in visit_ids:
             problems.append(
                 RecordProblem(
-                    f"{where}.visit_id",
-                    f"duplicate visit_id {visit.visit_id!r} (also visits[{visit_ids[visit.visit_id]}])",
+                    f"visits[{v_index}].visit_id",
+                    f"duplicate visit_id {visit_id!r} (also visits[{visit_ids[visit_id]}])",
                     "duplicate_visit_id",
                 )
             )
         else:
-            visit_ids[visit.visit_id] = v_index
-        if visit.date < record.baseline_date:
+            visit_ids[visit_id] = v_index
+        if date < baseline_date:
             problems.append(
                 RecordProblem(
-                    f"{where}.date",
-                    f"{visit.date.isoformat()} is before baseline_date {record.baseline_date.isoformat()}",
+                    f"visits[{v_index}].date",
+                    f"{date.isoformat()} is before baseline_date {baseline_date.isoformat()}",
                     "visit_before_baseline",
                 )
             )
-        if visit.date in visit_dates:
+        if date in visit_dates:
             problems.append(
                 RecordProblem(
-                    f"{where}.date",
-                    f"two visits on {visit.date.isoformat()} (also visits[{visit_dates[visit.date]}]): "
+                    f"visits[{v_index}].date",
+                    f"two visits on {date.isoformat()} (also visits[{visit_dates[date]}]): "
                     "merge them into one visit",
                     "duplicate_visit_date",
                 )
             )
         else:
-            visit_dates[visit.date] = v_index
-        if visit.date == record.baseline_date and baseline_index is None:
+            visit_dates[date] = v_index
+        if date == baseline_date and baseline_index is None:
             baseline_index = v_index
-        problems.extend(_measurement_problems(record, v_index, lesions_by_id))
+        _add_measurement_problems(problems, record, v_index, lesions_by_id, non_target)
 
     if baseline_index is None:
         problems.append(
             RecordProblem(
                 "baseline_date",
-                f"no visit is dated baseline_date {record.baseline_date.isoformat()}: "
+                f"no visit is dated baseline_date {baseline_date.isoformat()}: "
                 "add the baseline visit or correct the date",
                 "no_baseline_visit",
             )
@@ -212,6 +214,8 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
         problems.extend(_baseline_structure_problems(record, baseline_index, lesions_by_id))
 
     for v_index, visit in enumerate(record.visits):
+        if not visit.new_lesions:
+            continue
         for n_index, new_lesion in enumerate(visit.new_lesions):
             seen = new_lesion.first_seen_visit_id
             if seen is None:
@@ -235,6 +239,8 @@ def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
     """``death_date`` and ``last_known_alive_date`` agree with the baseline and the visits."""
     problems: list[RecordProblem] = []
     death, alive = record.death_date, record.last_known_alive_date
+    if death is None and alive is None:  # the common case: nothing to check
+        return problems
     baseline = record.baseline_date.isoformat()
     for field, value, code in (
         ("death_date", death, "death_before_baseline"),
@@ -279,36 +285,40 @@ def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:
     return problems
 
 
-def _measurement_problems(
-    record: PatientRecord, v_index: int, lesions_by_id: Mapping[str, int]
-) -> list[RecordProblem]:
-    problems: list[RecordProblem] = []
+def _add_measurement_problems(
+    problems: list[RecordProblem],
+    record: PatientRecord,
+    v_index: int,
+    lesions_by_id: Mapping[str, int],
+    non_target: Sequence[bool],
+) -> None:
+    """Append the problems of the measurements of ``record.visits[v_index]`` to ``problems``."""
     seen: dict[str, int] = {}
-    lesions = record.lesions
     for m_index, measurement in enumerate(record.visits[v_index].measurements):
         lesion_id = measurement["lesion_id"]
         lesion_index = lesions_by_id.get(lesion_id)
-        diameter = measurement.get("diameter_mm")
-        status = measurement.get("status")
         if lesion_index is not None and lesion_id not in seen:
             seen[lesion_id] = m_index
             # The common, valid cases first: no path strings are built for them.
-            if lesions[lesion_index].kind == "non-target":
-                if diameter is None and status in _NON_TARGET_STATUSES:
+            status = measurement.get("status")
+            if non_target[lesion_index]:
+                if status in _NON_TARGET_STATUSES and measurement.get("diameter_mm") is None:
                     continue
-            elif (diameter is None) != (status is None) and status in _TARGET_STATUSES_OR_NONE:
+            elif status is None:
+                if measurement.get("diameter_mm") is not None:
+                    continue
+            elif status in _TARGET_STATUSES and measurement.get("diameter_mm") is None:
                 continue
         problems.extend(
             _measurement_problem(
                 f"visits[{v_index}].measurements[{m_index}]",
                 measurement,
-                None if lesion_index is None else lesions[lesion_index],
+                None if lesion_index is None else record.lesions[lesion_index],
                 lesions_by_id,
                 seen,
                 m_index,
             )
         )
-    return problems
 
 
 def _measurement_problem(

@@ -51,9 +51,11 @@ class ReadingState:
 
 @dataclass(slots=True)
 class VisitAssessment:
-    """The response at one follow-up visit."""
+    """The response at one follow-up visit (``visit_id`` and ``date`` are the visit's)."""
 
     visit: Visit
+    visit_id: str
+    date: dt.date
     day: int
     sum_mm: Decimal | None
     partial_sum_mm: Decimal | None
@@ -68,14 +70,6 @@ class VisitAssessment:
     #: The displayed % changes of a complete sum from baseline and from the nadir (A11).
     pct_change_baseline: float | None = None
     pct_change_nadir: float | None = None
-
-    @property
-    def date(self) -> dt.date:
-        return self.visit.date
-
-    @property
-    def visit_id(self) -> str:
-        return self.visit.visit_id
 
 
 class Criteria(ABC):

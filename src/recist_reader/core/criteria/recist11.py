@@ -259,15 +259,20 @@ class Recist11(Criteria):
                 return False
         return True
 
+    def shows_disease(self, lesion: Lesion, value_mm: Decimal | None) -> bool:
+        """Whether a target's value shows disease (R5.8): non-nodal > 0, nodal ≥ 10 mm."""
+        if value_mm is None:
+            return False
+        return value_mm >= self.nodal_normal_below_mm if lesion.nodal else value_mm > 0
+
     def reappeared_targets(
         self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]
     ) -> list[TargetValue]:
-        """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal ≥ 10 mm."""
+        """Targets showing disease again after CR (R5.8)."""
         return [
             TargetValue(lesion, value_mm)
             for lesion, value_mm in zip(lesions, values)
-            if value_mm is not None
-            and (value_mm >= self.nodal_normal_below_mm if lesion.nodal else value_mm > 0)
+            if self.shows_disease(lesion, value_mm)
         ]
 
     def meets_progression(self, sum_mm: Decimal, nadir_mm: Decimal) -> bool:
@@ -465,6 +470,8 @@ class Recist11(Criteria):
             overall = overall_non_target_only(non_target, bool(unequivocal))
         return VisitAssessment(
             visit=visit,
+            visit_id=visit.visit_id,
+            date=visit.date,
             day=(visit.date - record.baseline_date).days,
             sum_mm=sum_mm,
             partial_sum_mm=partial_sum_mm,
@@ -477,7 +484,7 @@ class Recist11(Criteria):
             documented_disease=non_target_disease
             or bool(unequivocal)
             or overall is PD
-            or bool(self.reappeared_targets(lesions, values)),
+            or any(map(self.shows_disease, lesions, values)),
             notes=notes,
             pct_change_baseline=pct_baseline,
             pct_change_nadir=pct_nadir,
