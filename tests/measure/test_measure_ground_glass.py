@@ -118,3 +118,22 @@ def test_solid_nodule_touching_a_vessel_is_not_grown_along_it():
     m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
     assert m.long_axis_mm == pytest.approx(20.0, abs=1.5)
     assert not m.confident
+
+
+@pytest.mark.parametrize("gap_mm", [2.0, 5.0])
+def test_node_in_mediastinal_fat_near_lung_is_not_grown_into_the_fat(gap_mm):
+    # A 20 x 13 mm node (140 HU) in fat (-100 HU) whose edge is ``gap_mm`` from the lung:
+    # fat is not ground glass.
+    grid = ph.Grid.centred((1, 96, 96), (1.0, *SPACING))
+    fat = ph.Capsule((-200.0, 0.0, 0.0), (-200.0, 0.0, 0.0), 210.0 + gap_mm)
+    regions = (
+        ph.Region("lung", (ph.EllipticCylinder((500.0, 500.0)),), LUNG_HU),
+        ph.Region("fat", (fat,), -100.0),
+    )
+    node = ph.Lesion("N", (0.0, 0.0, 0.0), ph.LymphNode(20.0, 13.3, angle_deg=20.0), 140.0)
+    image = ph.render_phantom(
+        ph.Phantom(regions, (node,)), grid, noise_sd_hu=10.0, blur_sd_mm=0.5, seed=2
+    )[0]
+    m = measure_lesion(image, (48, 48), spacing_mm=SPACING, nodal=True)
+    assert m.long_axis_mm == pytest.approx(20.0, abs=0.5)
+    assert m.short_axis_mm == pytest.approx(13.3, abs=0.5)

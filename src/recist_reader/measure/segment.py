@@ -19,6 +19,8 @@ _STRUCT8 = np.ones((3, 3), bool)
 # (at most this dense).
 _SOLID_MIN_HU = -300.0
 _LUNG_MAX_HU = -600.0
+# Ground glass is less dense than this (fat, at about -100 HU, is not ground glass).
+_GLASS_MAX_HU = -300.0
 
 
 @dataclass(frozen=True)
@@ -270,8 +272,8 @@ def _ground_glass(
     1. Lung: the 10th percentile of a ring 3-10 mm around the solid part (the ring's
        quartile used for the solid part is ground glass or mediastinum when those cover
        most of it).
-    2. Candidate rim: pixels above lung + 15 % of the solid-to-lung contrast and below the
-       solid part's threshold, plus dense details smaller than the solid part in area and
+    2. Candidate rim: pixels above lung + 15 % of the solid-to-lung contrast and below both
+       the solid part's threshold and -300 HU (so not fat), plus dense details smaller than the solid part in area and
        extent (soft-tissue strands, short vessels) and whatever these enclose; minus the
        blurred edge of larger dense structures (chest wall, mediastinum, long vessels);
        opened by a disc of ``opening_mm`` (which drops a solid lesion's own partial-volume
@@ -325,7 +327,8 @@ def _ground_glass(
         )
 
     def rim_above(threshold_hu: float, level_hu: float) -> np.ndarray:
-        band = (smoothed >= threshold_hu) & (smoothed < solid_threshold_hu) | dense
+        glass_max_hu = min(solid_threshold_hu, _GLASS_MAX_HU)
+        band = (smoothed >= threshold_hu) & (smoothed < glass_max_hu) | dense
         # The blurred edge of the surroundings (denser than half-way from the rim's level
         # towards them) is theirs.
         band &= ~wall_edge(level_hu)
