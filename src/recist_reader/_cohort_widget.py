@@ -45,7 +45,12 @@ from recist_reader.cohort import (
     score_cohort,
     summarize_cohort,
 )
-from recist_reader.cohort.plots import BOR_COLOURS, spider_figure, waterfall_figure
+from recist_reader.cohort.plots import (
+    BOR_COLOURS,
+    spider_figure,
+    waterfall_figure,
+    waterfall_order,
+)
 from recist_reader.cohort.summary import BEST_RESPONSE_LABELS, BOR_KINDS
 from recist_reader.cohort.survival import DAYS_PER_MONTH
 from recist_reader.errors import RecordError, SeriesError
@@ -316,11 +321,7 @@ class CohortWidget(QWidget):
         bars = [c for c in waterfall.axes[0].collections if isinstance(c, PolyCollection)]
         for collection in bars:
             collection.set_picker(True)
-        # The bars' order, as waterfall_figure draws them (measured patients, largest first).
-        self.waterfall_patients = sorted(
-            (p for p in patients if p.best_pct_change is not None),
-            key=lambda p: -p.best_pct_change,
-        )
+        self.waterfall_patients = waterfall_order(patients)  # bar i is patient i
         self._set_plot(0, waterfall)
         self.waterfall_canvas.mpl_connect("pick_event", self._on_waterfall_pick)
         self.waterfall_canvas.setToolTip("Click a bar to open the patient's record")

@@ -24,6 +24,7 @@ from recist_reader.cohort.plots import (
     spider_figure,
     swimmer_figure,
     waterfall_figure,
+    waterfall_order,
 )
 from recist_reader.cohort.survival import kaplan_meier
 from recist_reader.core.scoring import score_record
@@ -62,6 +63,12 @@ def test_waterfall_bars_are_best_changes_sorted_and_coloured(patients):
     levels = {line.get_ydata()[0] for line in ax.get_lines()}
     assert {-30, 20, 0} <= levels
     assert "2 without a measurable sum" in ax.get_xlabel()
+    # waterfall_order names the patient of each bar (the cohort widget opens it on a click).
+    order = waterfall_order(patients)
+    assert [p.best_pct_change for p in order] == sorted(
+        (p.best_pct_change for p in measured), reverse=True
+    )
+    assert [BOR_COLOURS[p.bor_confirmed] for p in order] == colours
 
 
 def test_spider_has_one_line_per_patient_with_a_sum(patients):

@@ -77,15 +77,23 @@ def _thresholds(ax) -> None:
     ax.axhline(PR_THRESHOLD_PCT, color="#1a7837", linestyle="--", linewidth=1)
 
 
+def waterfall_order(patients: Sequence[PatientEndpoints]) -> list[PatientEndpoints]:
+    """The waterfall's bars, left to right: patients with a best % change, largest first
+    (ties keep the given order)."""
+    measured = [p for p in patients if p.best_pct_change is not None]
+    measured.sort(key=lambda p: -p.best_pct_change)  # type: ignore[operator]
+    return measured
+
+
 def waterfall_figure(patients: Sequence[PatientEndpoints]) -> Figure:
     """Best % change from baseline in the sum of diameters, one bar per patient, sorted,
     coloured by confirmed BOR, with the −30 % (PR) and +20 % (PD) lines.
 
     Patients without targets or without a complete follow-up sum have no bar (counted in
-    the title). Bars above +100 % are drawn at +100 % and marked with a caret.
+    the title). Bars above +100 % are drawn at +100 % and marked with a caret. The bars'
+    order is `waterfall_order`.
     """
-    measured = [p for p in patients if p.best_pct_change is not None]
-    measured.sort(key=lambda p: -p.best_pct_change)
+    measured = waterfall_order(patients)
     values = np.array([p.best_pct_change for p in measured], dtype=float)
     figure = _figure()
     ax = figure.add_subplot()
