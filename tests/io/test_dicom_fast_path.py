@@ -328,3 +328,22 @@ def test_rle_frames_shorter_than_the_header_says_name_the_file_in_both_paths(tmp
     error = _compare_paths(monkeypatch, folder)
     assert isinstance(error, PixelDataError)
     assert str(folder) in str(error) and "RLE Lossless" in str(error)
+
+
+def test_threaded_reads_report_the_first_failing_file_in_slice_order(tmp_path, monkeypatch):
+    """Uncompressed files are read by two threads; the error is still the first one."""
+    folder = _phantom_series(tmp_path, shape=(24, 6, 6))
+    ordered = load_series(folder).source_files
+    failing = {ordered[5], ordered[6], ordered[17]}
+    read_native = pixels._read_native
+
+    def flaky(path, *args):
+        if path in failing:
+            raise PixelDataError(f"{path}: cannot read pixel data (simulated)")
+        read_native(path, *args)
+
+    monkeypatch.setattr(pixels, "_read_native", flaky)
+    for _ in range(5):
+        with pytest.raises(PixelDataError) as caught:
+            load_series(folder)
+        assert str(caught.value).startswith(f"{ordered[5]}:")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Data element tags by keyword (DICOM PS3.6) of every element the loader reads.
 TAGS: dict[str, int] = {
@@ -106,6 +107,8 @@ _UNPACK_TAG_LENGTH = struct.Struct("<HHL").unpack_from
 _UNPACK_TAG_VR_LENGTH = struct.Struct("<HH2sH").unpack_from
 _UNPACK_LENGTH = struct.Struct("<L").unpack_from
 _UNPACK_GROUP = struct.Struct("<H").unpack_from
+#: Two upper-case letters: what a VR looks like (unknown VRs have 2-byte lengths).
+_VR_LIKE = frozenset(bytes((a, b)) for a in range(65, 91) for b in range(65, 91))
 
 
 class _Fallback(Exception):
@@ -116,8 +119,7 @@ class _NeedMore(Exception):
     """Internal: the walk went past the bytes read so far."""
 
 
-@dataclass(frozen=True)
-class RawElement:
+class RawElement(NamedTuple):
     """One element's VR (None when implicit) and undecoded value bytes."""
 
     vr: str | None
@@ -207,7 +209,7 @@ def _element_header(
         if pos + 12 > len(buf):
             raise _Fallback
         return tag, vr, _UNPACK_LENGTH(buf, pos + 8)[0], pos + 12
-    if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
+    if vr not in _VR_LIKE:
         raise _Fallback  # not a VR: corrupt, or not what we think
     return tag, vr, short_length, pos + 8
 
@@ -271,10 +273,20 @@ def _walk(buf: bytes, size: int) -> FastHeader:
     implicit = syntax == IMPLICIT_VR_LITTLE_ENDIAN
     elements: dict[int, RawElement] = {}
     previous = -1
+    in_buffer = len(buf) - 12
     while True:
         if pos >= size:
             raise _Fallback  # no pixel data: pydicom says what the object is
-        tag, vr, length, value_pos = _element_header(buf, pos, size, implicit)
+        if pos <= in_buffer and not implicit:  # the common case, inlined
+            group, element, vr, length = _UNPACK_TAG_VR_LENGTH(buf, pos)
+            if vr in _LONG_VRS or group == 0xFFFE:
+                tag, vr, length, value_pos = _element_header(buf, pos, size, implicit)
+            elif vr in _VR_LIKE:
+                tag, value_pos = (group << 16) | element, pos + 8
+            else:
+                raise _Fallback
+        else:
+            tag, vr, length, value_pos = _element_header(buf, pos, size, implicit)
         if tag in _PIXEL_TAGS:
             return FastHeader(
                 elements=elements,

@@ -344,9 +344,9 @@ def _value(ds: Dataset | FastHeader, keyword: str) -> Any:
     Text values come back as ``str`` (a list of ``str`` when multi-valued), US values as
     ``int``; elements pydicom has already converted come back as converted.
     """
-    tag = _tag(keyword)
+    tag = _TAGS.get(keyword) or _tag(keyword)
     little_endian = True
-    if isinstance(ds, FastHeader):
+    if type(ds) is FastHeader:
         walked = ds.elements.get(tag)
         if walked is None:
             return None

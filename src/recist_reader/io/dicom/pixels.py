@@ -245,6 +245,11 @@ def _write(out_slot: np.ndarray, raw: np.ndarray, frame: FrameHeader) -> None:
 def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
     """Decode ``frames[i]`` into ``out[i]``, rescaled.
 
+    Uncompressed files are read by two threads (file reads and numpy release the GIL);
+    compressed ones are decoded one after another (the decoders hold the GIL, and a second
+    thread only makes them wait for each other). When several files fail, the error is
+    that of the first in slice order, as if they had been read one by one.
+
     Raises
     ------
     PixelDataError
@@ -253,15 +258,78 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
     by_path: dict[str, list[tuple[int, FrameHeader]]] = {}
     for slot, frame in enumerate(frames):
         by_path.setdefault(frame.path, []).append((slot, frame))
-    # A thread pool was measured and did not help (pydicom's decoders hold the GIL, and
-    # reading cached files is memory-bound), so files are decoded one after another.
-    for path, entries in by_path.items():
-        _decode_file(path, entries, out)
+    files = list(by_path.items())
+    native = [i for i, (_, entries) in enumerate(files) if _is_native(entries[0][1].layout)]
+    failures: dict[int, BaseException] = {}
+    threads = _reader_threads() if len(native) >= _MIN_FILES_PER_THREAD * 2 else 1
+    if threads > 1:
+        _decode_in_threads([native[k::threads] for k in range(threads)], files, out, failures)
+        threaded = set(native)
+        serial = [i for i in range(len(files)) if i not in threaded]
+    else:
+        serial = list(range(len(files)))
+    _decode_files(serial, files, out, failures)
+    if failures:
+        raise failures[min(failures)]
+
+
+#: Fewer uncompressed files than this per thread are read by one thread.
+_MIN_FILES_PER_THREAD = 8
+_MAX_READER_THREADS = 2
+
+
+def _reader_threads() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_READER_THREADS))
+
+
+def _is_native(layout: PixelLayout) -> bool:
+    return layout.transfer_syntax_uid in NATIVE_SYNTAXES and layout.value_offset is not None
+
+
+def _decode_files(
+    indices: list[int],
+    files: list[tuple[str, list[tuple[int, FrameHeader]]]],
+    out: np.ndarray,
+    failures: dict[int, BaseException],
+) -> None:
+    """Decode ``files[i]`` for ``i`` in ``indices`` (ascending); stop at the first failure,
+    or at a file after one that failed elsewhere."""
+    for index in indices:
+        if failures and index > min(failures):
+            return
+        path, entries = files[index]
+        try:
+            _decode_file(path, entries, out)
+        except BaseException as exc:  # re-raised by decode_frames, in the caller's thread
+            failures[index] = exc
+            return
+
+
+def _decode_in_threads(
+    shares: list[list[int]],
+    files: list[tuple[str, list[tuple[int, FrameHeader]]]],
+    out: np.ndarray,
+    failures: dict[int, BaseException],
+) -> None:
+    import threading
+
+    workers = [
+        threading.Thread(target=_decode_files, args=(share, files, out, failures), daemon=True)
+        for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 
 
 def _decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarray) -> None:
     layout = entries[0][1].layout
-    if layout.transfer_syntax_uid in NATIVE_SYNTAXES and layout.value_offset is not None:
+    if _is_native(layout):
         _read_native(path, layout, entries, out)
     elif not _decode_rle(path, layout, entries, out):
         _decode_with_pydicom(path, layout, entries, out)
