@@ -7,8 +7,8 @@ validation. Checks that span several fields live in :mod:`recist_reader.core.val
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Required, TypedDict
@@ -30,8 +30,35 @@ Point3 = Annotated[list[float], Field(min_length=3, max_length=3)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
 
+_T = TypeVar("_T")
+
+
+class cached_value(Generic[_T]):  # noqa: N801 - used like functools.cached_property
+    """A value computed on first access and kept in the instance's ``__dict__``.
+
+    Like :class:`functools.cached_property` without its lock (Python < 3.12 takes one on
+    every first access): scoring reads these lookups once per visit of every record.
+    """
+
+    def __init__(self, function: Callable[[Any], _T]):
+        self.function = function
+        self.name = function.__name__
+        self.__doc__ = function.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> _T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        value = instance.__dict__[self.name] = self.function(instance)
+        return value
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, ignored_types=(cached_value,)
+    )
 
 
 class Lesion(_Strict):
@@ -120,7 +147,7 @@ class Visit(_Strict):
     series: list[SeriesReference] | None = None
     note: str | None = None
 
-    @cached_property
+    @cached_value
     def measurement_by_lesion(self) -> dict[str, Measurement]:
         """This visit's measurements by lesion id (ids are unique once validated)."""
         return {m["lesion_id"]: m for m in self.measurements}
@@ -149,12 +176,12 @@ class PatientRecord(_Strict):
         "(cohort endpoints; ignored by per-patient scoring)",
     )
 
-    @cached_property
+    @cached_value
     def target_lesions(self) -> tuple[Lesion, ...]:
         """The target lesions, in record order."""
         return tuple(lesion for lesion in self.lesions if lesion.kind == "target")
 
-    @cached_property
+    @cached_value
     def non_target_lesions(self) -> tuple[Lesion, ...]:
         """The non-target lesions, in record order."""
         return tuple(lesion for lesion in self.lesions if lesion.kind == "non-target")

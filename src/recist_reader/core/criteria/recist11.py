@@ -141,13 +141,15 @@ class Recist11(Criteria):
                     )
                 position = positions.get(lesion.lesion_id)
                 if position is not None:
-                    problems.extend(
-                        self._measurability_problems(
-                            lesion,
-                            baseline.measurements[position],
-                            f"{where}.measurements[{position}]",
+                    measurement = baseline.measurements[position]
+                    value = measurement.get("diameter_mm")
+                    # The path is built only for a target that is not measurable.
+                    if value is not None and value < self.measurable_min_mm(lesion):
+                        problems.extend(
+                            self._measurability_problems(
+                                lesion, measurement, f"{where}.measurements[{position}]"
+                            )
                         )
-                    )
             else:
                 position = positions.get(lesion.lesion_id)
                 status = None if position is None else baseline.measurements[position].get("status")
@@ -278,10 +280,9 @@ class Recist11(Criteria):
     def meets_progression(self, sum_mm: Decimal, nadir_mm: Decimal) -> bool:
         """R5.3: ``5·S ≥ 6·N`` and ``S − N ≥ 5 mm``, exactly (inclusive)."""
         numerator, denominator = self.pd_ratio
-        return (
-            times(sum_mm, denominator) >= times(nadir_mm, numerator)
-            and minus(sum_mm, nadir_mm) >= self.pd_min_increase_mm
-        )
+        if minus(sum_mm, nadir_mm) < self.pd_min_increase_mm:  # the cheaper test first
+            return False
+        return times(sum_mm, denominator) >= times(nadir_mm, numerator)
 
     def meets_partial_response(self, sum_mm: Decimal, baseline_mm: Decimal) -> bool:
         """R5.2: ``10·S ≤ 7·B``, exactly (inclusive)."""
@@ -442,7 +443,9 @@ class Recist11(Criteria):
                 sum_mm = total
                 # The displayed changes (A11), computed once for the notes and the JSON.
                 pct_baseline = pct_change(total, baseline, options.pct_decimals)
-                if nadir is not None:
+                if nadir == baseline:
+                    pct_nadir = pct_baseline
+                elif nadir is not None:
                     pct_nadir = pct_change(total, nadir, options.pct_decimals)
             else:
                 partial_sum_mm = total
