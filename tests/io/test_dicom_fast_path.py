@@ -21,7 +21,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLE
 
 from recist_reader import phantom as ph
 from recist_reader.errors import SeriesError
-from recist_reader.io.dicom import PixelDataError, headers, load_series, pixels
+from recist_reader.io.dicom import PixelDataError, fastheader, headers, load_series, pixels
 from recist_reader.io.dicom.fastheader import TAGS, WALKED_SYNTAXES, read_fast_header
 from recist_reader.io.dicom.headers import is_encapsulated_syntax
 
@@ -347,3 +347,19 @@ def test_threaded_reads_report_the_first_failing_file_in_slice_order(tmp_path, m
         with pytest.raises(PixelDataError) as caught:
             load_series(folder)
         assert str(caught.value).startswith(f"{ordered[5]}:")
+
+
+def test_headers_longer_than_the_first_read_are_walked_up_to_a_limit(tmp_path, monkeypatch):
+    """A 100 kB private value before the pixel data: read in larger steps, up to a cap."""
+    folder = _phantom_series(tmp_path, shape=(3, 8, 8))
+
+    def long_private_value(ds):
+        ds.add_new(0x00091010, "OB", bytes(100_000))
+
+    _rewrite(folder, long_private_value)
+    path = str(sorted(folder.iterdir())[0])
+    walked = read_fast_header(path)
+    assert walked is not None and walked.value_offset > 100_000
+    _compare_paths(monkeypatch, folder)
+    monkeypatch.setattr(fastheader, "_MAX_HEAD_BYTES", 65536)
+    assert read_fast_header(path) is None

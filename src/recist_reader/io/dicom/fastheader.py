@@ -103,6 +103,8 @@ _KEEP_BYTES = 1024  # a wanted value longer than this is odd: pydicom reads the 
 _MAX_DEPTH = 12
 #: Bytes read first; most headers end (and the pixel data starts) within them.
 _HEAD_BYTES = 16384
+#: A header longer than this (huge private values) is left to pydicom.
+_MAX_HEAD_BYTES = 16 * 1024**2
 _UNPACK_TAG_LENGTH = struct.Struct("<HHL").unpack_from
 _UNPACK_TAG_VR_LENGTH = struct.Struct("<HH2sH").unpack_from
 _UNPACK_LENGTH = struct.Struct("<L").unpack_from
@@ -178,7 +180,7 @@ def read_fast_header(path: str) -> FastHeader | None:
             try:
                 return _walk(head, size)
             except _NeedMore:
-                if len(head) >= size:
+                if len(head) >= size or wanted >= _MAX_HEAD_BYTES:
                     return None
                 wanted *= 4
     except (_Fallback, _NeedMore, OSError, ValueError, struct.error, IndexError):

@@ -228,9 +228,9 @@ def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
     UnreadableDicomError
         The file starts like DICOM but the header is truncated or corrupt.
     """
-    if not looks_like_dicom(path):
-        raise NotDicomError("not a DICOM file")
     walked = read_fast_header(path) if fast else None
+    if walked is None and not looks_like_dicom(path):
+        raise NotDicomError("not a DICOM file")
     if walked is not None:
         try:
             with warnings.catch_warnings():
