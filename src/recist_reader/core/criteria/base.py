@@ -51,7 +51,10 @@ class ReadingState:
 
 @dataclass(slots=True)
 class VisitAssessment:
-    """The response at one follow-up visit (``visit_id`` and ``date`` are the visit's)."""
+    """The response at one follow-up visit (``visit_id`` and ``date`` are the visit's).
+
+    Criteria build it with positional arguments, in the order of the fields below.
+    """
 
     visit: Visit
     visit_id: str

@@ -471,26 +471,30 @@ class Recist11(Criteria):
             overall = overall_with_targets(target, non_target, bool(unequivocal))
         else:
             overall = overall_non_target_only(non_target, bool(unequivocal))
-        return VisitAssessment(
-            visit=visit,
-            visit_id=visit.visit_id,
-            date=visit.date,
-            day=(visit.date - record.baseline_date).days,
-            sum_mm=sum_mm,
-            partial_sum_mm=partial_sum_mm,
-            nadir_mm=nadir,
-            target=target,
-            non_target=non_target,
-            new_lesions=bool(unequivocal),
-            equivocal_new_lesions=bool(equivocal),
-            overall=overall,
-            documented_disease=non_target_disease
+        documented_disease = (
+            non_target_disease
             or bool(unequivocal)
             or overall is PD
-            or any(map(self.shows_disease, lesions, values)),
-            notes=notes,
-            pct_change_baseline=pct_baseline,
-            pct_change_nadir=pct_nadir,
+            or any(map(self.shows_disease, lesions, values))
+        )
+        # Positional: keyword arguments cost more than the rest of this call (16 fields).
+        return VisitAssessment(
+            visit,
+            visit.visit_id,
+            visit.date,
+            (visit.date - record.baseline_date).days,  # day
+            sum_mm,
+            partial_sum_mm,
+            nadir,
+            target,
+            non_target,
+            bool(unequivocal),  # new_lesions
+            bool(equivocal),  # equivocal_new_lesions
+            overall,
+            documented_disease,
+            notes,
+            pct_baseline,
+            pct_nadir,
         )
 
     @staticmethod
