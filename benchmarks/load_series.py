@@ -11,7 +11,12 @@ start-up and imports included) and peak resident memory (the child's VmHWM). Rea
 "volume" is the voxel count times 2 bytes (int16 HU); "array MB" is what each reader
 returned (the floor: the files' bytes).
 
-Files are read once before timing so every reader sees a warm page cache. Not a test::
+Files are read once before timing so every reader sees a warm page cache, and every reader
+runs once untimed with a bytecode cache in the temporary folder (PYTHONPYCACHEPREFIX), as an
+installed package has its modules compiled: with PYTHONDONTWRITEBYTECODE set (as in some
+development shells) recist_reader's modules, unlike numpy's or SimpleITK's, would otherwise
+be compiled from source in every run. ``--no-bytecode-cache`` measures that case. Not a
+test::
 
     python benchmarks/load_series.py [--slices 300 600] [--repeat 3] [--json out.json]
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -77,11 +83,25 @@ print(array.nbytes, _peak_bytes())
 }
 
 
-def run_reader(code: str, folder: Path) -> tuple[float, int, int]:
+def reader_environment(pycache: Path | None) -> dict[str, str]:
+    """The readers' environment: bytecode cached in ``pycache`` (None: as inherited)."""
+    environment = dict(os.environ)
+    if pycache is not None:
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        environment["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return environment
+
+
+def run_reader(
+    code: str, folder: Path, environment: dict[str, str] | None = None
+) -> tuple[float, int, int]:
     """Whole-process seconds, peak RSS in bytes and the printed byte count of one run."""
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", _PEAK + code, str(folder)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _PEAK + code, str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
     )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
@@ -146,20 +166,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per reader (median)")
     parser.add_argument("--workdir", type=Path, help="where to write (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="run the readers with the inherited environment, without warm-up runs",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folders = generate(Path(tmp), args.slices, args.compressions, args.size, args.layout)
-        results = []
+        environment = reader_environment(None if args.no_bytecode_cache else Path(tmp) / "pyc")
+        results: list[dict] = []
+        warmed = args.no_bytecode_cache  # nothing to warm up then
         for (n, compression), folder in folders.items():
             for path in folder.iterdir():  # warm the page cache for every reader
                 path.read_bytes()
+            if not warmed:  # compile and cache every reader's modules, untimed
+                for code in READERS.values():
+                    run_reader(code, folder, environment)
+                warmed = True
             volume_bytes = n * args.size * args.size * 2
             runs: dict[str, list[tuple[float, int]]] = {name: [] for name in READERS}
             returned: dict[str, int] = {}
             for _ in range(args.repeat):
                 for name, code in READERS.items():
-                    elapsed, peak, returned[name] = run_reader(code, folder)
+                    elapsed, peak, returned[name] = run_reader(code, folder, environment)
                     runs[name].append((elapsed, peak))
             row = {"slices": n, "compression": compression, "volume_mb": volume_bytes / 1e6}
             for name, values in runs.items():
@@ -188,6 +219,32 @@ def print_row(row: dict) -> None:
         )
     speedup = row["SimpleITK_s"] / row["load_series_s"]
     print(f"  load_series is {speedup:.2f}x faster than SimpleITK", flush=True)
+    print("  goals: " + ", ".join(check_goals(row)), flush=True)
+
+
+#: Issue 3's goals for load_series: time vs the floor (uncompressed only), speed-up over
+#: SimpleITK, and peak memory vs the volume.
+GOALS = {"none": {"floor": 2.0, "sitk": 3.0}, "rle": {"floor": None, "sitk": 10.0}}
+PEAK_GOAL = 1.3
+
+
+def check_goals(row: dict) -> list[str]:
+    """One "<measure> <value> (goal ...) ok|MISSED" per goal of the row's compression."""
+    goals = GOALS.get(row["compression"], {"floor": None, "sitk": None})
+    found = []
+    if goals["floor"] is not None:
+        ratio = row["load_series_s"] / row["floor_s"]
+        verdict = "ok" if ratio <= goals["floor"] else "MISSED"
+        found.append(f"{ratio:.2f}x floor (<= {goals['floor']}) {verdict}")
+    if goals["sitk"] is not None:
+        speedup = row["SimpleITK_s"] / row["load_series_s"]
+        verdict = "ok" if speedup >= goals["sitk"] else "MISSED"
+        found.append(f"{speedup:.1f}x SimpleITK (>= {goals['sitk']}) {verdict}")
+    peak = row["load_series_peak_mb"] / row["volume_mb"]
+    found.append(
+        f"peak {peak:.2f}x volume (<= {PEAK_GOAL}) {'ok' if peak <= PEAK_GOAL else 'MISSED'}"
+    )
+    return found
 
 
 if __name__ == "__main__":
