@@ -137,3 +137,27 @@ def test_node_in_mediastinal_fat_near_lung_is_not_grown_into_the_fat(gap_mm):
     m = measure_lesion(image, (48, 48), spacing_mm=SPACING, nodal=True)
     assert m.long_axis_mm == pytest.approx(20.0, abs=0.5)
     assert m.short_axis_mm == pytest.approx(13.3, abs=0.5)
+
+
+def test_nodule_on_a_larger_hazy_area_measures_the_nodule_and_is_flagged():
+    # A 12 mm solid nodule whose lower edge touches a wide band of -600 HU lung (dependent
+    # density, an infiltrate): the band is not the nodule's ground glass.
+    band = ph.Region(
+        "dependent", (ph.Capsule((-300.0, 306.0, 0.0), (300.0, 306.0, 0.0), 300.0),), -600.0
+    )
+    image, grid, _ = _lung_slice([(ph.Sphere(12.0), (0.0, 0.0), SOLID_HU)], regions=[band])
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(12.0, abs=0.5)
+    assert not m.confident and "hazy" in m.reason
+
+
+def test_small_core_in_a_wide_ground_glass_nodule():
+    # An 8 mm core in a 32 mm ground-glass nodule: within 10 mm of the core there is no
+    # lung, so the lung level comes from further out.
+    image, grid, _ = _lung_slice(
+        [(ph.Sphere(32.0), (0.0, 0.0), -560.0), (ph.Sphere(8.0), (0.0, 0.0), SOLID_HU)],
+        size_px=80,
+    )
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(32.0, abs=0.7)
+    assert m.short_axis_mm == pytest.approx(32.0, abs=0.7)

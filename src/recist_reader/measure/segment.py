@@ -21,6 +21,8 @@ _SOLID_MIN_HU = -300.0
 _LUNG_MAX_HU = -600.0
 # Ground glass is less dense than this (fat, at about -100 HU, is not ground glass).
 _GLASS_MAX_HU = -300.0
+# Aerated lung is less dense than this: a lung estimate above it is mostly ground glass.
+_AERATED_LUNG_MAX_HU = -750.0
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,13 @@ def _ring(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
     return far & ~near
 
 
+def _distance_mm(mask: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """Distance in mm from each pixel outside ``mask`` to it (0 inside)."""
+    if not mask.any():
+        return np.full(mask.shape, np.inf)
+    return ndimage.distance_transform_edt(~mask, sampling=spacing)
+
+
 def _shifted_pair(array: np.ndarray, dr: int, dc: int) -> tuple[np.ndarray, np.ndarray]:
     """Views of ``array`` at each pixel and at its neighbour ``(dr, dc)`` (dr >= 0)."""
     h, w = array.shape
@@ -247,6 +256,7 @@ class _GroundGlass:
     lung_hu: float  # the lung around it
     threshold_hu: float  # half-way between the two: the rim's outer edge
     wall_edge: np.ndarray  # the blurred edge of denser surroundings (chest wall, mediastinum)
+    hazy: bool = False  # the rim belongs to a larger hazy area: not added (rim empty)
 
 
 def _ground_glass(
@@ -261,8 +271,10 @@ def _ground_glass(
     leak_factor: float,
     opening_mm: float = 1.5,
     ring_mm: tuple[float, float] = (3.0, 10.0),
+    far_ring_mm: float = 25.0,
     max_spread: float = 0.45,
     edge_mm: float = 2.0,
+    max_hazy_fraction: float = 0.2,
 ) -> _GroundGlass | None:
     """The ground-glass part of a part-solid lung lesion, continuous with its solid part.
 
@@ -271,7 +283,8 @@ def _ground_glass(
 
     1. Lung: the 10th percentile of a ring 3-10 mm around the solid part (the ring's
        quartile used for the solid part is ground glass or mediastinum when those cover
-       most of it).
+       most of it); of a ring 10-25 mm if that is above -750 HU (a wide rim); then of a
+       ring 3-10 mm around solid part and rim, if lower.
     2. Candidate rim: pixels above lung + 15 % of the solid-to-lung contrast and below both
        the solid part's threshold and -300 HU (so not fat), plus dense details smaller than the solid part in area and
        extent (soft-tissue strands, short vessels) and whatever these enclose; minus the
@@ -285,15 +298,24 @@ def _ground_glass(
        plateau. Otherwise (mixed density, partial-volume haze): half-way between the solid
        part and the lung, as for a solid lesion measured against the true lung.
     4. Rays clip leaks along the lung as for the solid part (`_clip_leaks`).
+    5. Where more than ``max_hazy_fraction`` of a ring 3-10 mm around the grown lesion
+       (dense structures aside) is as dense as the rim's edge, the rim is part of a larger
+       hazy area: nothing is added and the result says so (``hazy``).
 
     None when no rim thicker than the opening touches the solid part.
     """
     if lesion_hu < _SOLID_MIN_HU:
         return None
-    ring = _ring(solid, np.full(2, ring_mm[0]) / spacing, np.full(2, ring_mm[1]) / spacing)
+    from_solid_mm = _distance_mm(solid, spacing)
+    ring = (from_solid_mm > ring_mm[0]) & (from_solid_mm <= ring_mm[1])
     if ring.sum() < 10:
         return None
     lung_hu = float(np.percentile(smoothed[ring], 10))
+    if lung_hu > _AERATED_LUNG_MAX_HU:
+        # Little lung near the solid part (a wide rim of ground glass): look further out.
+        ring = (from_solid_mm > ring_mm[1]) & (from_solid_mm <= far_ring_mm)
+        if ring.sum() >= 10:
+            lung_hu = min(lung_hu, float(np.percentile(smoothed[ring], 10)))
     if lung_hu > _LUNG_MAX_HU or solid_threshold_hu - lung_hu <= 0:
         return None
     radius_px = np.full(2, opening_mm) / spacing
@@ -302,12 +324,12 @@ def _ground_glass(
     # Dense structures outside the solid part: smaller ones (soft-tissue strands, vessels)
     # may lie within ground glass; ones larger than the solid part (chest wall, mediastinum,
     # an organ) are the lesion's surroundings.
+    low_hu = lung_hu + max(0.15 * (lesion_hu - lung_hu), 6.0 * noise_hu)
     dense = (smoothed >= solid_threshold_hu) & ~solid
     labels, n = ndimage.label(dense, _STRUCT8)
     wall = np.zeros_like(dense)
     if n:
-        # Larger: more pixels than the solid part, or a longer bounding box (a vessel
-        # running across the field).
+        # Larger: more pixels than the solid part, or a longer bounding box.
         def extent(box: tuple[slice, slice]) -> float:
             return float(np.hypot(*[(b.stop - b.start) * d for b, d in zip(box, spacing)]))
 
@@ -316,9 +338,30 @@ def _ground_glass(
         large[1:] = [extent(box) > solid_extent for box in ndimage.find_objects(labels)]
         sizes = np.bincount(labels.ravel())
         large |= sizes > solid.sum()
+        # Running out of the field: a vessel or a wall, however little of it is in view.
+        border = np.unique(np.r_[labels[[0, -1], :].ravel(), labels[:, [0, -1]].ravel()])
+        large[border] = True
         large[0] = False
         wall = large[labels]
         dense &= ~wall
+        # A smaller detail belongs to the ground glass only when embedded in it: most of a
+        # ring 1-3 mm around it is denser than the rim's floor (a vessel seen end-on beside
+        # a nodule is surrounded by lung, and the solid stage has already cut it off).
+        pad = np.ceil(3.0 / spacing).astype(int) + 1
+        for k, box in enumerate(ndimage.find_objects(labels), start=1):
+            if box is None or large[k]:
+                continue
+            window = tuple(
+                slice(max(b.start - q, 0), min(b.stop + q, size))
+                for b, q, size in zip(box, pad, labels.shape)
+            )
+            detail = labels[window] == k
+            near = ndimage.binary_dilation(detail, _disk(np.full(2, 1.0) / spacing))
+            shell = ndimage.binary_dilation(detail, _disk(np.full(2, 3.0) / spacing))
+            shell &= ~near & ~solid[window]
+            if not shell.any() or np.mean(smoothed[window][shell] >= low_hu) < 0.5:
+                dense[window] &= ~detail
+                wall[window] |= detail
     near_wall = ndimage.binary_dilation(wall, _disk(radius_px)) & ~wall
 
     def wall_edge(level_hu: float) -> np.ndarray:
@@ -340,7 +383,6 @@ def _ground_glass(
         touching = np.unique(labels[contact & opened])
         return np.isin(labels, touching[touching > 0])
 
-    low_hu = lung_hu + max(0.15 * (lesion_hu - lung_hu), 6.0 * noise_hu)
     rim = rim_above(low_hu, low_hu)
     min_area_px = np.pi * (2.0 * opening_mm) ** 2 / float(np.prod(spacing))
     if rim.sum() < min_area_px:
@@ -348,7 +390,8 @@ def _ground_glass(
     values = smoothed[rim]
     glass_hu = float(np.median(values))
     # The lung around the rim, not around the solid part (which the rim partly covers).
-    around = _ring(solid | rim, np.full(2, ring_mm[0]) / spacing, np.full(2, ring_mm[1]) / spacing)
+    from_rim_mm = _distance_mm(solid | rim, spacing)
+    around = (from_rim_mm > ring_mm[0]) & (from_rim_mm <= ring_mm[1])
     if around.sum() >= 10:
         lung_hu = min(lung_hu, float(np.percentile(smoothed[around], 10)))
     q1, q3 = np.percentile(values, [25, 75])
@@ -374,6 +417,16 @@ def _ground_glass(
     region, _ = _clip_leaks(region, seed, spacing, leak_factor, smoothed < threshold_hu)
     region = ndimage.binary_fill_holes(region | solid)
     edge = wall_edge(glass_hu if plateau_found else threshold_hu) & ~solid
+    # The lung around the grown lesion must be clearly less dense than its ground glass;
+    # otherwise the rim is the edge of a larger hazy area (dependent lung, an infiltrate),
+    # and where the lesion ends in it is a reader's call.
+    from_region_mm = _distance_mm(region, spacing)
+    around = (from_region_mm > ring_mm[0]) & (from_region_mm <= ring_mm[1])
+    around &= ~(wall | near_wall | dense)
+    if around.any() and np.mean(smoothed[around] >= threshold_hu) > max_hazy_fraction:
+        return _GroundGlass(
+            solid, np.zeros_like(solid), glass_hu, lung_hu, threshold_hu, edge, True
+        )
     return _GroundGlass(region, region & ~solid, glass_hu, lung_hu, threshold_hu, edge)
 
 
@@ -477,7 +530,7 @@ def segment_slice(
 
         fine = finer(contrast)
         level = best.band(fine)
-        if glass is not None:
+        if glass is not None and glass.rim.any():
             # Along the ground-glass rim the edge is half-way between ground glass and lung.
             zone = ndimage.binary_dilation(glass.rim, _disk(np.full(2, 2.0 * sigma_mm) / spacing))
             glass_level = finer(glass.glass_hu - glass.lung_hu) - np.float32(glass.threshold_hu)
@@ -507,7 +560,12 @@ def segment_slice(
             f"touches a structure of similar density ({100 * best.leaked:.0f} % of the similar "
             "region was cut off at a neck)"
         )
-    if glass is not None and (ndimage.binary_dilation(region, _STRUCT8) & glass.wall_edge).any():
+    if glass is not None and glass.hazy:
+        notes.append(
+            "borders a larger hazy (ground-glass) area of the lung; where the lesion ends in it "
+            "is doubtful"
+        )
+    elif glass is not None and (ndimage.binary_dilation(region, _STRUCT8) & glass.wall_edge).any():
         notes.append(
             "its ground-glass part touches denser surroundings (chest wall, mediastinum, a "
             "vessel); the boundary there is doubtful"
