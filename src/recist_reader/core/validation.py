@@ -293,13 +293,34 @@ def _add_measurement_problems(
     non_target: Sequence[bool],
 ) -> None:
     """Append the problems of the measurements of ``record.visits[v_index]`` to ``problems``."""
+    visit = record.visits[v_index]
+    # The common case first: every lesion measured once (the lookup is the one scoring reads,
+    # built here once) and every measurement valid for its lesion's kind.
+    by_lesion = visit.measurement_by_lesion
+    if len(by_lesion) == len(visit.measurements):
+        for lesion_id, measurement in by_lesion.items():
+            lesion_index = lesions_by_id.get(lesion_id)
+            if lesion_index is None:
+                break
+            status = measurement.get("status")
+            if non_target[lesion_index]:
+                if status not in _NON_TARGET_STATUSES or "diameter_mm" in measurement:
+                    break
+            elif status is None:
+                if measurement.get("diameter_mm") is None:
+                    break
+            elif status not in _TARGET_STATUSES or "diameter_mm" in measurement:
+                break
+        else:
+            return
+
+    # Something is wrong: find each problem, in measurement order, with its path.
     seen: dict[str, int] = {}
-    for m_index, measurement in enumerate(record.visits[v_index].measurements):
+    for m_index, measurement in enumerate(visit.measurements):
         lesion_id = measurement["lesion_id"]
         lesion_index = lesions_by_id.get(lesion_id)
         if lesion_index is not None and lesion_id not in seen:
             seen[lesion_id] = m_index
-            # The common, valid cases first: no path strings are built for them.
             status = measurement.get("status")
             if non_target[lesion_index]:
                 if status in _NON_TARGET_STATUSES and measurement.get("diameter_mm") is None:
