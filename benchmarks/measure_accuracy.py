@@ -138,6 +138,41 @@ def _render(
     return Case(image, seed, spacing, truth, lesion.nodal)
 
 
+def _render_part_solid(rng: np.random.Generator) -> Case:
+    """A part-solid lung nodule: a ground-glass ellipsoid (-750 to -400 HU) around a solid
+    sphere (30-70 % of its short axis, off-centre by up to 15 % of its size) in -850 HU lung,
+    clicked in the solid part. The truth is the whole nodule (the ground glass)."""
+    size_mm = _log_uniform(rng, 8, 40)
+    s = _uniform(rng, 0.55, 0.9)
+    spacing = (s, s)
+    ratio = _uniform(rng, 1.0, 1.8)
+    glass = ph.Ellipsoid((size_mm, size_mm / ratio, size_mm / ratio), _uniform(rng, 0, 180))
+    glass_hu = _uniform(rng, -750, -400)
+    solid_hu = TISSUE_HU + _uniform(rng, -30, 30)
+    core_mm = _uniform(rng, 0.3, 0.7) * size_mm / ratio
+    half_mm = 0.75 * size_mm + 15.0
+    n_rc = tuple(int(np.ceil(2 * half_mm / v)) for v in spacing)
+    centre = np.array([rng.uniform(-0.5, 0.5) * s, rng.uniform(-0.5, 0.5) * s, 0.0])
+    offset = np.r_[rng.uniform(-0.15, 0.15, 2) * (size_mm / ratio - core_mm), 0.0]
+    grid = ph.Grid.centred((1, *n_rc), (1.0, *spacing))
+    lesions = (
+        ph.Lesion("G", tuple(centre), glass, contrast_hu=glass_hu - LUNG_HU),
+        ph.Lesion("S", tuple(centre + offset), ph.Sphere(core_mm), contrast_hu=solid_hu - glass_hu),
+    )
+    regions = (ph.Region("lung", (ph.EllipticCylinder((1000.0, 1000.0)),), LUNG_HU),)
+    image = ph.render_phantom(
+        ph.Phantom(regions, lesions),
+        grid,
+        supersample=3,
+        blur_sd_mm=_uniform(rng, 0.3, 0.8),
+        noise_sd_hu=_uniform(rng, *GOAL_N),
+        seed=int(rng.integers(1 << 31)),
+    )[0]
+    truth = ph.lesion_truth(lesions[0], grid, slice_index=0)
+    seed = tuple(int(v) for v in np.rint(grid.lps_to_index(centre + offset)[1:]))
+    return Case(image, seed, spacing, truth, False)
+
+
 def _ellipsoid(rng: np.random.Generator, size: float) -> ph.Ellipsoid:
     ratio = _uniform(rng, 1.0, 2.0)
     return ph.Ellipsoid(
@@ -305,6 +340,7 @@ CONDITIONS = [
             miss=True,
         ),
     ),
+    Condition("part-solid lung nodule", False, _render_part_solid),
 ]
 
 

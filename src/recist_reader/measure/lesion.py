@@ -166,7 +166,10 @@ def measure_lesion(
     0.25 / 0.63, 0.20 / 0.42, 0.50 / 0.82; a random walker refining the same masks 0.84 /
     1.55, 0.42 / 0.85, 0.29 / 1.19, 0.99 / 2.11; morphological Chan-Vese 0.61 / 0.78,
     0.39 / 0.63, 0.36 / 0.82, 0.41 / 0.67, and 20.7 mm median when a vessel touches the
-    lesion (no leak control). Median time per click on a 512 x 512 slice: about 20-40 ms.
+    lesion (no leak control). Part-solid lung nodules (ground glass -750 to -400 HU around a
+    solid core, clicked in the core): 0.14 / 12.1 with step 4, 14.4 / 27.2 without; about
+    a third, mostly small (<= 12 mm) or faint ones, still measure the core alone, unflagged.
+    Median time per click on a 512 x 512 slice: about 20-40 ms.
 
     Parameters
     ----------
