@@ -47,14 +47,12 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
     return total
 
 
-def times(value: Decimal, factor: Decimal | int) -> Decimal:
-    """Product without rounding (an int factor is taken exactly, as ``Decimal(factor)``)."""
-    return EXACT.multiply(value, factor)
+#: ``times(value, factor)``: product without rounding (an int factor is taken exactly).
+#: The context's own method: thresholds call it at every visit.
+times = EXACT.multiply
 
-
-def minus(a: Decimal, b: Decimal) -> Decimal:
-    """Difference without rounding."""
-    return EXACT.subtract(a, b)
+#: ``minus(a, b)``: difference without rounding.
+minus = EXACT.subtract
 
 
 def pct_change(value: Decimal, reference: Decimal, decimals: int) -> float | None:

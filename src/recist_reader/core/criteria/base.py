@@ -114,4 +114,10 @@ class Criteria(ABC):
         had_response = state.had_target_response or (
             assessment.sum_mm is not None and assessment.target in (Response.PR, Response.CR)
         )
+        if (
+            nadir is state.nadir_mm
+            and in_cr is state.in_cr
+            and had_response is state.had_target_response
+        ):
+            return state  # nothing changed; states are never changed in place
         return ReadingState(state.baseline_sum_mm, nadir, in_cr, had_response)

@@ -307,18 +307,20 @@ class Recist11(Criteria):
         options: ScoringOptions,
         notes: list[str],
         *,
+        n_missing: int | None = None,
         pct_change_baseline: float | None = None,
     ) -> Response:
         """Target response at a visit (R5, R10).
 
         ``values`` are the targets' values (:meth:`target_values`), ``total`` the sum of the
         evaluated ones: the sum of diameters when every target was evaluated, else the partial
-        sum. ``pct_change_baseline`` is the displayed change of a complete sum from baseline,
-        when the caller has it already.
+        sum. ``n_missing`` (the targets not evaluated) and ``pct_change_baseline`` (the
+        displayed change of a complete sum from baseline) are given when the caller has them.
         """
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
         assert baseline is not None and nadir is not None
-        n_missing = sum(1 for value_mm in values if value_mm is None)
+        if n_missing is None:
+            n_missing = sum(1 for value_mm in values if value_mm is None)
         complete = n_missing == 0
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = self.reappeared_targets(lesions, values)
@@ -439,7 +441,8 @@ class Recist11(Criteria):
             values = self.target_values(record, visit, options, notes)
             evaluated = [value for value in values if value is not None]
             total = exact_sum(evaluated)
-            if len(evaluated) == len(values):
+            n_missing = len(values) - len(evaluated)
+            if not n_missing:
                 sum_mm = total
                 # The displayed changes (A11), computed once for the notes and the JSON.
                 pct_baseline = pct_change(total, baseline, options.pct_decimals)
@@ -450,7 +453,14 @@ class Recist11(Criteria):
             else:
                 partial_sum_mm = total
             target = self.target_response(
-                lesions, values, total, state, options, notes, pct_change_baseline=pct_baseline
+                lesions,
+                values,
+                total,
+                state,
+                options,
+                notes,
+                n_missing=n_missing,
+                pct_change_baseline=pct_baseline,
             )
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
