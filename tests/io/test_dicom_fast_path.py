@@ -363,3 +363,26 @@ def test_headers_longer_than_the_first_read_are_walked_up_to_a_limit(tmp_path, m
     _compare_paths(monkeypatch, folder)
     monkeypatch.setattr(fastheader, "_MAX_HEAD_BYTES", 65536)
     assert read_fast_header(path) is None
+
+
+def test_odd_length_header_values_agree(tmp_path, monkeypatch):
+    """Non-conformant odd value lengths (a description, a private value) walk the same."""
+    folder = _phantom_series(tmp_path, shape=(3, 8, 8))
+
+    def mark(ds):
+        ds.SeriesDescription = "ABCD"
+        ds.add_new(0x00091010, "LO", "WXYZ")
+
+    _rewrite(folder, mark)
+    for path in folder.iterdir():
+        data = path.read_bytes()
+        for old, new in (
+            (b"LO\x04\x00ABCD", b"LO\x03\x00ABC"),
+            (b"LO\x04\x00WXYZ", b"LO\x01\x00W"),
+        ):
+            assert data.count(old) == 1
+            data = data.replace(old, new)
+        path.write_bytes(data)
+    assert read_fast_header(str(path)) is not None
+    volume = _compare_paths(monkeypatch, folder)
+    assert volume.description == "ABC"

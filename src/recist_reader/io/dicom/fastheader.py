@@ -134,8 +134,10 @@ class FastHeader:
 
     Attributes
     ----------
-    elements : dict of int to RawElement
-        The wanted top-level elements present, by tag.
+    values : dict of int to bytes
+        The undecoded values of the wanted top-level elements present, by tag.
+    vrs : dict of int to bytes or None
+        Their VRs as written (None when implicit).
     meta : dict of int to RawElement
         The file meta elements (group 0002), by tag.
     transfer_syntax_uid : str
@@ -152,7 +154,8 @@ class FastHeader:
         Size of the file in bytes.
     """
 
-    elements: dict[int, RawElement]
+    values: dict[int, bytes]
+    vrs: dict[int, bytes | None]
     meta: dict[int, RawElement]
     transfer_syntax_uid: str
     implicit: bool
@@ -273,7 +276,8 @@ def _walk(buf: bytes, size: int) -> FastHeader:
     if syntax not in WALKED_SYNTAXES:
         raise _Fallback
     implicit = syntax == IMPLICIT_VR_LITTLE_ENDIAN
-    elements: dict[int, RawElement] = {}
+    values: dict[int, bytes] = {}
+    vrs: dict[int, bytes | None] = {}
     previous = -1
     in_buffer = len(buf) - 12
     while True:
@@ -291,7 +295,8 @@ def _walk(buf: bytes, size: int) -> FastHeader:
             tag, vr, length, value_pos = _element_header(buf, pos, size, implicit)
         if tag in _PIXEL_TAGS:
             return FastHeader(
-                elements=elements,
+                values=values,
+                vrs=vrs,
                 meta=meta,
                 transfer_syntax_uid=syntax,
                 implicit=implicit,
@@ -315,7 +320,6 @@ def _walk(buf: bytes, size: int) -> FastHeader:
         if wanted:
             if length > _KEEP_BYTES or vr == b"SQ":
                 raise _Fallback
-            elements[tag] = RawElement(
-                vr.decode() if vr else None, _value(buf, value_pos, end, size)
-            )
+            values[tag] = _value(buf, value_pos, end, size)
+            vrs[tag] = vr
         pos = end

@@ -347,10 +347,9 @@ def _value(ds: Dataset | FastHeader, keyword: str) -> Any:
     tag = _TAGS.get(keyword) or _tag(keyword)
     little_endian = True
     if type(ds) is FastHeader:
-        walked = ds.elements.get(tag)
-        if walked is None:
+        raw = ds.values.get(tag)
+        if raw is None:
             return None
-        raw = walked.value
     else:
         from pydicom.dataelem import RawDataElement
 
@@ -416,16 +415,17 @@ def _decoded_text(ds: Dataset | FastHeader, keyword: str) -> str:
 
 def _ascii_text(walked: FastHeader, keyword: str) -> str | None:
     """A single-valued LO text as pydicom decodes it, or None when pydicom must decode it."""
-    element = walked.elements.get(_tag(keyword))
-    if element is None:
+    tag = _tag(keyword)
+    value = walked.values.get(tag)
+    if value is None:
         return ""
-    if element.vr not in (None, "LO") or not _ASCII_TEXT_BYTES.issuperset(element.value):
+    if walked.vrs[tag] not in (None, b"LO") or not _ASCII_TEXT_BYTES.issuperset(value):
         return None
-    charset = walked.elements.get(_tag("SpecificCharacterSet"))
+    charset = walked.values.get(_tag("SpecificCharacterSet"))
     if charset is not None:
-        if charset.value.decode("latin-1").strip("\x00 ") not in _ASCII_COMPATIBLE_CHARSETS:
+        if charset.decode("latin-1").strip("\x00 ") not in _ASCII_COMPATIBLE_CHARSETS:
             return None
-    return element.value.decode("ascii").rstrip("\x00 ").strip()
+    return value.decode("ascii").rstrip("\x00 ").strip()
 
 
 def _as_dataset(walked: FastHeader) -> Dataset:
@@ -434,12 +434,17 @@ def _as_dataset(walked: FastHeader) -> Dataset:
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.tag import BaseTag
 
-    def raw(tag: int, element: Any, implicit: bool) -> RawDataElement:
-        length = len(element.value)
-        return RawDataElement(BaseTag(tag), element.vr, length, element.value, 0, implicit, True)
+    def raw(tag: int, vr: str | None, value: bytes, implicit: bool) -> RawDataElement:
+        return RawDataElement(BaseTag(tag), vr, len(value), value, 0, implicit, True)
 
-    ds = Dataset({BaseTag(t): raw(t, e, walked.implicit) for t, e in walked.elements.items()})
-    ds.file_meta = FileMetaDataset({BaseTag(t): raw(t, e, False) for t, e in walked.meta.items()})
+    elements = {}
+    for tag, value in walked.values.items():
+        vr = walked.vrs[tag]
+        elements[BaseTag(tag)] = raw(tag, vr.decode() if vr else None, value, walked.implicit)
+    ds = Dataset(elements)
+    ds.file_meta = FileMetaDataset(
+        {BaseTag(tag): raw(tag, *element, False) for tag, element in walked.meta.items()}
+    )
     ds.set_original_encoding(walked.implicit, True)
     return ds
 
@@ -617,8 +622,7 @@ _PLAIN_US_KEYWORDS = (
 def _raw_bytes(ds: Dataset | FastHeader, keyword: str) -> bytes | None:
     """The undecoded value of an element (None when absent or already decoded)."""
     if isinstance(ds, FastHeader):
-        element = ds.elements.get(_tag(keyword))
-        return None if element is None else element.value
+        return ds.values.get(_tag(keyword))
     from pydicom.dataelem import RawDataElement
 
     raw = ds.get_item(_tag(keyword))

@@ -414,31 +414,42 @@ def _rle_frame(path: str, layout: PixelLayout) -> bytes | None:
     """The encoded frame of a single-frame RLE file, as pydicom would take it, or None.
 
     None unless the basic offset table is empty or ``[0]`` and the items end with a
-    sequence delimiter inside the file; the fragments are joined.
+    sequence delimiter inside the file; the fragments are joined. Each fragment is read
+    on its own, so a one-fragment frame is never copied.
     """
-    start = layout.value_offset
-    if start is None:
+    position = layout.value_offset
+    if position is None:
         return None
-    with open(path, "rb", buffering=0) as fp:
-        data = os.pread(fp.fileno(), layout.file_size - start, start)
-    end = len(data)
-    if end < 8:
-        return None
-    tag, length = struct.unpack_from("<LL", data, 0)
-    if tag != _ITEM or (length, data[8 : 8 + length]) not in ((0, b""), (4, bytes(4))):
-        return None
-    position, fragments = 8 + length, []
-    while position + 8 <= end:
-        tag, length = struct.unpack_from("<LL", data, position)
-        if tag == _SEQUENCE_DELIMITER:
-            if not fragments:
-                return None
-            return fragments[0] if len(fragments) == 1 else b"".join(fragments)
-        if tag != _ITEM or position + 8 + length > end:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        tag, length = _item_header(fd, position)
+        if tag != _ITEM or length not in (0, 4):
             return None
-        fragments.append(data[position + 8 : position + 8 + length])
+        if length and os.pread(fd, 4, position + 8) != bytes(4):
+            return None
         position += 8 + length
-    return None
+        fragments = []
+        while True:
+            tag, length = _item_header(fd, position)
+            if tag == _SEQUENCE_DELIMITER:
+                if not fragments:
+                    return None
+                return fragments[0] if len(fragments) == 1 else b"".join(fragments)
+            if tag != _ITEM or position + 8 + length > layout.file_size:
+                return None
+            fragment = os.pread(fd, length, position + 8)
+            if len(fragment) != length:
+                return None
+            fragments.append(fragment)
+            position += 8 + length
+    finally:
+        os.close(fd)
+
+
+def _item_header(fd: int, position: int) -> tuple[int, int]:
+    """(tag, length) of the item header at ``position``; (0, 0) past the end of the file."""
+    head = os.pread(fd, 8, position)
+    return struct.unpack("<LL", head) if len(head) == 8 else (0, 0)
 
 
 def _decode_rle(
