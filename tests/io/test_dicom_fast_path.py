@@ -9,6 +9,7 @@ geometry, warnings and notes, and the same errors.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -386,3 +387,14 @@ def test_odd_length_header_values_agree(tmp_path, monkeypatch):
     assert read_fast_header(str(path)) is not None
     volume = _compare_paths(monkeypatch, folder)
     assert volume.description == "ABC"
+
+
+@pytest.mark.parametrize("compression", ["none", "rle"])
+def test_reads_without_pread_as_on_windows(tmp_path, monkeypatch, compression):
+    folder = _phantom_series(tmp_path, compression=compression, shape=(20, 6, 5))
+    expected = load_series(folder)
+    monkeypatch.delattr(os, "pread")
+    monkeypatch.delattr(os, "preadv")
+    for path in folder.iterdir():
+        assert read_fast_header(str(path)) is not None
+    _assert_same(load_series(folder), expected)

@@ -165,10 +165,18 @@ class FastHeader:
     file_size: int
 
 
+def read_at(fd: int, count: int, offset: int) -> bytes:
+    """Up to ``count`` bytes of an open file at ``offset`` (``os.pread`` where it exists)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, count, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows
+    return os.read(fd, count)
+
+
 def read_fast_header(path: str) -> FastHeader | None:
     """Walk ``path``'s header; None when the file needs pydicom's full parser."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
     try:
@@ -177,7 +185,7 @@ def read_fast_header(path: str) -> FastHeader | None:
             return None
         wanted = _HEAD_BYTES
         while True:
-            head = os.pread(fd, min(wanted, size), 0)
+            head = read_at(fd, min(wanted, size), 0)
             if len(head) < min(wanted, size):
                 return None  # the file shrank
             try:

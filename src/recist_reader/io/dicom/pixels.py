@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from recist_reader.io.dicom.errors import PixelDataError
-from recist_reader.io.dicom.fastheader import NATIVE_SYNTAXES, RLE_LOSSLESS
+from recist_reader.io.dicom.fastheader import NATIVE_SYNTAXES, RLE_LOSSLESS, read_at
 from recist_reader.io.dicom.headers import FrameHeader, PixelLayout
 
 #: Never allocate more than this fraction of physical memory for one volume.
@@ -384,7 +384,7 @@ def _read_native(
     direct = _reads_directly(layout, out.dtype)
     raw = None
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             for slot, frame in entries:
                 index = frame.frame_index or 0
@@ -420,12 +420,12 @@ def _rle_frame(path: str, layout: PixelLayout) -> bytes | None:
     position = layout.value_offset
     if position is None:
         return None
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         tag, length = _item_header(fd, position)
         if tag != _ITEM or length not in (0, 4):
             return None
-        if length and os.pread(fd, 4, position + 8) != bytes(4):
+        if length and read_at(fd, 4, position + 8) != bytes(4):
             return None
         position += 8 + length
         fragments = []
@@ -437,7 +437,7 @@ def _rle_frame(path: str, layout: PixelLayout) -> bytes | None:
                 return fragments[0] if len(fragments) == 1 else b"".join(fragments)
             if tag != _ITEM or position + 8 + length > layout.file_size:
                 return None
-            fragment = os.pread(fd, length, position + 8)
+            fragment = read_at(fd, length, position + 8)
             if len(fragment) != length:
                 return None
             fragments.append(fragment)
@@ -448,7 +448,7 @@ def _rle_frame(path: str, layout: PixelLayout) -> bytes | None:
 
 def _item_header(fd: int, position: int) -> tuple[int, int]:
     """(tag, length) of the item header at ``position``; (0, 0) past the end of the file."""
-    head = os.pread(fd, 8, position)
+    head = read_at(fd, 8, position)
     return struct.unpack("<LL", head) if len(head) == 8 else (0, 0)
 
 
