@@ -73,9 +73,11 @@ def pct_change(value: Decimal, reference: Decimal, decimals: int) -> float | Non
     scale = 10**decimals
     numerator = (value_num * ref_den - ref_num * value_den) * 100 * scale
     denominator = value_den * ref_num
-    negative = (numerator < 0) != (denominator < 0)
-    quotient, remainder = divmod(abs(numerator), abs(denominator))
-    if 2 * remainder >= abs(denominator):
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    negative = numerator < 0
+    quotient, remainder = divmod(-numerator if negative else numerator, denominator)
+    if 2 * remainder >= denominator:
         quotient += 1  # half-up: away from zero at exactly one half
     return (-quotient if negative else quotient) / scale
 

@@ -185,3 +185,9 @@ class PatientRecord(_Strict):
     def non_target_lesions(self) -> tuple[Lesion, ...]:
         """The non-target lesions, in record order."""
         return tuple(lesion for lesion in self.lesions if lesion.kind == "non-target")
+
+
+def measurement_position(visit: Visit, lesion_id: str) -> int:
+    """Index in ``visit.measurements`` of the measurement ``visit.measurement_by_lesion`` holds
+    for ``lesion_id`` (the last one, should the lesion be measured twice)."""
+    return max(i for i, m in enumerate(visit.measurements) if m["lesion_id"] == lesion_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from recist_reader.core.record import Lesion, Measurement, PatientRecord
+from recist_reader.core.record import Lesion, Measurement, PatientRecord, measurement_position
 from recist_reader.errors import RecordError, RecordProblem
 
 _TARGET_STATUSES = frozenset({"too_small", "absent", "not_evaluated"})
@@ -428,12 +428,12 @@ def _baseline_structure_problems(
     """Targets need a numeric baseline measurement: without it there is no baseline sum."""
     problems = []
     baseline = record.visits[baseline_index]
-    measured = {m["lesion_id"]: (i, m) for i, m in enumerate(baseline.measurements)}
+    by_lesion = baseline.measurement_by_lesion
     for index, lesion in enumerate(record.lesions):
         if lesion.kind != "target":
             continue
-        found = measured.get(lesion.lesion_id)
-        if found is None:
+        measurement = by_lesion.get(lesion.lesion_id)
+        if measurement is None:
             problems.append(
                 RecordProblem(
                     f"visits[{baseline_index}].measurements",
@@ -442,12 +442,15 @@ def _baseline_structure_problems(
                     "baseline_target_not_measured",
                 )
             )
-        elif found[1].get("diameter_mm") is None and found[1].get("status") in _TARGET_STATUSES:
+        elif (
+            measurement.get("diameter_mm") is None and measurement.get("status") in _TARGET_STATUSES
+        ):
+            position = measurement_position(baseline, lesion.lesion_id)
             problems.append(
                 RecordProblem(
-                    f"visits[{baseline_index}].measurements[{found[0]}].status",
+                    f"visits[{baseline_index}].measurements[{position}].status",
                     f"target {lesion.lesion_id!r} needs a numeric diameter_mm at baseline, "
-                    f"got status {found[1].get('status')!r}: measure it or make it a non-target",
+                    f"got status {measurement.get('status')!r}: measure it or make it a non-target",
                     "baseline_target_not_measured",
                 )
             )

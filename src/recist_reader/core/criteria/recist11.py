@@ -12,7 +12,13 @@ from recist_reader.core.criteria.base import Criteria, ReadingState, TargetValue
 from recist_reader.core.exact import ZERO, exact_sum, minus, mm_text, pct_change, times, to_decimal
 from recist_reader.core.labels import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, Response
 from recist_reader.core.options import ScoringOptions
-from recist_reader.core.record import Lesion, Measurement, PatientRecord, Visit
+from recist_reader.core.record import (
+    Lesion,
+    Measurement,
+    PatientRecord,
+    Visit,
+    measurement_position,
+)
 from recist_reader.core.timepoint import overall_non_target_only, overall_with_targets
 from recist_reader.errors import RecordProblem
 
@@ -110,7 +116,7 @@ class Recist11(Criteria):
     ) -> list[RecordProblem]:
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
-        positions = {m["lesion_id"]: i for i, m in enumerate(baseline.measurements)}
+        by_id = baseline.measurement_by_lesion
         targets_seen = 0
         per_organ: dict[str, int] = {}
         for index, lesion in enumerate(record.lesions):
@@ -139,21 +145,26 @@ class Recist11(Criteria):
                             "too_many_targets_per_organ",
                         )
                     )
-                position = positions.get(lesion.lesion_id)
-                if position is not None:
-                    measurement = baseline.measurements[position]
+                measurement = by_id.get(lesion.lesion_id)
+                if measurement is not None:
                     value = measurement.get("diameter_mm")
                     # The path is built only for a target that is not measurable.
                     if value is not None and value < self.measurable_min_mm(lesion):
+                        position = measurement_position(baseline, lesion.lesion_id)
                         problems.extend(
                             self._measurability_problems(
                                 lesion, measurement, f"{where}.measurements[{position}]"
                             )
                         )
             else:
-                position = positions.get(lesion.lesion_id)
-                status = None if position is None else baseline.measurements[position].get("status")
+                measurement = by_id.get(lesion.lesion_id)
+                status = None if measurement is None else measurement.get("status")
                 if status != "present":
+                    position = (
+                        None
+                        if measurement is None
+                        else measurement_position(baseline, lesion.lesion_id)
+                    )
                     path = (
                         f"{where}.measurements"
                         if position is None
