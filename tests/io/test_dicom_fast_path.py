@@ -398,3 +398,18 @@ def test_reads_without_pread_as_on_windows(tmp_path, monkeypatch, compression):
     for path in folder.iterdir():
         assert read_fast_header(str(path)) is not None
     _assert_same(load_series(folder), expected)
+
+
+def test_explicit_vr_data_under_an_implicit_vr_syntax_is_left_to_pydicom(tmp_path):
+    """The walker steps aside; the header path finds the explicit pixel element header."""
+    folder = _phantom_series(tmp_path, shape=(3, 6, 6))
+    expected = load_series(folder)
+    explicit, implicit = b"1.2.840.10008.1.2.1\x00", b"1.2.840.10008.1.2\x00\x00\x00"
+    for path in folder.iterdir():  # the meta's TransferSyntaxUID only: the data stay explicit
+        data = path.read_bytes()
+        assert data.count(explicit) == 1
+        path.write_bytes(data.replace(explicit, implicit))
+    assert read_fast_header(str(sorted(folder.iterdir())[0])) is None
+    volume = load_series(folder)
+    np.testing.assert_array_equal(volume.array, expected.array)
+    np.testing.assert_array_equal(volume.affine, expected.affine)

@@ -109,6 +109,11 @@ _UNPACK_TAG_LENGTH = struct.Struct("<HHL").unpack_from
 _UNPACK_TAG_VR_LENGTH = struct.Struct("<HH2sH").unpack_from
 _UNPACK_LENGTH = struct.Struct("<L").unpack_from
 _UNPACK_GROUP = struct.Struct("<H").unpack_from
+#: The VRs of DICOM PS3.5 6.2.
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL "
+    b"UN UR US UT UV".split()
+)
 #: Two upper-case letters: what a VR looks like (unknown VRs have 2-byte lengths).
 _VR_LIKE = frozenset(bytes((a, b)) for a in range(65, 91) for b in range(65, 91))
 
@@ -284,6 +289,8 @@ def _walk(buf: bytes, size: int) -> FastHeader:
     if syntax not in WALKED_SYNTAXES:
         raise _Fallback
     implicit = syntax == IMPLICIT_VR_LITTLE_ENDIAN
+    if implicit and buf[pos + 4 : pos + 6] in _VRS:
+        raise _Fallback  # explicit VR data under an implicit VR syntax: pydicom copes
     values: dict[int, bytes] = {}
     vrs: dict[int, bytes | None] = {}
     previous = -1

@@ -40,6 +40,8 @@ _PIXEL_TAGS = {
     (0x7FE0, 0x0009): "DoubleFloatPixelData",
 }
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+#: The VR and reserved bytes of an explicit VR pixel data element header.
+_EXPLICIT_PIXEL_VRS = frozenset({b"OB\x00\x00", b"OW\x00\x00", b"OF\x00\x00", b"OD\x00\x00"})
 #: Objects with pixel data that are not images to measure on.
 NON_VOLUME_MODALITIES = frozenset({"RTDOSE", "RTSTRUCT", "RTPLAN", "SEG", "REG", "KO", "PR", "SR"})
 _SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
@@ -289,6 +291,8 @@ def _pixel_element_position(fp: Any, ds: Dataset) -> tuple[str | None, int | Non
     keyword = _PIXEL_TAGS.get((group, element))
     if keyword is None:
         return None, None, None
+    if implicit and head[4:8] in _EXPLICIT_PIXEL_VRS:
+        implicit = False  # explicit VR data under an implicit VR syntax (pydicom copes)
     if implicit:
         (length,) = struct.unpack(f"{endian}L", head[4:8])
         offset = start + 8

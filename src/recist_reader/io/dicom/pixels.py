@@ -28,6 +28,9 @@ _FALLBACK_MEMORY_BYTES = 8 * 1024**3
 #: are corrupt and would make the loader allocate gigabytes).
 _PLAUSIBLE_DECODED_BYTES = 256 * 1024**2
 _MAX_COMPRESSION_RATIO = 2000
+#: Fewer uncompressed files than this per thread are read by one thread.
+_MIN_FILES_PER_THREAD = 8
+_MAX_READER_THREADS = 2
 
 
 def memory_budget_bytes() -> int:
@@ -273,11 +276,6 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
         raise failures[min(failures)]
 
 
-#: Fewer uncompressed files than this per thread are read by one thread.
-_MIN_FILES_PER_THREAD = 8
-_MAX_READER_THREADS = 2
-
-
 def _reader_threads() -> int:
     try:
         cores = len(os.sched_getaffinity(0))
@@ -304,6 +302,8 @@ def _decode_files(
         path, entries = files[index]
         try:
             _decode_file(path, entries, out)
+        except (KeyboardInterrupt, SystemExit):
+            raise
         except BaseException as exc:  # re-raised by decode_frames, in the caller's thread
             failures[index] = exc
             return
