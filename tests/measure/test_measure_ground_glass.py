@@ -161,3 +161,15 @@ def test_small_core_in_a_wide_ground_glass_nodule():
     m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
     assert m.long_axis_mm == pytest.approx(32.0, abs=0.7)
     assert m.short_axis_mm == pytest.approx(32.0, abs=0.7)
+
+
+@pytest.mark.parametrize("seed_xy", [(-5.0, 0.0), (0.0, 6.0), (-3.0, -5.0)])
+def test_click_in_the_ground_glass_of_a_part_solid_nodule(seed_xy):
+    # A 22 mm ground-glass nodule with an 8 mm solid part off-centre, clicked in the ground
+    # glass: the solid part joins it rather than cutting it open.
+    image, grid, _ = _lung_slice(
+        [(ph.Sphere(22.0), (0.0, 0.0), -600.0), (ph.Sphere(8.0), (4.0, 1.0), SOLID_HU)]
+    )
+    m = measure_lesion(image, _seed(grid, seed_xy), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(22.0, abs=0.7)
+    assert m.short_axis_mm == pytest.approx(22.0, abs=0.7)

@@ -151,8 +151,9 @@ def measure_lesion(
        shallower side and drops the neighbour's stub. Both flag the result.
     4. Part-solid lung lesions (CT): a ground-glass or mixed-density rim continuous with the
        solid part, thicker than 3 mm, is added by a second, lower threshold relative to the
-       lung around it (`segment._ground_glass`); a rim touching the chest wall or the
-       mediastinum is flagged. RECIST measures the whole lesion.
+       lung around it (`segment._ground_glass`); clicked in the ground glass, an embedded
+       solid part joins it. A rim touching the chest wall or the mediastinum, or merging
+       into a larger hazy area, is flagged. RECIST measures the whole lesion.
     5. Outline: the zero contour of the half-way level (`skimage.measure.find_contours`),
        smoothed only as much as the contrast-to-noise ratio needs, so partial-volume edges
        land at their sub-pixel position and tips are not pulled in.

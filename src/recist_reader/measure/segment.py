@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 from skimage.draw import polygon
+from skimage.morphology import convex_hull_image
 from skimage.segmentation import watershed
 
 __all__ = ["Segmentation", "segment_slice"]
@@ -302,10 +303,18 @@ def _ground_glass(
        (dense structures aside) is as dense as the rim's edge, the rim is part of a larger
        hazy area: nothing is added and the result says so (``hazy``).
 
-    None when no rim thicker than the opening touches the solid part.
+    Seeded in the ground glass (``lesion_hu`` below -300 HU), ``solid`` is the ground-glass
+    part found so far and ``solid_threshold_hu`` the top of its band: the solid part is
+    then a denser detail embedded in it, and the rim is the ground glass around it, out to
+    half-way between ground glass and lung (the solid stage, whose rays stop at the denser
+    part, may have cut the ground glass open there).
+
+    None when no rim thicker than the opening touches the solid part (or, seeded in the
+    ground glass, no denser part is embedded: a pure ground-glass lesion).
     """
-    if lesion_hu < _SOLID_MIN_HU:
-        return None
+    # Seeded in ground glass: ``solid`` is the ground-glass part and ``solid_threshold_hu``
+    # the top of its band; denser parts embedded in it (the solid part) join it.
+    seeded_in_glass = lesion_hu < _SOLID_MIN_HU
     from_solid_mm = _distance_mm(solid, spacing)
     ring = (from_solid_mm > ring_mm[0]) & (from_solid_mm <= ring_mm[1])
     if ring.sum() < 10:
@@ -324,7 +333,10 @@ def _ground_glass(
     # Dense structures outside the solid part: smaller ones (soft-tissue strands, vessels)
     # may lie within ground glass; ones larger than the solid part (chest wall, mediastinum,
     # an organ) are the lesion's surroundings.
-    low_hu = lung_hu + max(0.15 * (lesion_hu - lung_hu), 6.0 * noise_hu)
+    if seeded_in_glass:
+        low_hu = 0.5 * (lesion_hu + lung_hu)
+    else:
+        low_hu = lung_hu + max(0.15 * (lesion_hu - lung_hu), 6.0 * noise_hu)
     dense = (smoothed >= solid_threshold_hu) & ~solid
     labels, n = ndimage.label(dense, _STRUCT8)
     wall = np.zeros_like(dense)
@@ -333,11 +345,12 @@ def _ground_glass(
         def extent(box: tuple[slice, slice]) -> float:
             return float(np.hypot(*[(b.stop - b.start) * d for b, d in zip(box, spacing)]))
 
-        solid_extent = extent(ndimage.find_objects(solid.astype(np.int8))[0])
+        reference = convex_hull_image(solid) if seeded_in_glass else solid
+        solid_extent = extent(ndimage.find_objects(reference.astype(np.int8))[0])
         large = np.zeros(n + 1, bool)
         large[1:] = [extent(box) > solid_extent for box in ndimage.find_objects(labels)]
         sizes = np.bincount(labels.ravel())
-        large |= sizes > solid.sum()
+        large |= sizes > reference.sum()
         # Running out of the field: a vessel or a wall, however little of it is in view.
         border = np.unique(np.r_[labels[[0, -1], :].ravel(), labels[:, [0, -1]].ravel()])
         large[border] = True
@@ -383,8 +396,31 @@ def _ground_glass(
         touching = np.unique(labels[contact & opened])
         return np.isin(labels, touching[touching > 0])
 
+    def finish(
+        rim: np.ndarray, glass_hu: float, lung_hu: float, threshold_hu: float, level_hu: float
+    ) -> _GroundGlass:
+        """Solid part and rim, leaks clipped, checked against the lung around them."""
+        region = ndimage.binary_fill_holes(solid | rim)
+        region, _ = _clip_leaks(region, seed, spacing, leak_factor, smoothed < threshold_hu)
+        region = ndimage.binary_fill_holes(region | solid)
+        edge = wall_edge(level_hu) & ~solid
+        # The lung around the grown lesion must be clearly less dense than its ground glass;
+        # otherwise the rim is the edge of a larger hazy area (dependent lung, an
+        # infiltrate), and where the lesion ends in it is a reader's call.
+        from_region_mm = _distance_mm(region, spacing)
+        around = (from_region_mm > ring_mm[0]) & (from_region_mm <= ring_mm[1])
+        around &= ~(wall | near_wall | dense)
+        if around.any() and np.mean(smoothed[around] >= threshold_hu) > max_hazy_fraction:
+            empty = np.zeros_like(solid)
+            return _GroundGlass(solid, empty, glass_hu, lung_hu, threshold_hu, edge, True)
+        return _GroundGlass(region, region & ~solid, glass_hu, lung_hu, threshold_hu, edge)
+
     rim = rim_above(low_hu, low_hu)
     min_area_px = np.pi * (2.0 * opening_mm) ** 2 / float(np.prod(spacing))
+    if seeded_in_glass:
+        if not (rim & dense).any():
+            return None  # no denser part embedded: a pure ground-glass lesion
+        return finish(rim, lesion_hu, lung_hu, low_hu, lesion_hu)
     if rim.sum() < min_area_px:
         return None
     values = smoothed[rim]
@@ -413,21 +449,7 @@ def _ground_glass(
     rim = rim_above(threshold_hu, glass_hu if plateau_found else threshold_hu) & reach
     if rim.sum() < min_area_px:
         return None
-    region = ndimage.binary_fill_holes(solid | rim)
-    region, _ = _clip_leaks(region, seed, spacing, leak_factor, smoothed < threshold_hu)
-    region = ndimage.binary_fill_holes(region | solid)
-    edge = wall_edge(glass_hu if plateau_found else threshold_hu) & ~solid
-    # The lung around the grown lesion must be clearly less dense than its ground glass;
-    # otherwise the rim is the edge of a larger hazy area (dependent lung, an infiltrate),
-    # and where the lesion ends in it is a reader's call.
-    from_region_mm = _distance_mm(region, spacing)
-    around = (from_region_mm > ring_mm[0]) & (from_region_mm <= ring_mm[1])
-    around &= ~(wall | near_wall | dense)
-    if around.any() and np.mean(smoothed[around] >= threshold_hu) > max_hazy_fraction:
-        return _GroundGlass(
-            solid, np.zeros_like(solid), glass_hu, lung_hu, threshold_hu, edge, True
-        )
-    return _GroundGlass(region, region & ~solid, glass_hu, lung_hu, threshold_hu, edge)
+    return finish(rim, glass_hu, lung_hu, threshold_hu, glass_hu if plateau_found else threshold_hu)
 
 
 def segment_slice(
@@ -514,7 +536,11 @@ def segment_slice(
             seed,
             region,
             lesion_hu=lesion,
-            solid_threshold_hu=0.5 * (lesion + background),
+            # Seeded in ground glass, the top of the lesion's band separates it from a
+            # denser (solid) part.
+            solid_threshold_hu=(
+                lesion + best.far if lesion < _SOLID_MIN_HU else 0.5 * (lesion + background)
+            ),
             spacing=spacing,
             noise_hu=noise_smoothed,
             leak_factor=leak_factor,
