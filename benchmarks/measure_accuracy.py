@@ -138,10 +138,11 @@ def _render(
     return Case(image, seed, spacing, truth, lesion.nodal)
 
 
-def _render_part_solid(rng: np.random.Generator) -> Case:
+def _render_part_solid(rng: np.random.Generator, *, click_in_glass: bool = False) -> Case:
     """A part-solid lung nodule: a ground-glass ellipsoid (-750 to -400 HU) around a solid
     sphere (30-70 % of its short axis, off-centre by up to 15 % of its size) in -850 HU lung,
-    clicked in the solid part. The truth is the whole nodule (the ground glass)."""
+    clicked in the solid part, or in the ground glass half-way between the solid part's
+    edge and the nodule's. The truth is the whole nodule (the ground glass)."""
     size_mm = _log_uniform(rng, 8, 40)
     s = _uniform(rng, 0.55, 0.9)
     spacing = (s, s)
@@ -169,7 +170,13 @@ def _render_part_solid(rng: np.random.Generator) -> Case:
         seed=int(rng.integers(1 << 31)),
     )[0]
     truth = ph.lesion_truth(lesions[0], grid, slice_index=0)
-    seed = tuple(int(v) for v in np.rint(grid.lps_to_index(centre + offset)[1:]))
+    click = centre + offset
+    if click_in_glass:
+        a = rng.uniform(0, 2 * np.pi)
+        away = np.array([np.cos(a), np.sin(a), 0.0])
+        reach = 0.5 * (core_mm / 2 + np.linalg.norm(offset) + size_mm / ratio / 2)
+        click = centre + away * reach
+    seed = tuple(int(v) for v in np.rint(grid.lps_to_index(click)[1:]))
     return Case(image, seed, spacing, truth, False)
 
 
@@ -341,6 +348,11 @@ CONDITIONS = [
         ),
     ),
     Condition("part-solid lung nodule", False, _render_part_solid),
+    Condition(
+        "part-solid, clicked in ground glass",
+        False,
+        lambda r: _render_part_solid(r, click_in_glass=True),
+    ),
 ]
 
 
