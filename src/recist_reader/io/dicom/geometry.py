@@ -27,6 +27,15 @@ _EXACT_WEIGHT = 1e-3
 _MAX_RESAMPLING_FACTOR = 8
 
 
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a 1-D array of finite values, without importing numpy.ma (15 ms)."""
+    ordered = np.sort(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return float((ordered[middle - 1] + ordered[middle]) / 2)
+
+
 def spacing_tolerance_mm(spacing_mm: float) -> float:
     """Allowed deviation of a slice gap from the typical gap: 1 % or 0.01 mm."""
     return max(0.01, 0.01 * abs(spacing_mm))
@@ -308,7 +317,7 @@ def compute_geometry(
                 f"sheared (its slice axis is {tilt:.2f}° off the slice normal); pixels were "
                 "not resampled"
             )
-        typical = float(np.median(gaps))
+        typical = _median(gaps)
         tolerance = spacing_tolerance_mm(typical)
         if n == 2:
             warnings.append(
