@@ -134,6 +134,27 @@ def test_loading_common_series_does_not_import_pydicom(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_rle_decoder_loads_without_its_package_which_still_imports_after(tmp_path):
+    """The fast path loads pylibjpeg-rle's extension alone (its package's __init__ spends
+    0.1 s on importlib.metadata); pydicom's RLE plugin, imported later, still works."""
+    folder = _phantom_series(tmp_path, compression="rle")
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from recist_reader.io.dicom import load_series, pixels\n"
+        f"fast = load_series({str(folder)!r})\n"
+        "assert 'rle' not in sys.modules, 'the rle package was imported'\n"
+        "pixels._decode_rle = lambda *args: False\n"
+        f"slow = load_series({str(folder)!r})\n"
+        "assert 'rle' in sys.modules and 'pydicom' in sys.modules\n"
+        "assert np.array_equal(fast.array, slow.array)\n"
+        "import rle\n"
+        "assert rle.rle.decode_frame is rle.utils.decode_frame\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 # --- shared real data ------------------------------------------------------------------------
 
 
