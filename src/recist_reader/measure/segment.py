@@ -1,6 +1,7 @@
 """Segmenting one lesion on one slice from a seed: adaptive two-sided thresholding at the
 half-way level between lesion and surroundings, with leaks into same-density neighbours
-cut along rays from the lesion's centre and at narrow necks.
+cut along rays from the lesion's centre and at narrow necks; then, for a lung lesion on
+CT, a second, lower level adds a ground-glass part continuous with a solid part.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _LUNG_MAX_HU = -600.0
 _GLASS_MAX_HU = -300.0
 # Aerated lung is less dense than this: a lung estimate above it is mostly ground glass.
 _AERATED_LUNG_MAX_HU = -750.0
+# Ground glass is at least this much denser than the lung around it.
+_GLASS_MIN_CONTRAST_HU = 100.0
 
 
 @dataclass(frozen=True)
@@ -279,16 +282,17 @@ def _ground_glass(
 ) -> _GroundGlass | None:
     """The ground-glass part of a part-solid lung lesion, continuous with its solid part.
 
-    Two-level region growing, on CT in HU only (lesion at least -300 HU, lung at most
-    -600 HU; None otherwise, e.g. liver or MR):
+    Two-level region growing, on CT in HU in lung only (lung at most -600 HU; None
+    otherwise, e.g. liver or MR). Seeded in the solid part (at least -300 HU):
 
     1. Lung: the 10th percentile of a ring 3-10 mm around the solid part (the ring's
        quartile used for the solid part is ground glass or mediastinum when those cover
        most of it); of a ring 10-25 mm if that is above -750 HU (a wide rim); then of a
        ring 3-10 mm around solid part and rim, if lower.
     2. Candidate rim: pixels above lung + 15 % of the solid-to-lung contrast and below both
-       the solid part's threshold and -300 HU (so not fat), plus dense details smaller than the solid part in area and
-       extent (soft-tissue strands, short vessels) and whatever these enclose; minus the
+       the solid part's threshold and -300 HU (so not fat), plus dense details smaller than
+       the solid part in area and extent and embedded in ground glass (soft-tissue
+       strands; not vessels beside the lesion) and whatever these enclose; minus the
        blurred edge of larger dense structures (chest wall, mediastinum, long vessels);
        opened by a disc of ``opening_mm`` (which drops a solid lesion's own partial-volume
        edge, vessels' blurred walls and the pleura's thin band); the components touching
@@ -303,8 +307,8 @@ def _ground_glass(
        (dense structures aside) is as dense as the rim's edge, the rim is part of a larger
        hazy area: nothing is added and the result says so (``hazy``).
 
-    Seeded in the ground glass (``lesion_hu`` below -300 HU), ``solid`` is the ground-glass
-    part found so far and ``solid_threshold_hu`` the top of its band: the solid part is
+    Seeded in the ground glass (``lesion_hu`` below -300 HU and at least 100 HU above the
+    lung), ``solid`` is the ground-glass part found so far and ``solid_threshold_hu`` the top of its band: the solid part is
     then a denser detail embedded in it, and the rim is the ground glass around it, out to
     half-way between ground glass and lung (the solid stage, whose rays stop at the denser
     part, may have cut the ground glass open there).
@@ -327,6 +331,8 @@ def _ground_glass(
             lung_hu = min(lung_hu, float(np.percentile(smoothed[ring], 10)))
     if lung_hu > _LUNG_MAX_HU or solid_threshold_hu - lung_hu <= 0:
         return None
+    if seeded_in_glass and lesion_hu - lung_hu < _GLASS_MIN_CONTRAST_HU:
+        return None  # seeded in lung, not in ground glass
     radius_px = np.full(2, opening_mm) / spacing
     contact = ndimage.binary_dilation(solid, _disk(radius_px + 1.0))
 
