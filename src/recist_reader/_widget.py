@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from qtpy.QtCore import QEvent, QObject, Qt, QTimer
-from qtpy.QtWidgets import QFileDialog, QListWidgetItem, QTableWidgetItem, QWidget
+from qtpy.QtWidgets import QFileDialog, QWidget
 
 from recist_reader._qt.reading_layout import (
     NON_TARGET_STATUS_CHOICES,
@@ -27,6 +27,10 @@ from recist_reader._qt.reading_layout import (
     blocked_signals,
     pydate,
     qdate,
+    set_combo_items,
+    set_list_items,
+    set_table_rows,
+    set_text,
     setup_reading_layout,
 )
 from recist_reader._qt.visit_layers import (
@@ -841,12 +845,10 @@ class ReadingWidget(QWidget):
         self, layers: VisitLayers, index: int, lesion_id: str, axis: str, length_mm: float
     ) -> None:
         assert self.session is not None
-        features = layers.rulers.features.copy()
-        features.loc[features.index[index], "label"] = ruler_label(
-            self.session.lesion(lesion_id), axis, length_mm
-        )
+        features = layers.rulers.features  # edited in place, then refresh_text (napari's way)
+        column = features.columns.get_loc("label")
+        features.iat[index, column] = ruler_label(self.session.lesion(lesion_id), axis, length_mm)
         with self._quietly():
-            layers.rulers.features = features
             layers.rulers.refresh_text()
 
     def _draw_rulers(self, visit_id: str) -> None:
@@ -999,7 +1001,7 @@ class ReadingWidget(QWidget):
 
     def _refresh_visits(self) -> None:
         assert self.session is not None
-        self.visit_list.clear()
+        entries = []
         for visit in self.session.visits():
             series = visit.get("series") or []
             label = f"{visit['visit_id']} · {visit['date']}"
@@ -1009,12 +1011,18 @@ class ReadingWidget(QWidget):
                 label += f" · {series[0].get('description') or series[0]['series_uid'][-12:]}"
             if visit["visit_id"] not in self.visit_layers:
                 label += " · (no images)"
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, visit["visit_id"])
-            self.visit_list.addItem(item)
-            if visit["visit_id"] == self.current_visit_id:
-                self.visit_list.setCurrentItem(item)
-                self.visit_date_edit.setDate(qdate(dt.date.fromisoformat(visit["date"])))
+            entries.append((label, visit["visit_id"]))
+        set_list_items(self.visit_list, entries)
+        visit_ids = [visit_id for _, visit_id in entries]
+        if self.current_visit_id in visit_ids:
+            row = visit_ids.index(self.current_visit_id)
+            if self.visit_list.currentRow() != row:
+                self.visit_list.setCurrentRow(row)
+            visit_date = qdate(dt.date.fromisoformat(self.session.visit(self.current_visit_id)["date"]))
+            if self.visit_date_edit.date() != visit_date:
+                self.visit_date_edit.setDate(visit_date)
+        elif self.visit_list.currentRow() != -1:
+            self.visit_list.setCurrentRow(-1)
 
     def _measurement_text(self, visit_id: str, lesion: dict[str, Any]) -> str:
         assert self.session is not None
@@ -1033,9 +1041,9 @@ class ReadingWidget(QWidget):
         by_lesion: dict[str | None, list[LesionCheck]] = {}
         for check in self.last_score.checks:
             by_lesion.setdefault(check.lesion_id, []).append(check)
-        lesions = self.session.lesions()
-        self.lesion_table.setRowCount(len(lesions))
-        for row, lesion in enumerate(lesions):
+        rows: list[tuple[str, ...]] = []
+        tooltips: list[str] = []
+        for lesion in self.session.lesions():
             current = (
                 self._measurement_text(self.current_visit_id, lesion)
                 if self.current_visit_id
@@ -1055,65 +1063,58 @@ class ReadingWidget(QWidget):
                 baseline,
                 flag,
             )
-            tooltip = "\n".join(_check_text(c) for c in lesion_checks)
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if tooltip:
-                    item.setToolTip(tooltip)
-                self.lesion_table.setItem(row, column, item)
-        if selected is not None:
+            rows.append(cells)
+            tooltips.append("\n".join(_check_text(c) for c in lesion_checks))
+        set_table_rows(self.lesion_table, rows, tooltips)
+        if selected is not None and self.selected_lesion_id() != selected:
             self.select_lesion(selected)
-        self.checks_view.setPlainText("\n".join(_check_text(c) for c in self.last_score.checks))
+        set_text(self.checks_view, "\n".join(_check_text(c) for c in self.last_score.checks))
 
     def _refresh_new_lesions(self) -> None:
         assert self.session is not None
-        self.new_lesion_list.clear()
-        if self.current_visit_id is None:
-            return
-        for entry in self.session.visit(self.current_visit_id)["new_lesions"]:
-            self.new_lesion_list.addItem(
-                f"{entry['location']}{' (equivocal)' if entry.get('equivocal') else ''}"
-            )
+        entries = []
+        if self.current_visit_id is not None:
+            for index, entry in enumerate(self.session.visit(self.current_visit_id)["new_lesions"]):
+                equivocal = " (equivocal)" if entry.get("equivocal") else ""
+                entries.append((f"{entry['location']}{equivocal}", index))
+        set_list_items(self.new_lesion_list, entries)
 
     def _refresh_response(self) -> None:
         assert self.last_score is not None
-        rows = response_rows(self.last_score.response)
-        self.response_table.setRowCount(len(rows))
-        for row, cells in enumerate(rows):
-            for column, text in enumerate(cells):
-                self.response_table.setItem(row, column, QTableWidgetItem(text))
+        set_table_rows(self.response_table, [tuple(r) for r in response_rows(self.last_score.response)])
         response = self.last_score.response
         if response is None:
             problems = "; ".join(p.describe() for p in self.last_score.problems[:3])
-            self.summary_label.setText(f"Not scored yet: {problems}" if problems else "")
-            self.notes_view.setPlainText("")
+            set_text(self.summary_label, f"Not scored yet: {problems}" if problems else "")
+            set_text(self.notes_view, "")
             return
-        self.summary_label.setText(summary_text(response))
+        set_text(self.summary_label, summary_text(response))
         notes = [
             f"{visit['visit_id']}: {note}"
             for visit in response["visits"]
             for note in visit["notes"]
         ]
-        self.notes_view.setPlainText("\n".join(notes))
+        set_text(self.notes_view, "\n".join(notes))
 
     def _refresh_lesion_actions(self) -> None:
         if self.session is None:
             return
         lesion_id = self.selected_lesion_id()
-        self.status_combo.clear()
         if lesion_id is None:
-            self.reference_label.setText("")
+            self.status_combo.clear()
+            set_text(self.reference_label, "")
             return
         lesion = self.session.lesion(lesion_id)
         choices = TARGET_STATUS_CHOICES if lesion["kind"] == "target" else NON_TARGET_STATUS_CHOICES
-        self.status_combo.addItems(choices)
+        set_combo_items(self.status_combo, choices)
         measurement = (
             self.session.measurement(self.current_visit_id, lesion_id)
             if self.current_visit_id
             else None
         )
-        if measurement and "status" in measurement:
-            self.status_combo.setCurrentText(measurement["status"])
+        status = measurement.get("status", choices[0]) if measurement else choices[0]
+        if self.status_combo.currentText() != status:
+            self.status_combo.setCurrentText(status)
         is_target = lesion["kind"] == "target"
         has_visit = self.current_visit_id is not None
         self.draw_long_button.setEnabled(is_target and has_visit)
@@ -1132,7 +1133,7 @@ class ReadingWidget(QWidget):
             if ruler is not None and layers is not None:
                 slice_mm = lps_to_world(ruler.points_lps_mm, layers.world_to_lps)[:, 0].mean()
                 reference += f" on slice {slice_mm:.1f} mm"
-        self.reference_label.setText(reference)
+        set_text(self.reference_label, reference)
 
     def response_panel_text(self) -> str:
         """The response panel as text (rows, summary): what the reader sees."""

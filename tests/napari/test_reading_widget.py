@@ -18,6 +18,7 @@ from recist_reader import score_record  # noqa: E402
 from recist_reader._qt.visit_layers import camera_of  # noqa: E402
 from recist_reader._widget import ReadingWidget  # noqa: E402
 from recist_reader.reading.display import lps_to_world  # noqa: E402
+from recist_reader.reading.geometry import Ruler  # noqa: E402
 
 GRID = ph.Grid.centred((24, 160, 160), (2.5, 0.8, 0.8))
 LIVER = ph.Lesion("T1", (-24, -5, 0), ph.Ellipsoid((26, 16, 16), angle_deg=20), -60)
@@ -208,6 +209,30 @@ def test_dragging_an_end_point_updates_the_response_live(widget, patient, qtbot)
     assert after == pytest.approx(before + np.hypot(4.0, 6.0), abs=2 * PIXEL_MM)
     assert widget.response_panel_text() != panel_before
     assert f"{after:.1f} mm" in layers.rulers.features["label"][index]
+
+
+def test_an_edit_changes_only_the_cells_it_changes(widget, patient):
+    """Panels are updated in place (each edit repaints what changed, not whole tables)."""
+    t1, _, _ = complete_read(widget, patient)
+    widget.select_visit("W16")
+    rows = {widget.response_table.item(r, 0).text(): r for r in range(2)}
+    w8_sum, w16_sum = (widget.response_table.item(rows[v], 2) for v in ("W8", "W16"))
+    t1_row = [widget.lesion_table.item(r, 0).text() for r in range(3)].index(t1)
+    t1_now = widget.lesion_table.item(t1_row, 3)
+    w8_text, w16_text = w8_sum.text(), w16_sum.text()
+    visit_item = widget.visit_list.item(2)
+    ruler = widget.session.ruler("W16", t1)
+    a, b = (np.asarray(p, float) for p in ruler.points_lps_mm)
+    longer = Ruler(ruler.series_uid, (tuple(a), tuple(b + (b - a) * 0.5)))
+
+    widget.session.set_ruler("W16", t1, longer)
+
+    assert widget.response_table.item(rows["W16"], 2) is w16_sum  # the same cell, new text
+    assert w16_sum.text() != w16_text
+    assert widget.response_table.item(rows["W8"], 2).text() == w8_text
+    assert widget.lesion_table.item(t1_row, 3) is t1_now
+    assert t1_now.text() == f"{longer.length_mm:.1f} mm"
+    assert widget.visit_list.item(2) is visit_item and widget.visit_list.currentRow() == 2
 
 
 def test_save_close_reopen_restores_every_ruler(widget, patient, tmp_path, make_napari_viewer):
