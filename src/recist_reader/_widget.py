@@ -45,7 +45,6 @@ from recist_reader._qt.visit_layers import (
 )
 from recist_reader.errors import RecordError, SeriesError
 from recist_reader.reading import (
-    LesionCheck,
     LiveScore,
     ReadingError,
     ReadingSession,
@@ -53,11 +52,17 @@ from recist_reader.reading import (
     pending_autosave,
 )
 from recist_reader.reading.display import (
+    baseline_reference_text,
+    check_text,
+    lesion_rows,
     lps_to_world,
+    new_lesion_entries,
+    notes_text,
     response_rows,
     ruler_from_world,
     ruler_label,
     summary_text,
+    visit_entries,
     world_to_lps,
 )
 
@@ -1001,100 +1006,45 @@ class ReadingWidget(QWidget):
 
     def _refresh_visits(self) -> None:
         assert self.session is not None
-        entries = []
-        for visit in self.session.visits():
-            series = visit.get("series") or []
-            label = f"{visit['visit_id']} · {visit['date']}"
-            if visit["visit_id"] == self.session.baseline_visit_id:
-                label += " · baseline"
-            if series:
-                label += f" · {series[0].get('description') or series[0]['series_uid'][-12:]}"
-            if visit["visit_id"] not in self.visit_layers:
-                label += " · (no images)"
-            entries.append((label, visit["visit_id"]))
+        entries = visit_entries(self.session, self.visit_layers.keys())
         set_list_items(self.visit_list, entries)
         visit_ids = [visit_id for _, visit_id in entries]
         if self.current_visit_id in visit_ids:
             row = visit_ids.index(self.current_visit_id)
             if self.visit_list.currentRow() != row:
                 self.visit_list.setCurrentRow(row)
-            visit_date = qdate(dt.date.fromisoformat(self.session.visit(self.current_visit_id)["date"]))
+            visit = self.session.visit(self.current_visit_id)
+            visit_date = qdate(dt.date.fromisoformat(visit["date"]))
             if self.visit_date_edit.date() != visit_date:
                 self.visit_date_edit.setDate(visit_date)
         elif self.visit_list.currentRow() != -1:
             self.visit_list.setCurrentRow(-1)
 
-    def _measurement_text(self, visit_id: str, lesion: dict[str, Any]) -> str:
-        assert self.session is not None
-        measurement = self.session.measurement(visit_id, lesion["lesion_id"])
-        if measurement is None:
-            return "—"
-        if "diameter_mm" in measurement:
-            return f"{measurement['diameter_mm']:.1f} mm" + (" SA" if lesion["nodal"] else "")
-        if "status" in measurement:
-            return measurement["status"].replace("_", " ")
-        return "axis missing"
-
     def _refresh_lesions(self) -> None:
         assert self.session is not None and self.last_score is not None
         selected = self.selected_lesion_id()
-        by_lesion: dict[str | None, list[LesionCheck]] = {}
-        for check in self.last_score.checks:
-            by_lesion.setdefault(check.lesion_id, []).append(check)
-        rows: list[tuple[str, ...]] = []
-        tooltips: list[str] = []
-        for lesion in self.session.lesions():
-            current = (
-                self._measurement_text(self.current_visit_id, lesion)
-                if self.current_visit_id
-                else ""
-            )
-            baseline = self._measurement_text(self.session.baseline_visit_id, lesion)
-            lesion_checks = by_lesion.get(lesion["lesion_id"], [])
-            if any(c.blocking for c in lesion_checks):
-                flag = "blocks saving"
-            else:
-                flag = "warning" if lesion_checks else ""
-            cells = (
-                lesion["lesion_id"],
-                lesion["kind"] + (" (node)" if lesion["nodal"] else ""),
-                lesion["organ"],
-                current,
-                baseline,
-                flag,
-            )
-            rows.append(cells)
-            tooltips.append("\n".join(_check_text(c) for c in lesion_checks))
-        set_table_rows(self.lesion_table, rows, tooltips)
+        checks = self.last_score.checks
+        set_table_rows(self.lesion_table, *lesion_rows(self.session, checks, self.current_visit_id))
         if selected is not None and self.selected_lesion_id() != selected:
             self.select_lesion(selected)
-        set_text(self.checks_view, "\n".join(_check_text(c) for c in self.last_score.checks))
+        set_text(self.checks_view, "\n".join(check_text(c) for c in checks))
 
     def _refresh_new_lesions(self) -> None:
         assert self.session is not None
-        entries = []
-        if self.current_visit_id is not None:
-            for index, entry in enumerate(self.session.visit(self.current_visit_id)["new_lesions"]):
-                equivocal = " (equivocal)" if entry.get("equivocal") else ""
-                entries.append((f"{entry['location']}{equivocal}", index))
-        set_list_items(self.new_lesion_list, entries)
+        set_list_items(
+            self.new_lesion_list, new_lesion_entries(self.session, self.current_visit_id)
+        )
 
     def _refresh_response(self) -> None:
         assert self.last_score is not None
-        set_table_rows(self.response_table, [tuple(r) for r in response_rows(self.last_score.response)])
         response = self.last_score.response
+        set_table_rows(self.response_table, response_rows(response))
+        set_text(self.notes_view, notes_text(response))
         if response is None:
             problems = "; ".join(p.describe() for p in self.last_score.problems[:3])
             set_text(self.summary_label, f"Not scored yet: {problems}" if problems else "")
-            set_text(self.notes_view, "")
-            return
-        set_text(self.summary_label, summary_text(response))
-        notes = [
-            f"{visit['visit_id']}: {note}"
-            for visit in response["visits"]
-            for note in visit["notes"]
-        ]
-        set_text(self.notes_view, "\n".join(notes))
+        else:
+            set_text(self.summary_label, summary_text(response))
 
     def _refresh_lesion_actions(self) -> None:
         if self.session is None:
@@ -1120,20 +1070,13 @@ class ReadingWidget(QWidget):
         self.draw_long_button.setEnabled(is_target and has_visit)
         self.draw_short_button.setEnabled(is_target and has_visit)
         self.draw_long_button.setText("Draw long axis" if lesion["nodal"] else "Draw ruler")
-        baseline = self.session.measurement(self.session.baseline_visit_id, lesion_id)
-        reference = f"{lesion_id} {lesion['organ']}"
-        if baseline and "diameter_mm" in baseline:
-            reference += f" · baseline {baseline['diameter_mm']:.1f} mm"
-            ruler = self.session.ruler(
-                self.session.baseline_visit_id,
-                lesion_id,
-                axis="short" if lesion["nodal"] else "long",
-            )
-            layers = self.visit_layers.get(self.session.baseline_visit_id)
-            if ruler is not None and layers is not None:
-                slice_mm = lps_to_world(ruler.points_lps_mm, layers.world_to_lps)[:, 0].mean()
-                reference += f" on slice {slice_mm:.1f} mm"
-        set_text(self.reference_label, reference)
+        baseline_layers = self.visit_layers.get(self.session.baseline_visit_id)
+        set_text(
+            self.reference_label,
+            baseline_reference_text(
+                self.session, lesion_id, baseline_layers.world_to_lps if baseline_layers else None
+            ),
+        )
 
     def response_panel_text(self) -> str:
         """The response panel as text (rows, summary): what the reader sees."""
@@ -1173,10 +1116,6 @@ class _CloseFilter(QObject):
             event.ignore()
             return True
         return False
-
-
-def _check_text(check: LesionCheck) -> str:
-    return ("Blocks saving: " if check.blocking else "Warning: ") + check.message
 
 
 def _parse_iso(value: str | dt.date) -> dt.date:
