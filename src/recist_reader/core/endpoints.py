@@ -101,20 +101,15 @@ def response_window(
     return window
 
 
-def _counts(point: TimePoint, options: ScoringOptions) -> Response:
-    """SD and NonCR/NonPD count only from day ``sd_min_days`` (R11.3, R13)."""
-    if point.response in (SD, NON_CR_NON_PD) and point.day < options.sd_min_days:
-        return NE
-    return point.response
-
-
 def best_overall_response_unconfirmed(
     window: Sequence[TimePoint], options: ScoringOptions
 ) -> Response:
     """Best of CR > PR > SD > NonCR/NonPD > PD > NE over the window (R11); NE if empty (A20)."""
     best = NE
     for point in window:
-        response = _counts(point, options)
+        response = point.response
+        if response in (SD, NON_CR_NON_PD) and point.day < options.sd_min_days:
+            response = NE  # SD and NonCR/NonPD count only from day sd_min_days (R11.3, R13)
         if BEST_RESPONSE_RANK[response] > BEST_RESPONSE_RANK[best]:
             best = response
     return best

@@ -88,6 +88,7 @@ def mm_text(value: Decimal) -> str:
     return text if "." in text else text + ".0"
 
 
-def to_json_number(value: Decimal) -> float | int:
-    """A JSON number for an exact decimal (float; exact values print as written)."""
-    return float(value)
+def to_json_number(value: Decimal | None) -> float | None:
+    """A JSON number for an exact decimal (float; exact values print as written); None stays
+    None (JSON null)."""
+    return None if value is None else float(value)

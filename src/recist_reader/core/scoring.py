@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from recist_reader.core.criteria import CRITERIA
@@ -25,6 +25,8 @@ from recist_reader.core.validation import parse_record
 from recist_reader.errors import RecordError, RecordProblem
 
 DEFAULT_OPTIONS = ScoringOptions()
+
+_visit_date = attrgetter("date")
 
 # Problems that make scoring impossible whatever validate_baseline says.
 _ALWAYS_FATAL = frozenset({"no_baseline_disease"})
@@ -111,9 +113,9 @@ def score_parsed_record(
     baseline_sum = criteria.baseline_sum_mm(record, baseline)
     state = ReadingState(baseline_sum_mm=baseline_sum, nadir_mm=baseline_sum)
     assessments: list[VisitAssessment] = []
-    for visit in sorted(
-        (v for v in record.visits if v.date > record.baseline_date), key=lambda v: v.date
-    ):
+    follow_ups = [visit for visit in record.visits if visit.date > record.baseline_date]
+    follow_ups.sort(key=_visit_date)
+    for visit in follow_ups:
         assessment = criteria.assess_visit(record, visit, state, options)
         assessments.append(assessment)
         state = criteria.next_state(state, assessment)
@@ -130,7 +132,7 @@ def score_parsed_record(
     baseline_json: dict[str, Any] = {
         "visit_id": baseline.visit_id,
         "date": baseline.date.isoformat(),
-        "sum_mm": _mm(baseline_sum),
+        "sum_mm": to_json_number(baseline_sum),
     }
     if baseline_notes:
         baseline_json["notes"] = baseline_notes
@@ -161,19 +163,15 @@ def score_parsed_record(
     }
 
 
-def _mm(value: Decimal | None) -> float | None:
-    return None if value is None else to_json_number(value)
-
-
 def _visit_json(assessment: VisitAssessment) -> dict[str, Any]:
     """One entry of the response's ``visits`` (design.md §2)."""
     return {
         "visit_id": assessment.visit_id,
         "date": assessment.date.isoformat(),
         "day": assessment.day,
-        "sum_mm": _mm(assessment.sum_mm),
-        "partial_sum_mm": _mm(assessment.partial_sum_mm),
-        "nadir_mm": _mm(assessment.nadir_mm),
+        "sum_mm": to_json_number(assessment.sum_mm),
+        "partial_sum_mm": to_json_number(assessment.partial_sum_mm),
+        "nadir_mm": to_json_number(assessment.nadir_mm),
         "pct_change_baseline": assessment.pct_change_baseline,
         "pct_change_nadir": assessment.pct_change_nadir,
         "target": LABELS[assessment.target],
