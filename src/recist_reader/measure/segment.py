@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from skimage.draw import polygon
+from skimage.measure import points_in_poly
 from skimage.morphology import convex_hull_image
 from skimage.segmentation import watershed
 
@@ -66,6 +66,85 @@ def _disk(radius_px: np.ndarray) -> np.ndarray:
     return (y / max(radius_px[0], 1e-9)) ** 2 + (x / max(radius_px[1], 1e-9)) ** 2 <= 1.0
 
 
+def _disk_rows(radius_px: np.ndarray) -> list[tuple[int, int]]:
+    """`_disk` as rows: (row offset, half-width in columns) of each non-empty row."""
+    disk = _disk(radius_px)
+    offsets = np.arange(disk.shape[0]) - disk.shape[0] // 2
+    return [(int(dy), int(n) // 2) for dy, n in zip(offsets, disk.sum(axis=1)) if n]
+
+
+def _bounding_box(mask: np.ndarray, pad: tuple[int, int]) -> tuple[slice, slice]:
+    """The bounding box of a non-empty ``mask``, widened by ``pad`` and clipped to it."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return (
+        slice(max(int(rows[0]) - pad[0], 0), min(int(rows[-1]) + pad[0] + 1, mask.shape[0])),
+        slice(max(int(cols[0]) - pad[1], 0), min(int(cols[-1]) + pad[1] + 1, mask.shape[1])),
+    )
+
+
+def _dilate(mask: np.ndarray, radius_px: np.ndarray) -> np.ndarray:
+    """``ndimage.binary_dilation(mask, _disk(radius_px))``, in time linear in the radius.
+
+    The disk is a stack of rows: a running maximum along each row width, shifted by the
+    row's offset, over the mask's bounding box only.
+    """
+    mask = np.asarray(mask, bool)
+    out = np.zeros(mask.shape, bool)
+    if not mask.any():
+        return out
+    rows = _disk_rows(radius_px)
+    box = _bounding_box(mask, (max(abs(dy) for dy, _ in rows), max(w for _, w in rows)))
+    crop = mask[box].view(np.uint8)
+    target = out[box]
+    height = crop.shape[0]
+    spread: dict[int, np.ndarray] = {}
+    for dy, w in rows:
+        if abs(dy) >= height:
+            continue
+        if w not in spread:
+            spread[w] = ndimage.maximum_filter1d(crop, 2 * w + 1, axis=1, mode="constant")
+        row_max = spread[w].view(bool)
+        if dy >= 0:
+            target[dy:] |= row_max[: height - dy]
+        else:
+            target[: height + dy] |= row_max[-dy:]
+    return out
+
+
+def _erode(mask: np.ndarray, radius_px: np.ndarray) -> np.ndarray:
+    """``ndimage.binary_erosion(mask, _disk(radius_px))`` (outside the image counts as
+    background), in time linear in the radius."""
+    mask = np.asarray(mask, bool)
+    out = np.zeros(mask.shape, bool)
+    if not mask.any():
+        return out
+    box = _bounding_box(mask, (0, 0))
+    crop = mask[box].view(np.uint8)
+    height = crop.shape[0]
+    kept = np.ones(crop.shape, bool)
+    shrunk: dict[int, np.ndarray] = {}
+    for dy, w in _disk_rows(radius_px):
+        if abs(dy) >= height:
+            return out
+        if w not in shrunk:
+            shrunk[w] = ndimage.minimum_filter1d(crop, 2 * w + 1, axis=1, mode="constant")
+        row_min = shrunk[w].view(bool)
+        if dy >= 0:
+            kept[: height - dy] &= row_min[dy:]
+            kept[height - dy :] = False
+        else:
+            kept[-dy:] &= row_min[: height + dy]
+            kept[:-dy] = False
+    out[box] = kept
+    return out
+
+
+def _open(mask: np.ndarray, radius_px: np.ndarray) -> np.ndarray:
+    """``ndimage.binary_opening(mask, _disk(radius_px))``."""
+    return _dilate(_erode(mask, radius_px), radius_px)
+
+
 def _noise_sd(image: np.ndarray, smoothed: np.ndarray, sigma_px: np.ndarray) -> float:
     """Noise SD of white noise from the median absolute high-pass residual."""
     residual = image - smoothed
@@ -81,6 +160,17 @@ def _disk_at(centre: tuple[int, int], radius_px: np.ndarray, shape: tuple[int, .
     rows, cols = np.ogrid[: shape[0], : shape[1]]
     r = np.maximum(radius_px, 1.0)
     return ((rows - centre[0]) / r[0]) ** 2 + ((cols - centre[1]) / r[1]) ** 2 <= 1.0
+
+
+def _depth_mm(region: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """``ndimage.distance_transform_edt(region, sampling=spacing)``, computed over the
+    region's bounding box and a 1-pixel frame only (no background pixel outside the frame
+    is nearer to the region than the frame)."""
+    dist = np.zeros(region.shape)
+    if region.any():
+        box = _bounding_box(region, (1, 1))
+        dist[box] = ndimage.distance_transform_edt(region[box], sampling=spacing)
+    return dist
 
 
 def _clip_leaks(
@@ -99,7 +189,7 @@ def _clip_leaks(
     continues a pleural line across a tumour's base). Other rays are not shortened.
     """
     # Cast the rays from the deepest point uphill of the seed, not from a click near the edge.
-    dist = ndimage.distance_transform_edt(region, sampling=spacing)
+    dist = _depth_mm(region, spacing)
     if dist.max() < 4 * float(spacing.max()):
         return region, False  # a few pixels across: rays cannot tell a leak from the grid
     centre = tuple(seed)
@@ -115,8 +205,15 @@ def _clip_leaks(
     extent_mm = float(np.hypot(*(np.asarray(region.shape) * spacing)))
     t = np.arange(1, int(extent_mm / step_mm) + 1) * step_mm
     theta = np.linspace(0, 2 * np.pi, n_rays, endpoint=False)
-    rows = centre[0] + np.outer(np.sin(theta), t) / spacing[0]
-    cols = centre[1] + np.outer(np.cos(theta), t) / spacing[1]
+    # Samples beyond the region's farthest corner (and a rounded pixel) are all outside it.
+    box = _bounding_box(region, (0, 0))
+    corner_mm = np.hypot(
+        max(abs(box[0].start - centre[0]), abs(box[0].stop - 1 - centre[0])) * spacing[0],
+        max(abs(box[1].start - centre[1]), abs(box[1].stop - 1 - centre[1])) * spacing[1],
+    )
+    n_samples = min(len(t), int(np.searchsorted(t, corner_mm + float(spacing.max()))) + 1)
+    rows = centre[0] + np.outer(np.sin(theta), t[:n_samples]) / spacing[0]
+    cols = centre[1] + np.outer(np.cos(theta), t[:n_samples]) / spacing[1]
     ri, ci = np.rint(rows).astype(int), np.rint(cols).astype(int)
     valid = (ri >= 0) & (ri < region.shape[0]) & (ci >= 0) & (ci < region.shape[1])
     inside = np.zeros(ri.shape, bool)
@@ -148,11 +245,52 @@ def _clip_leaks(
     limit = np.where(leak, edge, np.maximum(radius, factor * median) + float(spacing.max()))
     poly_r = centre[0] + np.sin(theta) * limit / spacing[0]
     poly_c = centre[1] + np.cos(theta) * limit / spacing[1]
-    rr, cc = polygon(poly_r, poly_c, region.shape)
-    keep = np.zeros_like(region)
-    keep[rr, cc] = True
+    keep = _in_polygon(region, poly_r, poly_c)
     keep[seed] = True
     return _component(region & keep, seed), True
+
+
+def _in_polygon(region: np.ndarray, poly_r: np.ndarray, poly_c: np.ndarray) -> np.ndarray:
+    """The pixels of ``region`` inside the polygon, as `skimage.draw.polygon` decides.
+
+    Even-odd scan lines over the region's bounding box: the polygon's crossings of each pixel
+    row, counted to the right of each pixel with a cumulative sum. A pixel within 1e-6 of a
+    crossing or on a vertex's row (where edge and vertex rules matter) is left to
+    `skimage.measure.points_in_poly`, the same test as `skimage.draw.polygon`'s.
+    """
+    tol = 1e-6
+    keep = np.zeros(region.shape, bool)
+    if not region.any():
+        return keep
+    box = _bounding_box(region, (0, 0))
+    sub = region[box]
+    height, width = sub.shape
+    r0, c0 = np.asarray(poly_r, float), np.asarray(poly_c, float)
+    r1, c1 = np.roll(r0, -1), np.roll(c0, -1)
+    y = np.arange(box[0].start, box[0].stop, dtype=float)[:, None]
+    straddle = (r0 > y) != (r1 > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = c0 + (y - r0) * (c1 - c0) / (r1 - r0)
+    row_k, edge_k = np.nonzero(straddle)
+    x = cross[row_k, edge_k] - box[1].start
+    # A pixel x has a crossing to its right (x < x_k) iff x < ceil(x_k).
+    first = np.clip(np.ceil(x), 0, width).astype(np.intp)
+    counts = np.bincount(row_k * (width + 1) + first, minlength=height * (width + 1))
+    at_or_left = np.cumsum(counts.reshape(height, width + 1), axis=1)[:, :width]
+    inside = ((straddle.sum(axis=1)[:, None] - at_or_left) % 2 == 1) & sub
+    near = np.zeros((height, width), bool)
+    column = np.rint(x)
+    on_pixel = (np.abs(x - column) < tol) & (column >= 0) & (column < width)
+    near[row_k[on_pixel], column[on_pixel].astype(np.intp)] = True
+    near[np.abs(r0 - y).min(axis=1) < tol] = True
+    near &= sub
+    if near.any():
+        nr, nc = np.nonzero(near)
+        inside[nr, nc] = points_in_poly(
+            np.c_[nc + box[1].start, nr + box[0].start].astype(float), np.c_[c0, r0]
+        )
+    keep[box] = inside
+    return keep
 
 
 def _component(inside: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
@@ -164,8 +302,8 @@ def _component(inside: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
 
 
 def _ring(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
-    near = ndimage.binary_dilation(mask, _disk(inner))
-    far = ndimage.binary_dilation(mask, _disk(outer))
+    near = _dilate(mask, inner)
+    far = _dilate(mask, outer)
     return far & ~near
 
 
@@ -241,7 +379,7 @@ def _cut_necks(
         # lesion's depth removes *and* touches the cut-off part (thin details elsewhere, such
         # as spicules, stay).
         radius_px = np.full(2, 0.5 * group_depth) / spacing
-        opened = _component(ndimage.binary_opening(kept, _disk(radius_px)), seed)
+        opened = _component(_open(kept, radius_px), seed)
         if opened.any():
             removed, n_removed = ndimage.label(kept & ~opened, structure=_STRUCT8)
             near_cut = ndimage.binary_dilation(region & ~kept, _STRUCT8, iterations=2)
@@ -334,7 +472,7 @@ def _ground_glass(
     if seeded_in_glass and lesion_hu - lung_hu < _GLASS_MIN_CONTRAST_HU:
         return None  # seeded in lung, not in ground glass
     radius_px = np.full(2, opening_mm) / spacing
-    contact = ndimage.binary_dilation(solid, _disk(radius_px + 1.0))
+    contact = _dilate(solid, radius_px + 1.0)
 
     # Dense structures outside the solid part: smaller ones (soft-tissue strands, vessels)
     # may lie within ground glass; ones larger than the solid part (chest wall, mediastinum,
@@ -375,13 +513,13 @@ def _ground_glass(
                 for b, q, size in zip(box, pad, labels.shape)
             )
             detail = labels[window] == k
-            near = ndimage.binary_dilation(detail, _disk(np.full(2, 1.0) / spacing))
-            shell = ndimage.binary_dilation(detail, _disk(np.full(2, 3.0) / spacing))
+            near = _dilate(detail, np.full(2, 1.0) / spacing)
+            shell = _dilate(detail, np.full(2, 3.0) / spacing)
             shell &= ~near & ~solid[window]
             if not shell.any() or np.mean(smoothed[window][shell] >= low_hu) < 0.5:
                 dense[window] &= ~detail
                 wall[window] |= detail
-    near_wall = ndimage.binary_dilation(wall, _disk(radius_px)) & ~wall
+    near_wall = _dilate(wall, radius_px) & ~wall
 
     def wall_edge(level_hu: float) -> np.ndarray:
         return near_wall & (
@@ -395,7 +533,7 @@ def _ground_glass(
         # towards them) is theirs.
         band &= ~wall_edge(level_hu)
         band = ndimage.binary_fill_holes(band | solid) & ~solid
-        opened = ndimage.binary_opening(band, _disk(radius_px))
+        opened = _open(band, radius_px)
         labels, n = ndimage.label(opened, _STRUCT8)
         if n == 0:
             return opened
@@ -442,7 +580,7 @@ def _ground_glass(
         # A plateau of ground glass: out to the half-way level between it and the lung, but
         # no further than ``edge_mm`` beyond the plateau (haze fading slowly is not measured).
         plateau = rim & (smoothed >= glass_hu - 1.5 * (q3 - q1))
-        reach = ndimage.binary_dilation(solid | plateau, _disk(np.full(2, edge_mm) / spacing))
+        reach = _dilate(solid | plateau, np.full(2, edge_mm) / spacing)
         threshold_hu = 0.5 * (glass_hu + lung_hu)
     else:
         # Mixed density or a gradient fading into the lung (partial volume, haze): only what
@@ -564,7 +702,7 @@ def segment_slice(
         level = best.band(fine)
         if glass is not None and glass.rim.any():
             # Along the ground-glass rim the edge is half-way between ground glass and lung.
-            zone = ndimage.binary_dilation(glass.rim, _disk(np.full(2, 2.0 * sigma_mm) / spacing))
+            zone = _dilate(glass.rim, np.full(2, 2.0 * sigma_mm) / spacing)
             glass_level = finer(glass.glass_hu - glass.lung_hu) - np.float32(glass.threshold_hu)
             level = np.where(zone, glass_level, level)
             region = glass.region
@@ -660,7 +798,7 @@ def _threshold_loop(
         background = _surroundings(smoothed[ring], lesion)
         if abs(background - lesion) < min_contrast and grows < max_grows:
             # Textured lesion or seed far from the edge: look further out for the surroundings.
-            region = ndimage.binary_dilation(region, _disk(ring_px[1]))
+            region = _dilate(region, ring_px[1])
             grows += 1
             continue
         done += 1
@@ -681,7 +819,7 @@ def _threshold_loop(
         found = _Candidate(
             region, level, lesion, background, 1.0 - region.sum() / similar.sum(), clipped, far
         )
-        core = ndimage.binary_erosion(region, _disk(np.full(2, 1.5 * sigma_mm) / spacing))
+        core = _erode(region, np.full(2, 1.5 * sigma_mm) / spacing)
         values = smoothed[core] if core.sum() >= 5 else smoothed[region]
         lesion = float(np.median(values))
     return found
