@@ -88,14 +88,14 @@ class ScoringOptions:
 
     def as_json(self) -> dict[str, Any]:
         """Every option as used, JSON-ready (``config`` of the response); a new dict."""
-        return dict(_options_json(self))
+        return dict(self._json_values)
 
-
-@functools.lru_cache(maxsize=64)
-def _options_json(options: ScoringOptions) -> dict[str, Any]:
-    values = asdict(options)
-    values["too_small_mm"] = to_json_number(options.too_small_mm)
-    return values
+    @functools.cached_property
+    def _json_values(self) -> dict[str, Any]:
+        """:meth:`as_json`, computed once per options object (kept in its ``__dict__``)."""
+        values = asdict(self)
+        values["too_small_mm"] = to_json_number(self.too_small_mm)
+        return values
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ScoringOptions))

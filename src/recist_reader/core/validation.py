@@ -302,14 +302,14 @@ def _add_measurement_problems(
             lesion_index = lesions_by_id.get(lesion_id)
             if lesion_index is None:
                 break
-            status = measurement.get("status")
             if non_target[lesion_index]:
-                if status not in _NON_TARGET_STATUSES or "diameter_mm" in measurement:
+                status = measurement.get("status")
+                if "diameter_mm" in measurement or status not in _NON_TARGET_STATUSES:
                     break
-            elif status is None:
-                if measurement.get("diameter_mm") is None:
+            elif "status" in measurement:
+                if "diameter_mm" in measurement or measurement["status"] not in _TARGET_STATUSES:
                     break
-            elif status not in _TARGET_STATUSES or "diameter_mm" in measurement:
+            elif measurement.get("diameter_mm") is None:
                 break
         else:
             return
