@@ -61,3 +61,19 @@ def test_depth_matches_distance_transform(trial):
     assert np.array_equal(
         seg._depth_mm(region, spacing), ndimage.distance_transform_edt(region, sampling=spacing)
     )
+
+
+@pytest.mark.parametrize("trial", range(30))
+def test_neck_cut_in_the_box_matches_the_whole_slice(trial):
+    rng = np.random.default_rng(3000 + trial)
+    shape = tuple(int(n) for n in rng.integers(20, 90, 2))
+    labels, n = ndimage.label(_blobs(rng, shape) | (rng.uniform(size=shape) < 0.02))
+    if n == 0:
+        pytest.skip("no region drawn")
+    sizes = np.bincount(labels.ravel())[1:]
+    region = labels == 1 + int(np.argmax(sizes))
+    seed = tuple(int(v) for v in np.argwhere(region)[len(np.argwhere(region)) // 2])
+    spacing = np.array([0.7, 0.7]) if trial % 2 else rng.uniform(0.4, 1.0, 2)
+    for ratio in (0.5, 0.85):
+        whole = seg._cut_necks_in_box(region, seed, spacing, ratio)
+        assert np.array_equal(seg._cut_necks(region, seed, spacing, ratio), whole)

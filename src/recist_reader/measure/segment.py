@@ -294,11 +294,14 @@ def _in_polygon(region: np.ndarray, poly_r: np.ndarray, poly_c: np.ndarray) -> n
 
 
 def _component(inside: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
-    labels, _ = ndimage.label(inside)
-    lab = labels[seed]
-    if lab == 0:
-        return np.zeros_like(inside)
-    return labels == lab
+    """The 4-connected component of ``inside`` at ``seed`` (labelled in its bounding box)."""
+    part = np.zeros(inside.shape, bool)
+    if not inside[seed]:
+        return part
+    box = _bounding_box(inside, (0, 0))
+    labels, _ = ndimage.label(inside[box])
+    part[box] = labels == labels[seed[0] - box[0].start, seed[1] - box[1].start]
+    return part
 
 
 def _ring(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
@@ -329,8 +332,21 @@ def _cut_necks(
     Watershed of the distance map splits the region into blobs; from the seed's blob, a
     neighbour is merged when the widest passage between them is at least ``ratio`` times the
     depth of the shallower blob (lobes of one lesion), and cut off otherwise (a vessel or an
-    organ touching the lesion).
+    organ touching the lesion). Computed on the region's bounding box and a 1-pixel frame.
     """
+    if not region[seed]:
+        return _cut_necks_in_box(region, seed, spacing, ratio)
+    box = _bounding_box(region, (1, 1))
+    kept = np.zeros_like(region)
+    kept[box] = _cut_necks_in_box(
+        region[box], (seed[0] - box[0].start, seed[1] - box[1].start), spacing, ratio
+    )
+    return kept
+
+
+def _cut_necks_in_box(
+    region: np.ndarray, seed: tuple[int, int], spacing: np.ndarray, ratio: float
+) -> np.ndarray:
     dist = ndimage.distance_transform_edt(region, sampling=spacing)
     # Markers: regional maxima of the distance map (plateaus count once).
     peaks = (dist == ndimage.maximum_filter(dist, footprint=_STRUCT8)) & region
@@ -339,7 +355,8 @@ def _cut_necks(
         return region
     labels = watershed(-dist, markers, mask=region)
     seed_label = labels[seed]
-    depth = np.asarray(ndimage.maximum(dist, labels, index=np.arange(n + 1)))
+    depth = np.zeros(n + 1)
+    np.maximum.at(depth, labels.ravel(), dist.ravel())
     # Passages: for each pair of touching basins, the deepest point of their shared border.
     saddle: dict[tuple[int, int], float] = {}
     for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
@@ -373,7 +390,9 @@ def _cut_necks(
                 members.add(other)
                 group_depth = max(group_depth, float(depth[other]))
                 changed = True
-    kept = np.isin(labels, list(members))
+    is_member = np.zeros(n + 1, bool)
+    is_member[list(members)] = True
+    kept = is_member[labels]
     if any((i in members) != (j in members) for (i, j) in saddle):
         # Remove the stub of the neighbour left at the cut: what an opening by half the
         # lesion's depth removes *and* touches the cut-off part (thin details elsewhere, such
@@ -383,8 +402,9 @@ def _cut_necks(
         if opened.any():
             removed, n_removed = ndimage.label(kept & ~opened, structure=_STRUCT8)
             near_cut = ndimage.binary_dilation(region & ~kept, _STRUCT8, iterations=2)
-            stubs = np.unique(removed[near_cut & (removed > 0)])
-            kept = _component(kept & ~np.isin(removed, stubs), seed)
+            is_stub = np.zeros(n_removed + 1, bool)
+            is_stub[removed[near_cut & (removed > 0)]] = True
+            kept = _component(kept & ~is_stub[removed], seed)
     return kept
 
 
