@@ -314,3 +314,28 @@ def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_diameters_keep_the_value_and_type_as_written_whatever_was_read_before():
+    # Exact diameters are memoised by float: an int, a bool or -0.0 must never be taken
+    # for an equal float read earlier.
+    from decimal import Decimal
+
+    from recist_reader.core.validation import parse_record
+
+    def baseline_diameter(value):
+        record = valid_record()
+        record["visits"][0]["measurements"][0]["diameter_mm"] = value
+        return parse_record(record).visits[0].measurements[0]["diameter_mm"]
+
+    for _ in range(2):  # the second time from the memo
+        assert repr(baseline_diameter(49.7)) == repr(Decimal("49.7"))
+        assert repr(baseline_diameter(42.0)) == repr(Decimal("42.0"))
+        assert repr(baseline_diameter(42)) == repr(Decimal("42"))
+        assert repr(baseline_diameter(0.0)) == repr(Decimal("0.0"))
+        assert repr(baseline_diameter(-0.0)) == repr(Decimal("-0.0"))
+    record = valid_record()
+    record["visits"][1]["measurements"][0]["diameter_mm"] = 1.0
+    score_record(record)
+    record["visits"][1]["measurements"][0]["diameter_mm"] = True
+    assert problems_of(record)[0] == [("visits[1].measurements[0].diameter_mm", "value_error")]
