@@ -267,22 +267,29 @@ def _in_polygon(region: np.ndarray, poly_r: np.ndarray, poly_c: np.ndarray) -> n
     height, width = sub.shape
     r0, c0 = np.asarray(poly_r, float), np.asarray(poly_c, float)
     r1, c1 = np.roll(r0, -1), np.roll(c0, -1)
-    y = np.arange(box[0].start, box[0].stop, dtype=float)[:, None]
-    straddle = (r0 > y) != (r1 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = c0 + (y - r0) * (c1 - c0) / (r1 - r0)
-    row_k, edge_k = np.nonzero(straddle)
-    x = cross[row_k, edge_k] - box[1].start
+    # Edge k crosses the integer rows y with (r0 > y) != (r1 > y): ceil(low) <= y < ceil(high).
+    top = box[0].start
+    first_row = np.clip(np.ceil(np.minimum(r0, r1)) - top, 0, height).astype(np.intp)
+    end_row = np.clip(np.ceil(np.maximum(r0, r1)) - top, 0, height).astype(np.intp)
+    n_rows = end_row - first_row
+    edge_k = np.repeat(np.arange(len(r0)), n_rows)
+    row_k = first_row[edge_k] + np.arange(len(edge_k)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    y = (row_k + top).astype(float)
+    r0k, c0k = r0[edge_k], c0[edge_k]
+    x = c0k + (y - r0k) * (c1[edge_k] - c0k) / (r1[edge_k] - r0k) - box[1].start
     # A pixel x has a crossing to its right (x < x_k) iff x < ceil(x_k).
     first = np.clip(np.ceil(x), 0, width).astype(np.intp)
     counts = np.bincount(row_k * (width + 1) + first, minlength=height * (width + 1))
-    at_or_left = np.cumsum(counts.reshape(height, width + 1), axis=1)[:, :width]
-    inside = ((straddle.sum(axis=1)[:, None] - at_or_left) % 2 == 1) & sub
+    counts = counts.reshape(height, width + 1)
+    at_or_left = np.cumsum(counts, axis=1)[:, :width]
+    inside = ((counts.sum(axis=1)[:, None] - at_or_left) % 2 == 1) & sub
     near = np.zeros((height, width), bool)
     column = np.rint(x)
     on_pixel = (np.abs(x - column) < tol) & (column >= 0) & (column < width)
     near[row_k[on_pixel], column[on_pixel].astype(np.intp)] = True
-    near[np.abs(r0 - y).min(axis=1) < tol] = True
+    vertex_row = np.rint(r0) - top
+    on_row = (np.abs(r0 - np.rint(r0)) < tol) & (vertex_row >= 0) & (vertex_row < height)
+    near[vertex_row[on_row].astype(np.intp)] = True
     near &= sub
     if near.any():
         nr, nc = np.nonzero(near)
