@@ -256,3 +256,22 @@ def test_display_percentages_match_decimal_quantize(value, reference, decimals):
             Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
         )
     assert pct_change(value, reference, decimals) == float(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("5", "5.0"),
+        ("30.25", "30.25"),
+        ("0.0", "0.0"),
+        ("1E+1", "10.0"),
+        ("5E+2", "500.0"),
+        ("1E-7", "0.0000001"),
+        ("0E-8", "0.00000000"),
+        ("123.4500", "123.4500"),
+    ],
+)
+def test_lengths_in_notes_are_written_without_exponents(value, text):
+    from recist_reader.core.exact import mm_text
+
+    assert mm_text(Decimal(value)) == text

@@ -84,7 +84,9 @@ def pct_change(value: Decimal, reference: Decimal, decimals: int) -> float | Non
 
 def mm_text(value: Decimal) -> str:
     """A length for notes, as written, with at least one decimal (``5.0``, ``30.25``)."""
-    text = format(value, "f")
+    text = str(value)  # the same digits as format(value, "f") unless in exponent notation
+    if "E" in text:
+        text = format(value, "f")
     return text if "." in text else text + ".0"
 
 
