@@ -172,7 +172,9 @@ def measure_lesion(
     a third, mostly small (<= 12 mm) or faint ones, still measure the core alone, unflagged.
     Clicked in their ground glass: 0.44 / 13.7 with step 4, 4.7 / 13.7 without (most
     flagged, as the solid stage's rays stop at the solid part).
-    Median time per click on a 512 x 512 slice: about 20-40 ms.
+    Time per click on a 512 x 512 slice (the benchmark's CPU time): about 10 ms on its
+    phantom; 20-70 ms on the real chest CT, slowest for tumours over 55 mm, which need a
+    second, wider window.
 
     Parameters
     ----------

@@ -273,7 +273,8 @@ def _in_polygon(region: np.ndarray, poly_r: np.ndarray, poly_c: np.ndarray) -> n
     end_row = np.clip(np.ceil(np.maximum(r0, r1)) - top, 0, height).astype(np.intp)
     n_rows = end_row - first_row
     edge_k = np.repeat(np.arange(len(r0)), n_rows)
-    row_k = first_row[edge_k] + np.arange(len(edge_k)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    edge_start = np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    row_k = first_row[edge_k] + np.arange(len(edge_k)) - edge_start
     y = (row_k + top).astype(float)
     r0k, c0k = r0[edge_k], c0[edge_k]
     x = c0k + (y - r0k) * (c1[edge_k] - c0k) / (r1[edge_k] - r0k) - box[1].start
