@@ -20,7 +20,7 @@ MIN_POSITIVE_DIAMETER_MM = Decimal("1e-100")
 # values (mostly one decimal, 0–1000 mm), and ``Decimal(repr(value))`` is the costly part of
 # reading a diameter. Zero stays out: -0.0 == 0.0, but they are written differently.
 _EXACT_MM_BY_FLOAT: dict[float, Decimal] = {}
-_EXACT_MM_CACHE_SIZE = 1 << 16
+_EXACT_MM_CACHE_SIZE = 1 << 14  # every 0.1 mm step up to 1 m; under 3 MB
 
 
 def _millimetres(value: Any) -> Decimal:
