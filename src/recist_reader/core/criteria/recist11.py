@@ -9,7 +9,16 @@ from decimal import Decimal
 from typing import ClassVar
 
 from recist_reader.core.criteria.base import Criteria, ReadingState, TargetValue, VisitAssessment
-from recist_reader.core.exact import ZERO, exact_sum, minus, mm_text, pct_change, times, to_decimal
+from recist_reader.core.exact import (
+    EXACT,
+    ZERO,
+    exact_sum,
+    minus,
+    mm_text,
+    pct_change,
+    times,
+    to_decimal,
+)
 from recist_reader.core.labels import CR, NA, NE, NON_CR_NON_PD, PD, PR, SD, Response
 from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import (
@@ -450,9 +459,12 @@ class Recist11(Criteria):
         target = NA
         if baseline is not None:
             values = self.target_values(record, visit, options, notes)
-            evaluated = [value for value in values if value is not None]
-            total = exact_sum(evaluated)
-            n_missing = len(values) - len(evaluated)
+            total, n_missing = ZERO, 0
+            for value_mm in values:  # the sum of the evaluated targets, exactly
+                if value_mm is None:
+                    n_missing += 1
+                else:
+                    total = EXACT.add(total, value_mm)
             if not n_missing:
                 sum_mm = total
                 # The displayed changes (A11), computed once for the notes and the JSON.
