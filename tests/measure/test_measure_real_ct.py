@@ -4,6 +4,8 @@ radiologist box gives a long axis between the box's longer side and its diagonal
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -76,3 +78,21 @@ def test_confident_only_where_the_boundary_is_clear(tumour_ct, slice_index):
     seed = (slice_index, (y0 + y1) / 2, (x0 + x1) / 2)
     m = measure_lesion(volume.array, seed, spacing_mm=volume.spacing_mm)
     assert m.confident == (slice_index in CLEAR_BOUNDARY), m.reason
+
+
+# Long axes (mm) of slices 12-21 when the speed work of issue 5 began; the fast paths of
+# `segment` must not move them (a deliberate change of the method updates them).
+LONG_AXES_MM = [45.8, 53.6, 69.2, 76.8, 70.1, 55.8, 62.3, 62.8, 62.5, 59.2]
+
+
+def test_benchmark_times_every_boxed_slice(shared_dicom_dir: Path, monkeypatch):
+    """The benchmark's real-CT speed section clicks every boxed slice (no timing asserted)."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "measure_accuracy.py"
+    spec = importlib.util.spec_from_file_location("measure_accuracy", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, benchmark)  # for its dataclasses
+    spec.loader.exec_module(benchmark)
+    timings = benchmark.time_real_clicks(shared_dicom_dir / SERIES, n_clicks=1)
+    assert [t.slice_index for t in timings] == list(range(12, 22))
+    assert [t.long_axis_mm for t in timings] == pytest.approx(LONG_AXES_MM, abs=0.1)
+    assert benchmark.time_real_clicks(shared_dicom_dir / "no such series") == []
