@@ -18,9 +18,9 @@ silently wrong.
 
 Usage::
 
-    python benchmarks/measure_accuracy.py            # 40 lesions per condition, ~2 min
-    python benchmarks/measure_accuracy.py --quick    # 12 per condition, ~30 s
-    python benchmarks/measure_accuracy.py --speed    # the time per click only, ~20 s
+    python benchmarks/measure_accuracy.py            # 40 lesions per condition, ~30 s
+    python benchmarks/measure_accuracy.py --quick    # 12 per condition, ~15 s
+    python benchmarks/measure_accuracy.py --speed    # the time per click only, ~10 s
 """
 
 from __future__ import annotations
