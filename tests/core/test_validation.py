@@ -98,6 +98,18 @@ CASES = [
     ),
     ("date as number", lambda r: r.update(baseline_date=20240110), "baseline_date", "value_error"),
     (
+        "ISO week date, not YYYY-MM-DD",
+        lambda r: r["visits"][1].update(date="2024-W10-3"),
+        "visits[1].date",
+        "value_error",
+    ),
+    (
+        "basic-format date with trailing text",
+        lambda r: r.update(baseline_date="20240110xx"),
+        "baseline_date",
+        "value_error",
+    ),
+    (
         "unknown lesion id",
         lambda r: r["visits"][1]["measurements"][0].update(lesion_id="T9"),
         "visits[1].measurements[0].lesion_id",

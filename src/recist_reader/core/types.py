@@ -58,8 +58,19 @@ def _millimetres(value: Any) -> Decimal:
     return exact
 
 
+def _is_yyyy_mm_dd(text: str) -> bool:
+    """``YYYY-MM-DD`` in ASCII digits (``date.fromisoformat`` also takes ``2024-W01-1`` and
+    ``20240101``, which are not the format)."""
+    return (
+        len(text) == 10
+        and text[4] == text[7] == "-"
+        and (text[:4] + text[5:7] + text[8:]).isdigit()
+        and text.isascii()
+    )
+
+
 def _iso_date(value: Any) -> dt.date:
-    if type(value) is str and len(value) == 10:  # the common case first
+    if type(value) is str and _is_yyyy_mm_dd(value):  # the common case first
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -70,12 +81,7 @@ def _iso_date(value: Any) -> dt.date:
         return value
     if not isinstance(value, str):
         raise ValueError(f"must be a date string YYYY-MM-DD, got {type(value).__name__} {value!r}")
-    if len(value) != 10:
-        raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"is not a valid calendar date YYYY-MM-DD: {value!r}") from None
+    raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}")
 
 
 NonNegativeMillimetres = Annotated[
