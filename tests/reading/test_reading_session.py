@@ -172,6 +172,7 @@ def test_corrupt_record_is_refused_and_left_alone(tmp_path, content, message):
     [
         (lambda s: s.add_visit("2024-01-09"), "after the baseline date"),
         (lambda s: s.add_visit("2024-01-10"), "after the baseline date"),
+        (lambda s: s.add_visit("2024-W10-3"), "is not a date YYYY-MM-DD"),
         (lambda s: (s.add_visit("2024-03-06"), s.add_visit("2024-03-06")), "already on 2024-03-06"),
         (
             lambda s: s.set_status("BL", s.add_lesion("target", "liver"), "present"),

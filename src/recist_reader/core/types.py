@@ -69,7 +69,8 @@ def _is_yyyy_mm_dd(text: str) -> bool:
     )
 
 
-def _iso_date(value: Any) -> dt.date:
+def iso_date(value: Any) -> dt.date:
+    """A calendar date from ``YYYY-MM-DD`` text (or a `datetime.date`); ValueError otherwise."""
     if type(value) is str and _is_yyyy_mm_dd(value):  # the common case first
         try:
             return dt.date.fromisoformat(value)
@@ -93,7 +94,7 @@ NonNegativeMillimetres = Annotated[
 
 IsoDate = Annotated[
     dt.date,
-    BeforeValidator(_iso_date),
+    BeforeValidator(iso_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
 ]
 """A calendar date written ``YYYY-MM-DD``."""

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from recist_reader.core.criteria import CRITERIA
 from recist_reader.core.record import PatientRecord
 from recist_reader.core.scoring import score_parsed_record, score_record
+from recist_reader.core.types import iso_date
 from recist_reader.core.validation import cross_field_problems, problems_from_validation_error
 from recist_reader.errors import RecordError, RecordProblem
 from recist_reader.io.record_json import read_record_file, write_json_atomic
@@ -118,7 +119,7 @@ def _parse_date(value: str | dt.date) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         raise ReadingError(f"{value!r} is not a date YYYY-MM-DD") from None
 
