@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -58,15 +59,9 @@ def _millimetres(value: Any) -> Decimal:
     return exact
 
 
-def _is_yyyy_mm_dd(text: str) -> bool:
-    """``YYYY-MM-DD`` in ASCII digits (``date.fromisoformat`` also takes ``2024-W01-1`` and
-    ``20240101``, which are not the format)."""
-    return (
-        len(text) == 10
-        and text[4] == text[7] == "-"
-        and (text[:4] + text[5:7] + text[8:]).isdigit()
-        and text.isascii()
-    )
+#: ``YYYY-MM-DD`` in ASCII digits. ``date.fromisoformat`` also takes ``2024-W01-1`` and
+#: ``20240101``, which are not the format, so the shape is matched first.
+_is_yyyy_mm_dd = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 
 
 def iso_date(value: Any) -> dt.date:
