@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -203,164 +204,56 @@ def _ellipsoid(rng: np.random.Generator, size: float) -> ph.Ellipsoid:
 
 GOAL_C, GOAL_N = (50.0, 300.0), (5.0, 20.0)
 
+
+def _lesion(
+    shape: Callable[[np.random.Generator, float], ph.LesionShape],
+    size_mm: tuple[float, float],
+    *,
+    extent: float = 1.0,
+    **render: Any,
+) -> Callable[[np.random.Generator], Case]:
+    """Cases of ``shape(rng, size)``, size log-uniform in ``size_mm``, rendered at goal
+    contrast and noise unless ``render`` says otherwise; ``extent`` × size is the lesion's
+    reach (the rendered field grows with it)."""
+
+    def make(rng: np.random.Generator) -> Case:
+        size = _log_uniform(rng, *size_mm)
+        options = {"contrast": GOAL_C, "noise": GOAL_N} | render
+        return _render(rng, shape(rng, size), size_mm=extent * size, **options)
+
+    return make
+
+
+def _sphere(rng: np.random.Generator, size: float) -> ph.Sphere:
+    return ph.Sphere(size)
+
+
+def _lobulated(rng: np.random.Generator, size: float) -> ph.Lobulated:
+    n_lobes = int(rng.integers(3, 6))
+    return ph.Lobulated.regular(size, n_lobes=n_lobes, angle_deg=_uniform(rng, 0, 90))
+
+
+def _node(rng: np.random.Generator, size: float) -> ph.LymphNode:
+    return ph.LymphNode(size, size / _uniform(rng, 1.2, 2.5), angle_deg=_uniform(rng, 0, 180))
+
+
 CONDITIONS = [
+    Condition("sphere 5-80 mm", True, _lesion(_sphere, (5, 80))),
+    Condition("ellipsoid, random angle", True, _lesion(_ellipsoid, (5, 80))),
+    Condition("lobulated", True, _lesion(_lobulated, (6, 50), extent=1.6)),
+    Condition("lymph node (nodal)", True, _lesion(_node, (10, 40))),
     Condition(
-        "sphere 5-80 mm",
-        True,
-        lambda r: _render(
-            r, ph.Sphere(s := _log_uniform(r, 5, 80)), size_mm=s, contrast=GOAL_C, noise=GOAL_N
-        ),
+        "lung nodule (in -850 HU)", True, _lesion(_ellipsoid, (5, 50), background_hu=LUNG_HU)
     ),
-    Condition(
-        "ellipsoid, random angle",
-        True,
-        lambda r: _render(
-            r, _ellipsoid(r, s := _log_uniform(r, 5, 80)), size_mm=s, contrast=GOAL_C, noise=GOAL_N
-        ),
-    ),
-    Condition(
-        "lobulated",
-        True,
-        lambda r: _render(
-            r,
-            ph.Lobulated.regular(
-                s := _log_uniform(r, 6, 50),
-                n_lobes=int(r.integers(3, 6)),
-                angle_deg=_uniform(r, 0, 90),
-            ),
-            size_mm=1.6 * s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-        ),
-    ),
-    Condition(
-        "lymph node (nodal)",
-        True,
-        lambda r: _render(
-            r,
-            ph.LymphNode(
-                s := _log_uniform(r, 10, 40),
-                s / _uniform(r, 1.2, 2.5),
-                angle_deg=_uniform(r, 0, 180),
-            ),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-        ),
-    ),
-    Condition(
-        "lung nodule (in -850 HU)",
-        True,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 5, 50)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            background_hu=LUNG_HU,
-        ),
-    ),
-    Condition(
-        "small 5-10 mm",
-        True,
-        lambda r: _render(
-            r, _ellipsoid(r, s := _log_uniform(r, 5, 10)), size_mm=s, contrast=GOAL_C, noise=GOAL_N
-        ),
-    ),
-    Condition(
-        "anisotropic 0.6 x 0.9 mm",
-        True,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            spacing=(0.6, 0.9),
-        ),
-    ),
-    Condition(
-        "slices 1-5 mm",
-        True,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            thickness=(1.0, 5.0),
-        ),
-    ),
-    Condition(
-        "MR-like (a.u., bias field)",
-        True,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            mr_like=True,
-        ),
-    ),
-    Condition(
-        "seed off-centre (60 % to edge)",
-        True,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            off_centre=0.6,
-        ),
-    ),
-    Condition(
-        "contrast 20-50 HU",
-        False,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
-            size_mm=s,
-            contrast=(20.0, 50.0),
-            noise=GOAL_N,
-        ),
-    ),
-    Condition(
-        "noise 20-40 HU",
-        False,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 60)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=(20.0, 40.0),
-        ),
-    ),
-    Condition(
-        "touching a same-density vessel",
-        False,
-        lambda r: _render(
-            r,
-            ph.Sphere(s := _log_uniform(r, 10, 50)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            vessel=True,
-        ),
-    ),
-    Condition(
-        "seed outside the lesion",
-        False,
-        lambda r: _render(
-            r,
-            _ellipsoid(r, s := _log_uniform(r, 8, 40)),
-            size_mm=s,
-            contrast=GOAL_C,
-            noise=GOAL_N,
-            miss=True,
-        ),
-    ),
+    Condition("small 5-10 mm", True, _lesion(_ellipsoid, (5, 10))),
+    Condition("anisotropic 0.6 x 0.9 mm", True, _lesion(_ellipsoid, (8, 60), spacing=(0.6, 0.9))),
+    Condition("slices 1-5 mm", True, _lesion(_ellipsoid, (8, 60), thickness=(1.0, 5.0))),
+    Condition("MR-like (a.u., bias field)", True, _lesion(_ellipsoid, (8, 60), mr_like=True)),
+    Condition("seed off-centre (60 % to edge)", True, _lesion(_ellipsoid, (8, 60), off_centre=0.6)),
+    Condition("contrast 20-50 HU", False, _lesion(_ellipsoid, (8, 60), contrast=(20.0, 50.0))),
+    Condition("noise 20-40 HU", False, _lesion(_ellipsoid, (8, 60), noise=(20.0, 40.0))),
+    Condition("touching a same-density vessel", False, _lesion(_sphere, (10, 50), vessel=True)),
+    Condition("seed outside the lesion", False, _lesion(_ellipsoid, (8, 40), miss=True)),
     Condition("part-solid lung nodule", False, _render_part_solid),
     Condition(
         "part-solid, clicked in ground glass",
