@@ -14,7 +14,7 @@ SOLID_HU = 40.0
 SPACING = (0.7, 0.7)
 
 
-def _lung_slice(lesions, *, regions=(), noise=10.0, size_px=72, thickness_mm=1.0):
+def _lung_slice(lesions, *, regions=(), noise=10.0, size_px=72, thickness_mm=1.0, blur_mm=0.5):
     """One slice of lung (-850 HU) with ``lesions`` = [(shape, centre_mm (x, y), hu)]; each
     lesion's HU is absolute (overlapping ones: the later wins, as contrasts add up)."""
     grid = ph.Grid.centred((1, size_px, size_px), (thickness_mm, *SPACING))
@@ -25,7 +25,7 @@ def _lung_slice(lesions, *, regions=(), noise=10.0, size_px=72, thickness_mm=1.0
         rendered.append(ph.Lesion(f"L{i}", (x, y, 0.0), shape, contrast_hu=hu - level))
         level = hu
     body = ph.Phantom(tuple(body_regions), tuple(rendered))
-    image = ph.render_phantom(body, grid, noise_sd_hu=noise, blur_sd_mm=0.5, seed=3)[0]
+    image = ph.render_phantom(body, grid, noise_sd_hu=noise, blur_sd_mm=blur_mm, seed=3)[0]
     return image, grid, rendered
 
 
@@ -173,3 +173,45 @@ def test_click_in_the_ground_glass_of_a_part_solid_nodule(seed_xy):
     m = measure_lesion(image, _seed(grid, seed_xy), spacing_mm=SPACING)
     assert m.long_axis_mm == pytest.approx(22.0, abs=0.7)
     assert m.short_axis_mm == pytest.approx(22.0, abs=0.7)
+
+
+MISSED_RIM_NOTE = "a ground-glass rim around the solid part may not be included"
+
+
+@pytest.mark.parametrize("blur_mm", [0.3, 0.6, 0.8])
+def test_thin_ground_glass_rim_left_out_is_flagged(blur_mm):
+    # An 8 mm solid nodule in a 2 mm thick rim of -650 HU: too thin for the two-level growth,
+    # so the solid part alone is measured, and the result says the rim may be missing.
+    image, grid, _ = _lung_slice(
+        [(ph.Sphere(12.0), (0.0, 0.0), -650.0), (ph.Sphere(8.0), (0.0, 0.0), SOLID_HU)],
+        blur_mm=blur_mm,
+    )
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(8.0, abs=1.0)
+    assert not m.confident
+    assert m.notes == (MISSED_RIM_NOTE,)
+
+
+@pytest.mark.parametrize("diameter_mm", [5.0, 8.0, 20.0])
+@pytest.mark.parametrize("blur_mm", [0.3, 0.6, 0.8])
+def test_solid_nodule_blurred_edge_is_not_taken_for_a_ground_glass_rim(diameter_mm, blur_mm):
+    image, grid, _ = _lung_slice([(ph.Sphere(diameter_mm), (0.0, 0.0), SOLID_HU)], blur_mm=blur_mm)
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(diameter_mm, abs=0.5)
+    assert m.confident, m.reason
+
+
+def test_solid_nodule_with_0_6_mm_blur_is_confident():
+    image, grid, _ = _lung_slice([(ph.Sphere(8.0), (0.0, 0.0), SOLID_HU)], blur_mm=0.6)
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.confident and m.notes == ()
+
+
+def test_included_ground_glass_is_not_flagged_as_missing():
+    # A rim thick enough to be measured (see the first test) leaves lung outside the outline.
+    image, grid, _ = _lung_slice(
+        [(ph.Sphere(20.0), (0.0, 0.0), -650.0), (ph.Sphere(10.0), (0.0, 0.0), SOLID_HU)]
+    )
+    m = measure_lesion(image, _seed(grid, (0.0, 0.0)), spacing_mm=SPACING)
+    assert m.long_axis_mm == pytest.approx(20.0, abs=0.5)
+    assert MISSED_RIM_NOTE not in m.notes

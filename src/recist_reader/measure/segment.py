@@ -1,7 +1,8 @@
 """Segmenting one lesion on one slice from a seed: adaptive two-sided thresholding at the
 half-way level between lesion and surroundings, with leaks into same-density neighbours
 cut along rays from the lesion's centre and at narrow necks; then, for a lung lesion on
-CT, a second, lower level adds a ground-glass part continuous with a solid part.
+CT, a second, lower level adds a ground-glass part continuous with a solid part, and a
+ring of intermediate density left outside the outline is flagged.
 """
 
 from __future__ import annotations
@@ -624,6 +625,64 @@ def _ground_glass(
     return finish(rim, glass_hu, lung_hu, threshold_hu, glass_hu if plateau_found else threshold_hu)
 
 
+def _missed_glass_rim(
+    smoothed: np.ndarray,
+    region: np.ndarray,
+    lesion_hu: float,
+    spacing: np.ndarray,
+    noise_hu: float,
+    *,
+    shell_mm: tuple[float, float] = (1.75, 2.25),
+    lung_ring_mm: tuple[float, float] = (4.0, 10.0),
+    min_excess_hu: float = 40.0,
+    min_coverage: float = 0.5,
+    n_sectors: int = 16,
+) -> bool:
+    """Whether a lung lesion is ringed by intermediate density that it does not include.
+
+    In a shell ``shell_mm`` outside ``region``, per angular sector around its centroid, the
+    median density above the lung (the median of a ring ``lung_ring_mm`` out) less the
+    partial-volume tail expected there (the lesion's deficit at the same depth inside: a
+    blurred edge is symmetric about its half-way level) must exceed ``min_excess_hu`` (and
+    6 noise SDs) while staying below half-way to the lesion, on at least ``min_coverage`` of
+    the sectors. A solid nodule's blurred edge (blur up to about 1 mm) has faded at that
+    distance; a ground-glass rim 2-3 mm thick, too thin for `_ground_glass`, has not.
+    """
+    if not region.any():
+        return False
+    pad = np.ceil(lung_ring_mm[1] / spacing).astype(int) + 1
+    box = _bounding_box(region, (int(pad[0]), int(pad[1])))
+    inside, values = region[box], smoothed[box]
+    # From the outline, about half a pixel beyond the centres of the edge pixels.
+    half_px_mm = 0.5 * float(spacing.max())
+    outside_mm = ndimage.distance_transform_edt(~inside, sampling=spacing) - half_px_mm
+    depth_mm = ndimage.distance_transform_edt(inside, sampling=spacing) - half_px_mm
+    lung = (outside_mm > lung_ring_mm[0]) & (outside_mm <= lung_ring_mm[1])
+    if lung.sum() < 10:
+        return False
+    lung_hu = float(np.median(values[lung]))
+    shell = (outside_mm > shell_mm[0]) & (outside_mm <= shell_mm[1])
+    inner = (depth_mm > shell_mm[0]) & (depth_mm <= shell_mm[1])
+    # A lesion not that deep has no such depth; its edge, curved, fades faster: no tail.
+    tail_hu = max(lesion_hu - float(np.median(values[inner])), 0.0) if inner.any() else 0.0
+    rows, cols = np.nonzero(inside)
+    r, c = np.nonzero(shell)
+    angle = np.arctan2((r - rows.mean()) * spacing[0], (c - cols.mean()) * spacing[1])
+    sector = np.minimum(((angle + np.pi) / (2 * np.pi) * n_sectors).astype(int), n_sectors - 1)
+    shell_values = values[r, c]
+    counts = np.bincount(sector, minlength=n_sectors)
+    medians = np.array(
+        [np.median(shell_values[sector == k]) for k in range(n_sectors) if counts[k]]
+    )
+    if len(medians) < n_sectors // 2:
+        return False
+    excess_hu = medians - lung_hu - tail_hu
+    ringed = (excess_hu > max(min_excess_hu, 6.0 * noise_hu)) & (
+        medians < 0.5 * (lesion_hu + lung_hu)
+    )
+    return bool(np.mean(ringed) >= min_coverage)
+
+
 def segment_slice(
     image: np.ndarray,
     seed: tuple[int, int],
@@ -758,6 +817,14 @@ def segment_slice(
             f"touches a structure of similar density ({100 * best.leaked:.0f} % of the similar "
             "region was cut off at a neck)"
         )
+    if (
+        contrast > 0
+        and background <= _LUNG_MAX_HU
+        and lesion > background
+        and not (glass is not None and glass.hazy)
+        and _missed_glass_rim(smoothed, region, lesion, spacing, noise_smoothed)
+    ):
+        notes.append("a ground-glass rim around the solid part may not be included")
     if glass is not None and glass.hazy:
         notes.append(
             "borders a larger hazy (ground-glass) area of the lung; where the lesion ends in it "
