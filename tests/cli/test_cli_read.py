@@ -36,7 +36,7 @@ def test_headless_read_writes_the_response_and_a_screenshot(patient, tmp_path, c
     from matplotlib.image import imread
 
     image = imread(png)
-    assert image.shape[:2] == (512, 3 * 512)  # one panel per baseline target
+    assert image.shape[:2] == (512, 3 * 512 + 2 * 6)  # a panel per baseline target, 6 px apart
     yellow = (image[..., 0] > 0.8) & (image[..., 1] > 0.8) & (image[..., 2] < 0.3)
     assert yellow.sum() > 200  # the rulers and their labels are drawn
     assert 0.2 < float(np.mean(image[..., :3])) < 0.8  # the CT is shown, not a blank canvas

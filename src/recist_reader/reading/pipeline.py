@@ -369,13 +369,17 @@ def render_screenshot(
             viewer.dims.set_point(0, float(lines[0][:, 0].mean()))
             viewer.text_overlay.text = f"{baseline['visit_id']} {baseline['date']}"
             viewer.reset_view()
+            # Centred on the lesion, so that its labels (drawn right of the ruler) stay in view.
+            viewer.camera.center = tuple(float(c) for c in lines[0].mean(axis=0))
             panels.append(viewer.screenshot(canvas_only=True, size=(panel_px, panel_px)))
             for layer in added:
                 viewer.layers.remove(layer)
     finally:
         viewer.close()
     height = min(panel.shape[0] for panel in panels)
-    mosaic = np.concatenate([panel[:height] for panel in panels], axis=1)
+    gap = np.full((height, 6, panels[0].shape[2]), 255, dtype=panels[0].dtype)  # white line
+    tiles = [part for panel in panels for part in (gap, panel[:height])][1:]
+    mosaic = np.concatenate(tiles, axis=1)
     from matplotlib.image import imsave
 
     Path(png_path).parent.mkdir(parents=True, exist_ok=True)
