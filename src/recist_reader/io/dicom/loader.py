@@ -8,7 +8,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -259,29 +259,63 @@ def load_series(
         With a subclass naming the kind: ``NoSeriesFoundError``, ``AmbiguousSeriesError``,
         ``UnknownSeriesError``, ``DicomFileError``, ``GeometryError``, ``PixelDataError``.
     """
-    where = _where(path)
-    candidates, notes = _candidates(path)
-    candidate = _choose(candidates, series_uid, where)
-    geometry = _geometry(candidate, where, allow_resampling=allow_resampling)
-    ordered = geometry.ordered
-    first = ordered[0]
-    rows, columns = first.layout.rows, first.layout.columns
-    dtype = output_dtype(ordered)
-    resampling = geometry.sources is not None
-    final_dtype = np.dtype(np.float32) if resampling else dtype
-    needed = len(ordered) * rows * columns * dtype.itemsize
-    if resampling:
-        needed += geometry.n_slices * rows * columns * final_dtype.itemsize
-    if needed > memory_budget_bytes():
-        raise PixelDataError(
-            f"{where}: the volume needs {needed / 1024**3:.1f} GiB, more than half of this "
-            "machine's memory; load it on a larger machine"
-        )
-    acquired = np.empty((len(ordered), rows, columns), dtype=dtype)
-    decode_frames(ordered, acquired)
-    if resampling:
-        array = np.empty((geometry.n_slices, rows, columns), dtype=final_dtype)
-        for index, source in enumerate(geometry.sources):  # type: ignore[arg-type]
+    return prepare_series(path, series_uid=series_uid, allow_resampling=allow_resampling).load()
+
+
+@dataclass(frozen=True)
+class PreparedSeries:
+    """A series chosen under a path, with its headers read and its geometry validated:
+    everything :func:`load_series` does before decoding a pixel.
+
+    Attributes
+    ----------
+    candidate : SeriesCandidate
+        The series' frames, as grouped from the headers.
+    geometry : StackGeometry
+        Slice order, spacing, affine and any resampling plan.
+    acquired_dtype : numpy.dtype
+        The type of the decoded frames (wide enough for the rescaled values).
+    notes : list of str
+        Files skipped while scanning, and why.
+    """
+
+    candidate: SeriesCandidate
+    geometry: StackGeometry
+    acquired_dtype: np.dtype
+    notes: list[str]
+
+    @property
+    def acquired_shape(self) -> tuple[int, int, int]:
+        """(frames, rows, columns) of the acquired frames, in slice order."""
+        first = self.geometry.ordered[0].layout
+        return (len(self.geometry.ordered), first.rows, first.columns)
+
+    @property
+    def needs_resampling(self) -> bool:
+        """Missing slices or uneven spacing: the volume is interpolated from the frames."""
+        return self.geometry.sources is not None
+
+    @_without_pydicom_warnings
+    def load(self) -> Volume:
+        """Decode every frame into one preallocated array: the :class:`Volume`.
+
+        Raises
+        ------
+        PixelDataError
+            A frame cannot be read or decoded.
+        """
+        acquired = np.empty(self.acquired_shape, dtype=self.acquired_dtype)
+        decode_frames(self.geometry.ordered, acquired)
+        return self.volume(self.resampled(acquired))
+
+    def resampled(self, acquired: np.ndarray) -> np.ndarray:
+        """The volume's voxels from the decoded frames (``acquired`` itself on a regular grid)."""
+        sources = self.geometry.sources
+        if sources is None:
+            return acquired
+        _, rows, columns = acquired.shape
+        array = np.empty((self.geometry.n_slices, rows, columns), dtype=np.float32)
+        for index, source in enumerate(sources):
             if source.interpolated:
                 np.multiply(
                     acquired[source.lower], 1.0 - source.weight, out=array[index], casting="unsafe"
@@ -289,39 +323,73 @@ def load_series(
                 array[index] += source.weight * acquired[source.upper]
             else:
                 array[index] = acquired[source.lower]
-        del acquired
-    else:
-        array = acquired
-    warnings = list(geometry.warnings)
-    modality = candidate.file.modality
-    if modality == "CT" and not any(f.has_rescale for f in ordered):
-        warnings.append(
-            "CT without RescaleSlope/RescaleIntercept: values are stored values, assumed HU"
+        return array
+
+    def volume(self, array: Any) -> Volume:
+        """The :class:`Volume` of ``array`` (the voxels, or an array-like that delivers them)."""
+        candidate, geometry = self.candidate, self.geometry
+        ordered = geometry.ordered
+        first = ordered[0]
+        warnings = list(geometry.warnings)
+        modality = candidate.file.modality
+        if modality == "CT" and not any(f.has_rescale for f in ordered):
+            warnings.append(
+                "CT without RescaleSlope/RescaleIntercept: values are stored values, assumed HU"
+            )
+        if first.layout.photometric == "MONOCHROME1":
+            warnings.append("MONOCHROME1: low values display white; invert the grey scale to view")
+        return Volume(
+            array=array,
+            spacing_mm=geometry.spacing_mm,
+            affine=geometry.affine,
+            series_uid=candidate.file.series_uid,
+            modality=modality,
+            study_date=candidate.file.study_date,
+            warnings=warnings,
+            series_key=candidate.key,
+            study_uid=candidate.file.study_uid,
+            description=candidate.file.series_description,
+            patient_id=candidate.file.patient_id,
+            frame_of_reference_uid=candidate.file.frame_of_reference_uid,
+            series_number=candidate.file.series_number,
+            window_presets=window_presets(modality, first.windows, array),
+            slice_positions_mm=geometry.slice_positions_mm,
+            direction=geometry.direction,
+            slice_interval_mm=geometry.slice_interval_mm,
+            slice_thickness_mm=first.slice_thickness,
+            gantry_tilt_deg=geometry.tilt_deg,
+            interpolated_slices=geometry.interpolated_slices,
+            source_files=tuple(f.path for f in ordered),
+            sop_instance_uids=tuple(f.sop_instance_uid for f in ordered),
+            notes=[*self.notes, *candidate.notes],
         )
-    if first.layout.photometric == "MONOCHROME1":
-        warnings.append("MONOCHROME1: low values display white; invert the grey scale to view")
-    return Volume(
-        array=array,
-        spacing_mm=geometry.spacing_mm,
-        affine=geometry.affine,
-        series_uid=candidate.file.series_uid,
-        modality=modality,
-        study_date=candidate.file.study_date,
-        warnings=warnings,
-        series_key=candidate.key,
-        study_uid=candidate.file.study_uid,
-        description=candidate.file.series_description,
-        patient_id=candidate.file.patient_id,
-        frame_of_reference_uid=candidate.file.frame_of_reference_uid,
-        series_number=candidate.file.series_number,
-        window_presets=window_presets(modality, first.windows, array),
-        slice_positions_mm=geometry.slice_positions_mm,
-        direction=geometry.direction,
-        slice_interval_mm=geometry.slice_interval_mm,
-        slice_thickness_mm=first.slice_thickness,
-        gantry_tilt_deg=geometry.tilt_deg,
-        interpolated_slices=geometry.interpolated_slices,
-        source_files=tuple(f.path for f in ordered),
-        sop_instance_uids=tuple(f.sop_instance_uid for f in ordered),
-        notes=[*notes, *candidate.notes],
-    )
+
+
+@_without_pydicom_warnings
+def prepare_series(
+    path: str | os.PathLike[str],
+    *,
+    series_uid: str | None = None,
+    allow_resampling: bool = True,
+) -> PreparedSeries:
+    """Read the headers of one series and validate its geometry and pixel layout.
+
+    Takes the arguments of :func:`load_series` and raises the same errors, except those
+    only decoding finds (a corrupt compressed frame, a file that vanished since).
+    """
+    where = _where(path)
+    candidates, notes = _candidates(path)
+    candidate = _choose(candidates, series_uid, where)
+    geometry = _geometry(candidate, where, allow_resampling=allow_resampling)
+    ordered = geometry.ordered
+    rows, columns = ordered[0].layout.rows, ordered[0].layout.columns
+    dtype = output_dtype(ordered)
+    needed = len(ordered) * rows * columns * dtype.itemsize
+    if geometry.sources is not None:
+        needed += geometry.n_slices * rows * columns * np.dtype(np.float32).itemsize
+    if needed > memory_budget_bytes():
+        raise PixelDataError(
+            f"{where}: the volume needs {needed / 1024**3:.1f} GiB, more than half of this "
+            "machine's memory; load it on a larger machine"
+        )
+    return PreparedSeries(candidate, geometry, dtype, notes)

@@ -264,9 +264,9 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
     for slot, frame in enumerate(frames):
         by_path.setdefault(frame.path, []).append((slot, frame))
     files = list(by_path.items())
-    native = [i for i, (_, entries) in enumerate(files) if _is_native(entries[0][1].layout)]
+    native = [i for i, (_, entries) in enumerate(files) if is_native(entries[0][1].layout)]
     failures: dict[int, BaseException] = {}
-    threads = _reader_threads() if len(native) >= _MIN_FILES_PER_THREAD * 2 else 1
+    threads = reader_threads() if len(native) >= _MIN_FILES_PER_THREAD * 2 else 1
     if threads > 1:
         _decode_in_threads([native[k::threads] for k in range(threads)], files, out, failures)
         threaded = set(native)
@@ -278,7 +278,8 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
         raise failures[min(failures)]
 
 
-def _reader_threads() -> int:
+def reader_threads() -> int:
+    """Threads that read uncompressed files: one per core, at most two."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -286,7 +287,8 @@ def _reader_threads() -> int:
     return max(1, min(cores, _MAX_READER_THREADS))
 
 
-def _is_native(layout: PixelLayout) -> bool:
+def is_native(layout: PixelLayout) -> bool:
+    """Uncompressed little-endian pixel data at a known offset: read without decoding."""
     return layout.transfer_syntax_uid in NATIVE_SYNTAXES and layout.value_offset is not None
 
 
@@ -303,7 +305,7 @@ def _decode_files(
             return
         path, entries = files[index]
         try:
-            _decode_file(path, entries, out)
+            decode_file(path, entries, out)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # re-raised by decode_frames, in the caller's thread
@@ -329,9 +331,16 @@ def _decode_in_threads(
         worker.join()
 
 
-def _decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarray) -> None:
+def decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarray) -> None:
+    """Decode the frames of one file into ``out[slot]`` for each ``(slot, frame)``, rescaled.
+
+    Raises
+    ------
+    PixelDataError
+        A frame cannot be read or decoded.
+    """
     layout = entries[0][1].layout
-    if _is_native(layout):
+    if is_native(layout):
         _read_native(path, layout, entries, out)
     elif not _decode_rle(path, layout, entries, out):
         _decode_with_pydicom(path, layout, entries, out)
