@@ -7,6 +7,8 @@
    pending repaint is done. Goal: median < 50 ms.
 2. Opening a 512x512x300 CT series in the viewer (``viewer.open(folder,
    plugin="recist-reader")``, layer drawn) against ``load_series`` alone. Goal: < 2x.
+   The reader returns once the headers are read and the slices arrive in the background,
+   middle slice first; the time until every slice is in the layer is printed too.
 
 Needs napari and a display; without DISPLAY it re-runs itself under ``xvfb-run``::
 
@@ -179,17 +181,22 @@ def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], list[float
         viewer.close()
 
 
-def open_versus_load(folder: Path, repeat: int) -> tuple[list[float], list[float], list[float]]:
-    """Seconds for ``load_series`` alone, for opening the series in the viewer, and for
-    napari's own share of the opening: adding the already-loaded volume as a layer (the
-    reader's layer kwargs) and drawing it.
+def open_versus_load(
+    folder: Path, repeat: int
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Seconds for ``load_series`` alone, for opening the series in the viewer (drawn), for
+    the whole volume to be in the opened layer, and for napari's own share of the opening:
+    ``viewer.open`` of the same folder with the reader handing over an already-loaded
+    volume (napari's progress bar, layer, controls and drawing; no file read).
 
     Each opening is timed in a new viewer, as a reader opens a series: napari slows down
     with every layer added to and removed from one viewer, which a loop of openings in one
     viewer would measure instead.
     """
+    from unittest import mock
+
     import napari
-    from recist_reader._reader import layer_data
+    from recist_reader import _reader
     from recist_reader.io.dicom import load_series
 
     def new_viewer() -> napari.Viewer:
@@ -201,26 +208,28 @@ def open_versus_load(folder: Path, repeat: int) -> tuple[list[float], list[float
     warm_up.open(folder, plugin="recist-reader")
     _process_events()
     warm_up.close()
-    load_times, open_times, add_times = [], [], []
+    load_times, open_times, complete_times, napari_times = [], [], [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
         volume = load_series(folder)
         load_times.append(time.perf_counter() - t0)
-        data, kwargs, _ = layer_data(volume)
         viewer = new_viewer()
-        t0 = time.perf_counter()
-        viewer.add_image(data, **kwargs)
-        _process_events()  # drawn
-        add_times.append(time.perf_counter() - t0)
+        with mock.patch.object(_reader, "_load_all", return_value=([volume], [])):
+            t0 = time.perf_counter()
+            viewer.open(folder, plugin="recist-reader")
+            _process_events()  # drawn
+            napari_times.append(time.perf_counter() - t0)
         viewer.close()
-        del volume, data
+        del volume
         viewer = new_viewer()
         t0 = time.perf_counter()
-        viewer.open(folder, plugin="recist-reader")
+        (layer,) = viewer.open(folder, plugin="recist-reader")
         _process_events()  # drawn
         open_times.append(time.perf_counter() - t0)
+        np.asarray(layer.data)  # waits for the slices still arriving
+        complete_times.append(time.perf_counter() - t0)
         viewer.close()
-    return load_times, open_times, add_times
+    return load_times, open_times, complete_times, napari_times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,17 +273,22 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     folder = big_series(args.big_slices)
     print(f"   series ready in {time.perf_counter() - t0:.1f} s: {folder}")
-    load_times, open_times, add_times = open_versus_load(folder, args.repeat)
+    load_times, open_times, complete_times, napari_times = open_versus_load(folder, args.repeat)
     load, opened = statistics.median(load_times), statistics.median(open_times)
     ratio = opened / load
     print(
         f"   load_series {load:.2f} s, viewer.open {opened:.2f} s (medians of {args.repeat}): "
         f"ratio {ratio:.2f}x; goal < 2x ({'met' if ratio < 2 else 'NOT met'})"
     )
-    added = statistics.median(add_times)
+    complete = statistics.median(complete_times)
     print(
-        f"   napari's own share (add_image of the loaded volume, drawn): median {added:.2f} s, "
-        f"so the ratio cannot go below {1 + added / load:.2f}x with this loader"
+        f"   every slice in the layer (read in the background after the middle one): median "
+        f"{complete:.2f} s = {complete / load:.2f}x load_series"
+    )
+    napari_share = statistics.median(napari_times)
+    print(
+        f"   napari's own share (viewer.open handed the loaded volume, drawn): median "
+        f"{napari_share:.2f} s = {napari_share / load:.2f}x load_series, a floor for the ratio"
     )
     best = min(open_times) / min(load_times)
     print(f"   best of {args.repeat} (less sensitive to other processes): ratio {best:.2f}x")

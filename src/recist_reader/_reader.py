@@ -169,18 +169,36 @@ def layer_data(
     return volume.array, kwargs, "image"
 
 
+def _report_unreadable_slices(error: SeriesError) -> None:
+    _notify(
+        "error",
+        f"RECIST Reader: {error}. The series is incomplete: the slices that could not be read "
+        "show black. Do not measure on it; fix or re-export the files and open it again.",
+    )
+
+
 def _load_all(path: str) -> tuple[list[Any], list[str]]:
-    """Every loadable series under ``path``, and the errors of those that are not."""
-    from recist_reader.io.dicom import AmbiguousSeriesError, load_series
+    """Every loadable series under ``path``, and the errors of those that are not.
+
+    Uncompressed series come back once their headers are read, their slices arriving in
+    the background (`load_series_progressively`): napari shows the middle slice first.
+    """
+    from recist_reader.io.dicom import AmbiguousSeriesError
+    from recist_reader.io.dicom.arriving import load_series_progressively
+
+    def load(series_uid: str | None = None) -> Any:
+        return load_series_progressively(
+            path, series_uid=series_uid, on_failure=_report_unreadable_slices
+        )
 
     try:
-        return [load_series(path)], []
+        return [load()], []
     except AmbiguousSeriesError as exc:
         keys = [candidate.key for candidate in exc.candidates]
     volumes, errors = [], []
     for key in keys:
         try:
-            volumes.append(load_series(path, series_uid=key))
+            volumes.append(load(key))
         except SeriesError as exc:
             errors.append(str(exc))
     return volumes, errors

@@ -220,8 +220,9 @@ def test_one_bad_series_among_good_ones_is_a_warning(tmp_path, notifications, mo
     write_phantom(tmp_path / "a", GRIDS["axial"], description="GOOD")
     write_phantom(tmp_path / "b", GRIDS["axial"], description="BAD")
     from recist_reader.io import dicom
+    from recist_reader.io.dicom import arriving
 
-    real = dicom.load_series
+    real = arriving.load_series_progressively
 
     def flaky(path, *, series_uid=None, **kwargs):
         volume = real(path, series_uid=series_uid, **kwargs)
@@ -229,7 +230,7 @@ def test_one_bad_series_among_good_ones_is_a_warning(tmp_path, notifications, mo
             raise dicom.GeometryError(f"{path}: slices overlap")
         return volume
 
-    monkeypatch.setattr(dicom, "load_series", flaky)
+    monkeypatch.setattr(arriving, "load_series_progressively", flaky)
     layers = _reader.read_dicom(str(tmp_path))
     assert [kwargs["name"] for _, kwargs, _ in layers] == ["GOOD"]
     assert [level for level, _ in notifications] == ["warning"]

@@ -56,6 +56,19 @@ def test_open_with_our_reader_gives_a_layer_in_mm(make_napari_viewer, phantom_se
     assert np.linalg.norm(ends[1] - ends[0]) == pytest.approx(length)
 
 
+def test_the_layer_fills_in_the_background_to_the_loaded_volume(make_napari_viewer, phantom_series):
+    from recist_reader.io.dicom import load_series
+    from recist_reader.io.dicom.arriving import ArrivingSlices
+
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(phantom_series.directory, plugin="recist-reader")
+    assert isinstance(layer.data, ArrivingSlices)  # returned once the headers were read
+    viewer.dims.set_point(0, float(layer.data_to_world((2, 0, 0))[0]))  # waits for slice 2
+    np.testing.assert_array_equal(
+        np.asarray(layer.data), load_series(phantom_series.directory).array
+    )
+
+
 def test_without_a_plugin_choice_napari_does_not_pick_its_generic_reader(
     make_napari_viewer, phantom_series
 ):

@@ -24,6 +24,9 @@ class Volume:
     ----------
     array : ndarray, shape (slices, rows, columns)
         Voxel values; CT in Hounsfield units, MR as stored values with any rescale applied.
+        From ``load_series_progressively``, possibly an
+        :class:`~recist_reader.io.dicom.arriving.ArrivingSlices` still being read
+        (``np.asarray`` of it waits for every slice).
     spacing_mm : tuple of float
         (slice, row, column) spacing in mm: the lengths of the affine's first three columns.
         For a gantry-tilted stack the slice step is oblique, and the slice planes are
