@@ -91,6 +91,11 @@ class ScoringOptions:
         return dict(self._json_values)
 
     @functools.cached_property
+    def pct_format(self) -> str:
+        """Format spec of a % change shown in notes: signed, ``pct_decimals`` decimals (A11)."""
+        return f"+.{self.pct_decimals}f"
+
+    @functools.cached_property
     def _json_values(self) -> dict[str, Any]:
         """:meth:`as_json`, computed once per options object (kept in its ``__dict__``)."""
         values = asdict(self)

@@ -79,6 +79,13 @@ def _location_key(text: str) -> str:
     return "".join(text.lower().split())
 
 
+#: The targets at one visit (:meth:`Recist11.read_targets`): each target's value in
+#: ``record.target_lesions`` order (None when not evaluated), the exact sum of the evaluated
+#: ones, how many were not evaluated, and whether one shows disease (R5.8; when none does,
+#: the CR category of R5.1). A plain tuple: a named tuple costs more than the sum, per visit.
+TargetReading = tuple[list[Decimal | None], Decimal, int, bool]
+
+
 class Recist11(Criteria):
     """RECIST 1.1 response criteria."""
 
@@ -242,32 +249,53 @@ class Recist11(Criteria):
         One value per lesion of ``record.target_lesions``, in that order; None when the target
         was not evaluated.
         """
+        return self.read_targets(record, visit, options, notes)[0]
+
+    def read_targets(
+        self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
+    ) -> TargetReading:
+        """The targets at ``visit`` in one pass: :meth:`target_values`, their sum and whether
+        any shows disease (:meth:`shows_disease`; none is :meth:`is_cr_category`)."""
         by_id = visit.measurement_by_lesion
+        normal_below = self.nodal_normal_below_mm
+        add = EXACT.add
         values: list[Decimal | None] = []
+        total, n_missing, disease = ZERO, 0, False
         for lesion in record.target_lesions:
             measurement = by_id.get(lesion.lesion_id)
-            if measurement is None:
-                notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
-                values.append(None)
-                continue
-            diameter_mm = measurement.get("diameter_mm")
-            if diameter_mm is not None:
-                values.append(diameter_mm)
-                continue
-            status = measurement.get("status")
-            if status == "too_small":
-                notes.append(
-                    f"{lesion.lesion_id} too small to measure: counted as "
-                    f"{mm_text(options.too_small_mm)} mm (R4.3)"
-                )
-                values.append(options.too_small_mm)
-            elif status == "absent":
-                notes.append(f"{lesion.lesion_id} absent: counted as 0 mm (R4.3)")
-                values.append(ZERO)
-            else:
-                notes.append(f"{lesion.lesion_id} not evaluated")
-                values.append(None)
-        return values
+            value_mm = None if measurement is None else measurement.get("diameter_mm")
+            if value_mm is None:
+                value_mm = self._value_without_diameter(lesion, measurement, options, notes)
+                if value_mm is None:
+                    values.append(None)
+                    n_missing += 1
+                    continue
+            values.append(value_mm)
+            total = add(total, value_mm)
+            if not disease:
+                disease = value_mm >= normal_below if lesion.nodal else value_mm > ZERO
+        return values, total, n_missing, disease
+
+    @staticmethod
+    def _value_without_diameter(
+        lesion: Lesion, measurement: Measurement | None, options: ScoringOptions, notes: list[str]
+    ) -> Decimal | None:
+        """The value of a target recorded by status or not measured, with its note (R4.3)."""
+        if measurement is None:
+            notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
+            return None
+        status = measurement.get("status")
+        if status == "too_small":
+            notes.append(
+                f"{lesion.lesion_id} too small to measure: counted as "
+                f"{mm_text(options.too_small_mm)} mm (R4.3)"
+            )
+            return options.too_small_mm
+        if status == "absent":
+            notes.append(f"{lesion.lesion_id} absent: counted as 0 mm (R4.3)")
+            return ZERO
+        notes.append(f"{lesion.lesion_id} not evaluated")
+        return None
 
     def is_cr_category(self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]) -> bool:
         """R5.1: non-nodal targets all 0 and every nodal target < 10 mm (evaluated ones)."""
@@ -310,12 +338,15 @@ class Recist11(Criteria):
         return times(sum_mm, denominator) <= times(baseline_mm, numerator)
 
     @staticmethod
-    def _change_from_nadir(total: Decimal, nadir: Decimal, options: ScoringOptions) -> str:
-        """``53.0 mm vs nadir 44.0 mm (+9.0 mm, +20.45 %)`` for notes."""
+    def _change_from_nadir(
+        total: Decimal, nadir: Decimal, options: ScoringOptions, percent: float | None = None
+    ) -> str:
+        """``53.0 mm vs nadir 44.0 mm (+9.0 mm, +20.45 %)`` for notes (``percent`` if known)."""
         difference = minus(total, nadir)
         sign = "+" if difference >= 0 else "-"
-        percent = pct_change(total, nadir, options.pct_decimals)
-        shown = f", {percent:+.{options.pct_decimals}f} %" if percent is not None else ""
+        if percent is None:
+            percent = pct_change(total, nadir, options.pct_decimals)
+        shown = f", {percent:{options.pct_format}} %" if percent is not None else ""
         return f"{mm_text(total)} mm vs nadir {mm_text(nadir)} mm ({sign}{mm_text(abs(difference))} mm{shown})"
 
     def target_response(
@@ -329,20 +360,25 @@ class Recist11(Criteria):
         *,
         n_missing: int | None = None,
         pct_change_baseline: float | None = None,
+        pct_change_nadir: float | None = None,
+        cr_category: bool | None = None,
     ) -> Response:
         """Target response at a visit (R5, R10).
 
         ``values`` are the targets' values (:meth:`target_values`), ``total`` the sum of the
         evaluated ones: the sum of diameters when every target was evaluated, else the partial
-        sum. ``n_missing`` (the targets not evaluated) and ``pct_change_baseline`` (the
-        displayed change of a complete sum from baseline) are given when the caller has them.
+        sum. ``n_missing`` (the targets not evaluated), the displayed changes of a complete sum
+        from baseline and nadir, and ``cr_category`` (:meth:`is_cr_category`) are given when
+        the caller has them (:meth:`read_targets`).
         """
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
         assert baseline is not None and nadir is not None
         if n_missing is None:
             n_missing = sum(1 for value_mm in values if value_mm is None)
         complete = n_missing == 0
-        if state.in_cr and options.pd_on_reappearance_after_cr:
+        if cr_category is None:
+            cr_category = self.is_cr_category(lesions, values)
+        if state.in_cr and options.pd_on_reappearance_after_cr and not cr_category:
             reappeared = self.reappeared_targets(lesions, values)
             if reappeared:
                 names = ", ".join(
@@ -350,7 +386,6 @@ class Recist11(Criteria):
                 )
                 notes.append(f"target PD: disease reappeared after CR ({names}) (R5.8, A2)")
                 return PD
-        cr_category = self.is_cr_category(lesions, values)
         progression = self.meets_progression(total, nadir)
         if not complete:
             if progression and not (cr_category and options.cr_precedence_over_arithmetic_pd):
@@ -367,14 +402,14 @@ class Recist11(Criteria):
         if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
             if progression:
                 notes.append(
-                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options)}: every node < 10 mm is normal (A1)"
+                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal (A1)"
                 )
             else:
                 notes.append("target CR: non-nodal targets gone, every node < 10 mm (R5.1)")
             return CR
         if progression:
             notes.append(
-                f"target PD: sum {self._change_from_nadir(total, nadir, options)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)"
+                f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)"
             )
             return PD
         pct = (
@@ -382,7 +417,7 @@ class Recist11(Criteria):
             if pct_change_baseline is None
             else pct_change_baseline
         )
-        versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:+.{options.pct_decimals}f} %)"
+        versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:{options.pct_format}} %)"
         if self.meets_partial_response(total, baseline):
             notes.append(f"target PR: {versus_baseline}: ≥ 30 % decrease (R5.2)")
             return PR
@@ -443,6 +478,21 @@ class Recist11(Criteria):
             return CR, disease
         return NON_CR_NON_PD, disease
 
+    @staticmethod
+    def _new_lesions(visit: Visit, notes: list[str]) -> tuple[bool, bool]:
+        """Whether ``visit`` found unequivocal and equivocal new lesions, noted (R7.1, R7.2)."""
+        unequivocal: list[str] = []
+        equivocal: list[str] = []
+        for new_lesion in visit.new_lesions:
+            (equivocal if new_lesion.equivocal else unequivocal).append(new_lesion.location)
+        if unequivocal:
+            notes.append(f"unequivocal new lesion: {'; '.join(unequivocal)} (R7.1)")
+        if equivocal:
+            notes.append(
+                f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)"
+            )
+        return bool(unequivocal), bool(equivocal)
+
     def assess_visit(
         self,
         record: PatientRecord,
@@ -453,18 +503,14 @@ class Recist11(Criteria):
         notes: list[str] = []
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
         lesions = record.target_lesions
-        values: list[Decimal | None] = []
         sum_mm = partial_sum_mm = None
+        target_disease = False
         pct_baseline = pct_nadir = None
         target = NA
         if baseline is not None:
-            values = self.target_values(record, visit, options, notes)
-            total, n_missing = ZERO, 0
-            for value_mm in values:  # the sum of the evaluated targets, exactly
-                if value_mm is None:
-                    n_missing += 1
-                else:
-                    total = EXACT.add(total, value_mm)
+            values, total, n_missing, target_disease = self.read_targets(
+                record, visit, options, notes
+            )
             if not n_missing:
                 sum_mm = total
                 # The displayed changes (A11), computed once for the notes and the JSON.
@@ -484,32 +530,21 @@ class Recist11(Criteria):
                 notes,
                 n_missing=n_missing,
                 pct_change_baseline=pct_baseline,
+                pct_change_nadir=pct_nadir,
+                cr_category=not target_disease,
             )
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
 
-        unequivocal: list[str] = []
-        equivocal: list[str] = []
-        for new_lesion in visit.new_lesions:
-            (equivocal if new_lesion.equivocal else unequivocal).append(new_lesion.location)
-        if unequivocal:
-            notes.append(f"unequivocal new lesion: {'; '.join(unequivocal)} (R7.1)")
-        if equivocal:
-            notes.append(
-                f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)"
-            )
-
+        new_lesion = equivocal_new_lesion = False
+        if visit.new_lesions:  # most visits find none
+            new_lesion, equivocal_new_lesion = self._new_lesions(visit, notes)
         if baseline is not None:
-            overall = overall_with_targets(target, non_target, bool(unequivocal))
+            overall = overall_with_targets(target, non_target, new_lesion)
         else:
-            overall = overall_non_target_only(non_target, bool(unequivocal))
-        documented_disease = (
-            non_target_disease
-            or bool(unequivocal)
-            or overall is PD
-            or any(map(self.shows_disease, lesions, values))
-        )
+            overall = overall_non_target_only(non_target, new_lesion)
+        documented_disease = non_target_disease or new_lesion or overall is PD or target_disease
         # Positional: keyword arguments cost more than the rest of this call (16 fields).
         return VisitAssessment(
             visit,
@@ -521,8 +556,8 @@ class Recist11(Criteria):
             nadir,
             target,
             non_target,
-            bool(unequivocal),  # new_lesions
-            bool(equivocal),  # equivocal_new_lesions
+            new_lesion,
+            equivocal_new_lesion,
             overall,
             documented_disease,
             notes,
