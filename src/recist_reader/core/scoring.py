@@ -38,15 +38,16 @@ def resolve_options(
     """Defaults, then the record's ``config``, then ``overrides`` (the caller's)."""
     options = DEFAULT_OPTIONS
     config = record.config
-    # The options the record sets (not None): what model_dump(exclude_none=True) gives, cheaper.
-    record_config = {
-        name: value
-        for name in config.model_fields_set
-        if (value := getattr(config, name)) is not None
-    }
-    if record_config:
-        options = replace(options, **record_config)
-    return options.with_overrides(overrides, path_prefix=prefix)
+    if config.model_fields_set:
+        # The options the record sets (not None): model_dump(exclude_none=True), cheaper.
+        record_config = {
+            name: value
+            for name in config.model_fields_set
+            if (value := getattr(config, name)) is not None
+        }
+        if record_config:
+            options = replace(options, **record_config)
+    return options.with_overrides(overrides, path_prefix=prefix) if overrides else options
 
 
 def score_record(record: Mapping[str, Any], **options: Any) -> dict[str, Any]:
@@ -105,13 +106,15 @@ def score_parsed_record(
             )
         )
     problems.extend(criteria.baseline_problems(record, baseline, baseline_index))
-    fatal = [p for p in problems if options.validate_baseline or p.code in _ALWAYS_FATAL]
-    if fatal:
-        raise RecordError(fatal)
-    baseline_notes = [p.describe() for p in problems]
+    baseline_notes: list[str] = []
+    if problems:
+        fatal = [p for p in problems if options.validate_baseline or p.code in _ALWAYS_FATAL]
+        if fatal:
+            raise RecordError(fatal)
+        baseline_notes = [p.describe() for p in problems]
 
     baseline_sum = criteria.baseline_sum_mm(record, baseline)
-    state = ReadingState(baseline_sum_mm=baseline_sum, nadir_mm=baseline_sum)
+    state = ReadingState(baseline_sum, baseline_sum)  # baseline_sum_mm, nadir_mm
     assessments: list[VisitAssessment] = []
     follow_ups = [visit for visit in record.visits if visit.date > record.baseline_date]
     follow_ups.sort(key=_visit_date)
