@@ -177,19 +177,23 @@ def _report_unreadable_slices(error: SeriesError) -> None:
     )
 
 
-def _load_all(path: str) -> tuple[list[Any], list[str]]:
-    """Every loadable series under ``path``, and the errors of those that are not.
-
-    Uncompressed series come back once their headers are read, their slices arriving in
-    the background (`load_series_progressively`): napari shows the middle slice first.
-    """
-    from recist_reader.io.dicom import AmbiguousSeriesError
+def load_for_display(path: str | os.PathLike[str], series_uid: str | None = None) -> Any:
+    """`load_series` for a viewer: an uncompressed series comes back once its headers are
+    read, its slices arriving in the background (`load_series_progressively`), so napari
+    shows the middle slice first; a slice that cannot be read later is notified."""
     from recist_reader.io.dicom.arriving import load_series_progressively
 
+    return load_series_progressively(
+        path, series_uid=series_uid, on_failure=_report_unreadable_slices
+    )
+
+
+def _load_all(path: str) -> tuple[list[Any], list[str]]:
+    """Every loadable series under ``path``, and the errors of those that are not."""
+    from recist_reader.io.dicom import AmbiguousSeriesError
+
     def load(series_uid: str | None = None) -> Any:
-        return load_series_progressively(
-            path, series_uid=series_uid, on_failure=_report_unreadable_slices
-        )
+        return load_for_display(path, series_uid)
 
     try:
         return [load()], []

@@ -205,7 +205,8 @@ class ReadingWidget(QWidget):
 
     def load_visit_series(self, folder: str | os.PathLike[str]) -> None:
         """Load every visit's series (by the UIDs saved in the record) from ``folder``."""
-        from recist_reader.io.dicom import list_series, load_series
+        from recist_reader._reader import load_for_display
+        from recist_reader.io.dicom import list_series
 
         assert self.session is not None
         wanted = {
@@ -224,7 +225,7 @@ class ReadingWidget(QWidget):
             if summary is None:
                 missing.append(f"{visit_id} ({series_uid})")
                 continue
-            volume = load_series(folder, series_uid=summary.key)
+            volume = load_for_display(folder, summary.key)
             self._add_visit_layers(visit_id, volume)
         if missing:
             self.show_message(f"series not found under {folder}: {', '.join(missing)}", error=True)
@@ -343,16 +344,17 @@ class ReadingWidget(QWidget):
     ) -> str:
         """Open a DICOM series as a visit: the baseline if it has no series yet, else a new
         follow-up dated from StudyDate (or ``date``). Returns the visit id."""
-        from recist_reader.io.dicom import AmbiguousSeriesError, load_series
+        from recist_reader._reader import load_for_display
+        from recist_reader.io.dicom import AmbiguousSeriesError
 
         assert self.session is not None
         try:
-            volume = load_series(path, series_uid=series_uid)
+            volume = load_for_display(path, series_uid)
         except AmbiguousSeriesError as error:
             choice = self._choose_series(error)
             if choice is None:
                 raise ReadingError("no series chosen") from None
-            volume = load_series(path, series_uid=choice)
+            volume = load_for_display(path, choice)
         baseline_id = self.session.baseline_visit_id
         when = date if date is not None else volume.study_date
         recorded = [s["series_uid"] for s in self.session.visit(baseline_id).get("series", [])]
