@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -155,3 +156,18 @@ def write_enhanced_ct(
 def dicom_factory() -> SimpleNamespace:
     """Writers of small synthetic DICOM objects: ``write_ct_series``, ``write_enhanced_ct``."""
     return SimpleNamespace(write_ct_series=write_ct_series, write_enhanced_ct=write_enhanced_ct)
+
+
+def assert_same_volume(mine, reference) -> None:
+    """Two loaded volumes are identical: voxels (and their type) and every other field."""
+    mine_array = np.asarray(mine.array)
+    assert mine_array.dtype == reference.array.dtype
+    np.testing.assert_array_equal(mine_array, reference.array)
+    for field in dataclasses.fields(reference):
+        if field.name == "array":
+            continue
+        value, expected = getattr(mine, field.name), getattr(reference, field.name)
+        if isinstance(expected, np.ndarray):
+            np.testing.assert_array_equal(value, expected, err_msg=field.name)
+        else:
+            assert value == expected, field.name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 import numpy as np
@@ -17,6 +16,8 @@ from recist_reader.io.dicom.arriving import (
 )
 from recist_reader.io.dicom.loader import prepare_series
 
+from .conftest import assert_same_volume
+
 SLICES = MIN_FILES_IN_BACKGROUND + 8
 
 
@@ -26,25 +27,13 @@ def _write(folder, *, slices=SLICES, orientation="axial", compression="none"):
     return ph.write_ct_series(folder, hu, grid, compression=compression)
 
 
-def _assert_same_volume(arriving, loaded) -> None:
-    assert isinstance(arriving.array, ArrivingSlices)
-    np.testing.assert_array_equal(np.asarray(arriving.array), loaded.array)
-    for field in dataclasses.fields(loaded):
-        if field.name == "array":
-            continue
-        mine, theirs = getattr(arriving, field.name), getattr(loaded, field.name)
-        if isinstance(theirs, np.ndarray):
-            np.testing.assert_array_equal(mine, theirs, err_msg=field.name)
-        else:
-            assert mine == theirs, field.name
-
-
 @pytest.mark.parametrize("orientation", ["axial", "sagittal"])
 def test_the_arriving_volume_is_the_loaded_volume(tmp_path, orientation):
     written = _write(tmp_path, orientation=orientation)
     loaded = load_series(written.directory)
     arriving = load_series_progressively(written.directory)
-    _assert_same_volume(arriving, loaded)
+    assert isinstance(arriving.array, ArrivingSlices)
+    assert_same_volume(arriving, loaded)
     assert arriving.array.complete and arriving.array.slices_read == SLICES
     assert arriving.array.shape == loaded.array.shape
     assert arriving.array.dtype == loaded.array.dtype and arriving.array.ndim == 3

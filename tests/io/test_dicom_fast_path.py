@@ -8,7 +8,6 @@ geometry, warnings and notes, and the same errors.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from recist_reader.errors import SeriesError
 from recist_reader.io.dicom import PixelDataError, fastheader, headers, load_series, pixels
 from recist_reader.io.dicom.fastheader import TAGS, WALKED_SYNTAXES, read_fast_header
 from recist_reader.io.dicom.headers import is_encapsulated_syntax
+
+from .conftest import assert_same_volume
 
 
 def _pydicom_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,16 +47,7 @@ def _assert_same(fast, slow) -> None:
         assert str(fast) == str(slow)
         return
     assert not isinstance(fast, Exception), fast
-    assert fast.array.dtype == slow.array.dtype
-    np.testing.assert_array_equal(fast.array, slow.array)
-    for field in dataclasses.fields(slow):
-        if field.name == "array":
-            continue
-        mine, theirs = getattr(fast, field.name), getattr(slow, field.name)
-        if isinstance(theirs, np.ndarray):
-            np.testing.assert_array_equal(mine, theirs, err_msg=field.name)
-        else:
-            assert mine == theirs, field.name
+    assert_same_volume(fast, slow)
 
 
 def _compare_paths(monkeypatch: pytest.MonkeyPatch, path: Path, **kwargs):
