@@ -7,7 +7,7 @@ criteria module's (:meth:`recist_reader.core.criteria.base.Criteria.baseline_pro
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -159,8 +159,12 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
             )
         else:
             lesions_by_id[lesion_id] = index
-    # By lesion index: whether it is a non-target (looked up for every measurement).
-    non_target = [lesion.kind == "non-target" for lesion in record.lesions]
+    # By lesion id (the first lesion of an id): whether it is a non-target, looked up for
+    # every measurement.
+    non_target_by_id = {
+        lesion_id: record.lesions[index].kind == "non-target"
+        for lesion_id, index in lesions_by_id.items()
+    }
 
     baseline_date = record.baseline_date
     visit_ids: dict[str, int] = {}
@@ -199,7 +203,7 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
             visit_dates[date] = v_index
         if date == baseline_date and baseline_index is None:
             baseline_index = v_index
-        _add_measurement_problems(problems, record, v_index, lesions_by_id, non_target)
+        _add_measurement_problems(problems, record, v_index, lesions_by_id, non_target_by_id)
 
     if baseline_index is None:
         problems.append(
@@ -290,7 +294,7 @@ def _add_measurement_problems(
     record: PatientRecord,
     v_index: int,
     lesions_by_id: Mapping[str, int],
-    non_target: Sequence[bool],
+    non_target_by_id: Mapping[str, bool],
 ) -> None:
     """Append the problems of the measurements of ``record.visits[v_index]`` to ``problems``."""
     visit = record.visits[v_index]
@@ -299,13 +303,13 @@ def _add_measurement_problems(
     by_lesion = visit.measurement_by_lesion
     if len(by_lesion) == len(visit.measurements):
         for lesion_id, measurement in by_lesion.items():
-            lesion_index = lesions_by_id.get(lesion_id)
-            if lesion_index is None:
-                break
-            if non_target[lesion_index]:
+            non_target = non_target_by_id.get(lesion_id)
+            if non_target:
                 status = measurement.get("status")
                 if "diameter_mm" in measurement or status not in _NON_TARGET_STATUSES:
                     break
+            elif non_target is None:  # an unknown lesion
+                break
             elif "status" in measurement:
                 if "diameter_mm" in measurement or measurement["status"] not in _TARGET_STATUSES:
                     break
@@ -322,7 +326,7 @@ def _add_measurement_problems(
         if lesion_index is not None and lesion_id not in seen:
             seen[lesion_id] = m_index
             status = measurement.get("status")
-            if non_target[lesion_index]:
+            if non_target_by_id[lesion_id]:
                 if status in _NON_TARGET_STATUSES and measurement.get("diameter_mm") is None:
                     continue
             elif status is None:
