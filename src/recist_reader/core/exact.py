@@ -66,20 +66,19 @@ def pct_change(value: Decimal, reference: Decimal, decimals: int) -> float | Non
     >>> pct_change(Decimal("66.665"), Decimal("100"), 2)
     -33.34
     """
-    if reference == 0:
+    if not reference:
         return None
     value_num, value_den = value.as_integer_ratio()
     ref_num, ref_den = reference.as_integer_ratio()
-    scale = 10**decimals
-    numerator = (value_num * ref_den - ref_num * value_den) * 100 * scale
+    numerator = (value_num * ref_den - ref_num * value_den) * 100
     denominator = value_den * ref_num
     if denominator < 0:
         numerator, denominator = -numerator, -denominator
-    negative = numerator < 0
-    quotient, remainder = divmod(-numerator if negative else numerator, denominator)
-    if 2 * remainder >= denominator:
-        quotient += 1  # half-up: away from zero at exactly one half
-    return (-quotient if negative else quotient) / scale
+    scale = 10**decimals
+    # Half-up, away from zero: floor(|x|·scale + 1/2) = floor((2·|n|·scale + d) / 2d).
+    if numerator < 0:
+        return -((-2 * numerator * scale + denominator) // (2 * denominator)) / scale
+    return ((2 * numerator * scale + denominator) // (2 * denominator)) / scale
 
 
 def mm_text(value: Decimal) -> str:
