@@ -147,6 +147,9 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
     """Problems that span fields: ids, dates, statuses by lesion kind, baseline visit."""
     problems: list[RecordProblem] = []
     lesions_by_id: dict[str, int] = {}
+    # By lesion id (the first lesion of an id): whether it is a non-target, looked up for
+    # every measurement.
+    non_target_by_id: dict[str, bool] = {}
     for index, lesion in enumerate(record.lesions):
         lesion_id = lesion.lesion_id
         if lesion_id in lesions_by_id:
@@ -159,12 +162,7 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
             )
         else:
             lesions_by_id[lesion_id] = index
-    # By lesion id (the first lesion of an id): whether it is a non-target, looked up for
-    # every measurement.
-    non_target_by_id = {
-        lesion_id: record.lesions[index].kind == "non-target"
-        for lesion_id, index in lesions_by_id.items()
-    }
+            non_target_by_id[lesion_id] = lesion.kind == "non-target"
 
     baseline_date = record.baseline_date
     visit_ids: dict[str, int] = {}
