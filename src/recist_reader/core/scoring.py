@@ -168,13 +168,19 @@ def score_parsed_record(
 
 def _visit_json(assessment: VisitAssessment) -> dict[str, Any]:
     """One entry of the response's ``visits`` (design.md §2)."""
+    # The sums as to_json_number gives them, without its three calls per visit.
+    sum_mm, partial_sum_mm, nadir_mm = (
+        assessment.sum_mm,
+        assessment.partial_sum_mm,
+        assessment.nadir_mm,
+    )
     return {
         "visit_id": assessment.visit_id,
         "date": assessment.date.isoformat(),
         "day": assessment.day,
-        "sum_mm": to_json_number(assessment.sum_mm),
-        "partial_sum_mm": to_json_number(assessment.partial_sum_mm),
-        "nadir_mm": to_json_number(assessment.nadir_mm),
+        "sum_mm": None if sum_mm is None else float(sum_mm),
+        "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
+        "nadir_mm": None if nadir_mm is None else float(nadir_mm),
         "pct_change_baseline": assessment.pct_change_baseline,
         "pct_change_nadir": assessment.pct_change_nadir,
         "target": LABELS[assessment.target],

@@ -125,7 +125,7 @@ class Recist11(Criteria):
         if not record.target_lesions:
             return None
         by_id = baseline.measurement_by_lesion
-        return exact_sum(by_id[lesion.lesion_id]["diameter_mm"] for lesion in record.target_lesions)
+        return exact_sum([by_id[lesion.lesion_id]["diameter_mm"] for lesion in record.target_lesions])
 
     def baseline_problems(
         self, record: PatientRecord, baseline: Visit, baseline_index: int
