@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, NamedTuple
 
-from recist_reader.core.labels import Response
+from recist_reader.core.labels import CR, PR, Response
 from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import Lesion, PatientRecord, Visit
 from recist_reader.errors import RecordProblem
@@ -105,14 +105,14 @@ class Criteria(ABC):
         nadir = state.nadir_mm
         if assessment.sum_mm is not None and (nadir is None or assessment.sum_mm < nadir):
             nadir = assessment.sum_mm
-        if assessment.overall is Response.CR:
+        if assessment.overall is CR:  # the module's name: Response.CR is a slow class lookup
             in_cr = True
         elif assessment.documented_disease:
             in_cr = False
         else:
             in_cr = state.in_cr
         had_response = state.had_target_response or (
-            assessment.sum_mm is not None and assessment.target in (Response.PR, Response.CR)
+            assessment.sum_mm is not None and assessment.target in (PR, CR)
         )
         if (
             nadir is state.nadir_mm

@@ -102,10 +102,11 @@ class Recist11(Criteria):
     #: R3.1
     max_targets: ClassVar[int] = 5
     max_targets_per_organ: ClassVar[int] = 2
-    #: R5.2: PR when 10·S ≤ 7·B (a decrease of at least 30 %).
-    pr_ratio: ClassVar[tuple[int, int]] = (7, 10)
+    #: R5.2: PR when 10·S ≤ 7·B (a decrease of at least 30 %). Decimals: a product with an
+    #: int converts the int first, at every visit.
+    pr_ratio: ClassVar[tuple[Decimal, Decimal]] = (Decimal(7), Decimal(10))
     #: R5.3: PD when 5·S ≥ 6·N (an increase of at least 20 %) and S − N ≥ 5 mm.
-    pd_ratio: ClassVar[tuple[int, int]] = (6, 5)
+    pd_ratio: ClassVar[tuple[Decimal, Decimal]] = (Decimal(6), Decimal(5))
     pd_min_increase_mm: ClassVar[Decimal] = Decimal(5)
 
     # ----------------------------------------------------------------- baseline (R2, R3)
