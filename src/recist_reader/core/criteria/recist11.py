@@ -136,10 +136,11 @@ class Recist11(Criteria):
         by_id = baseline.measurement_by_lesion
         targets_seen = 0
         per_organ: dict[str, int] = {}
+        one_too_many, one_too_many_per_organ = self.max_targets + 1, self.max_targets_per_organ + 1
         for index, lesion in enumerate(record.lesions):
             if lesion.kind == "target":
                 targets_seen += 1
-                if targets_seen == self.max_targets + 1:
+                if targets_seen == one_too_many:
                     n_targets = sum(1 for item in record.lesions if item.kind == "target")
                     problems.append(
                         RecordProblem(
@@ -150,8 +151,8 @@ class Recist11(Criteria):
                         )
                     )
                 organ = organ_key(lesion)
-                per_organ[organ] = per_organ.get(organ, 0) + 1
-                if per_organ[organ] == self.max_targets_per_organ + 1:
+                in_organ = per_organ[organ] = per_organ.get(organ, 0) + 1
+                if in_organ == one_too_many_per_organ:
                     problems.append(
                         RecordProblem(
                             f"lesions[{index}].organ",
