@@ -144,3 +144,27 @@ def test_response_invariants(record):
     if dor is not None:
         assert dor["days"] >= 0
         assert response["best_overall_response"]["unconfirmed"] in ("CR", "PR")
+
+
+@common
+@given(records(), st.sampled_from(["0", "3.5", "5"]))
+def test_one_pass_target_reading_agrees_with_the_per_rule_methods(record, too_small):
+    """read_targets: the values of target_values, their exact sum, and disease shown by a
+    target exactly when the visit is not in the CR category (R5.1, R5.8)."""
+    from recist_reader.core.criteria.recist11 import Recist11
+    from recist_reader.core.exact import exact_sum
+    from recist_reader.core.options import ScoringOptions
+    from recist_reader.core.validation import parse_record
+
+    parsed = parse_record(record)
+    criteria = Recist11()
+    options = ScoringOptions(too_small_mm=Decimal(too_small))
+    lesions = parsed.target_lesions
+    for visit in parsed.visits:
+        notes: list[str] = []
+        values, total, n_missing, disease = criteria.read_targets(parsed, visit, options, notes)
+        assert values == criteria.target_values(parsed, visit, options, [])
+        assert total == exact_sum(value for value in values if value is not None)
+        assert n_missing == values.count(None)
+        assert disease == any(map(criteria.shows_disease, lesions, values))
+        assert disease is not criteria.is_cr_category(lesions, values)
