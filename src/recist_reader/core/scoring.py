@@ -93,8 +93,9 @@ def score_parsed_record(
     """Score a validated record; ``overrides`` are option overrides named ``option_prefix.key``."""
     options = resolve_options(record, overrides, prefix=option_prefix)
     criteria = CRITERIA[record.criteria]()
-    baseline_index = next(i for i, v in enumerate(record.visits) if v.date == record.baseline_date)
-    baseline = record.visits[baseline_index]
+    visits, baseline_date = record.visits, record.baseline_date  # model attributes cost more
+    baseline_index = next(i for i, v in enumerate(visits) if v.date == baseline_date)
+    baseline = visits[baseline_index]
 
     problems: list[RecordProblem] = []
     if not record.lesions:
@@ -116,7 +117,7 @@ def score_parsed_record(
     baseline_sum = criteria.baseline_sum_mm(record, baseline)
     state = ReadingState(baseline_sum, baseline_sum)  # baseline_sum_mm, nadir_mm
     assessments: list[VisitAssessment] = []
-    follow_ups = [visit for visit in record.visits if visit.date > record.baseline_date]
+    follow_ups = [visit for visit in visits if visit.date > baseline_date]
     follow_ups.sort(key=_visit_date)
     for visit in follow_ups:
         assessment = criteria.assess_visit(record, visit, state, options)
@@ -129,7 +130,7 @@ def score_parsed_record(
     window = response_window(assessments, progression)
     has_targets = baseline_sum is not None
     pfs_date = (
-        progression.date if progression else last_evaluable_date(assessments, record.baseline_date)
+        progression.date if progression else last_evaluable_date(assessments, baseline_date)
     )
 
     baseline_json: dict[str, Any] = {
@@ -161,7 +162,7 @@ def score_parsed_record(
             ],
         },
         "duration_of_response": duration_of_response(
-            window, progression, assessments, record.baseline_date
+            window, progression, assessments, baseline_date
         ),
     }
 
