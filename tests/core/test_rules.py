@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recist_reader import RecordError, score_record
 from recist_reader.core.record_builder import RecordBuilder
@@ -380,3 +382,36 @@ def test_no_lesion_at_all_is_always_an_error():
         with pytest.raises(RecordError) as error:
             score_record(record, validate_baseline=validate)
         assert error.value.codes == ["no_baseline_disease"]
+
+
+def test_a_zero_baseline_sum_scored_without_validation_has_no_percent_change():
+    record = (
+        RecordBuilder("P")
+        .target("T1", organ="liver", baseline_mm=0)
+        .visit(day=56, T1=3.0)
+        .visit(day=112, T1=0)
+        .to_dict()
+    )
+    with pytest.raises(RecordError):
+        score_record(record)  # 0 mm is not measurable at baseline (R2.1)
+    first, second = score_record(record, validate_baseline=False)["visits"]
+    assert first["target"] == "SD" and first["pct_change_baseline"] is None
+    assert "sum 3.0 mm vs baseline 0.0 mm (no % change from 0 mm)" in " ".join(first["notes"])
+    assert second["target"] == "CR"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    baseline=st.lists(st.sampled_from([0, 0.5, 5, 9.9, 10, 15, 30.25]), min_size=1, max_size=3),
+    later=st.lists(st.sampled_from([0, 0.1, 3, 5, 14.9, 40, "too_small", "absent"]), max_size=3),
+    nodal=st.booleans(),
+)
+def test_any_baseline_scored_without_validation_gives_a_response(baseline, later, nodal):
+    builder = RecordBuilder("P")
+    for index, value_mm in enumerate(baseline):
+        builder.target(f"T{index}", organ=f"organ {index}", baseline_mm=value_mm, nodal=nodal)
+    values = {f"T{index}": value for index, value in enumerate(later[: len(baseline)])}
+    builder.visit(day=56, **values).visit(day=84, **values)
+    response = score_record(builder.to_dict(), validate_baseline=False)
+    assert len(response["visits"]) == 2
+    assert all(visit["overall"] in {"CR", "PR", "SD", "PD", "NE"} for visit in response["visits"])

@@ -419,7 +419,8 @@ class Recist11(Criteria):
             if pct_change_baseline is None
             else pct_change_baseline
         )
-        versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({pct:{options.pct_format}} %)"
+        change = f"{pct:{options.pct_format}} %" if pct is not None else "no % change from 0 mm"
+        versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({change})"
         if self.meets_partial_response(total, baseline):
             notes.append(f"target PR: {versus_baseline}: ≥ 30 % decrease (R5.2)")
             return PR
