@@ -351,3 +351,18 @@ def test_diameters_keep_the_value_and_type_as_written_whatever_was_read_before()
     score_record(record)
     record["visits"][1]["measurements"][0]["diameter_mm"] = True
     assert problems_of(record)[0] == [("visits[1].measurements[0].diameter_mm", "value_error")]
+
+
+def test_a_parsed_record_dumps_to_json_that_validates_again(recwarn):
+    from recist_reader.core.validation import parse_record
+
+    record = valid_record()
+    record["visits"][1]["measurements"][0]["diameter_mm"] = 30.25
+    record["config"] = {"too_small_mm": 4.5}
+    parsed = parse_record(record)
+    dumped = json.loads(parsed.model_dump_json(exclude_none=True))
+    assert dumped["visits"][1]["measurements"][0]["diameter_mm"] == 30.25  # a number
+    assert dumped["config"]["too_small_mm"] == 4.5
+    assert parse_record(dumped) == parsed
+    assert score_record(dumped) == score_record(record)
+    assert not [w for w in recwarn if "serializ" in str(w.message).lower()]

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainValidator, WithJsonSchema
+from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from recist_reader.core.exact import to_decimal
@@ -83,6 +83,9 @@ def iso_date(value: Any) -> dt.date:
 NonNegativeMillimetres = Annotated[
     Decimal,
     PlainValidator(_millimetres),
+    # A JSON number again, as written (float(Decimal("48.7")) prints 48.7), so that a dumped
+    # record validates: the strict model refuses a diameter given as a string.
+    PlainSerializer(float, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1000}),
 ]
 """A length in mm ≥ 0, kept at the exact decimal value it is written with."""
