@@ -48,6 +48,17 @@ def test_table_output(tmp_path, capsys):
     )
 
 
+def test_table_of_a_record_with_only_its_baseline(tmp_path, capsys):
+    builder = RecordBuilder("P002", baseline_date="2024-01-10")
+    builder.target("T1", organ="liver", baseline_mm=42.0)
+    path = write(tmp_path / "p.json", builder.to_dict())
+    assert main(["score", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Patient P002  (RECIST1.1)  baseline BL 2024-01-10, sum 42.0 mm" in out
+    assert "(no follow-up visits)" in out
+    assert "Best overall response: confirmed NE, unconfirmed NE" in out
+
+
 def test_folder_with_an_invalid_record(tmp_path, capsys):
     folder = tmp_path / "records"
     folder.mkdir()

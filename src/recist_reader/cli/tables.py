@@ -57,7 +57,8 @@ def format_response_table(response: dict[str, Any]) -> str:
             )
         )
     widths = [
-        max(len(name), *(len(row[i]) for row in rows)) for i, (name, _) in enumerate(_COLUMNS)
+        max([len(name), *(len(row[i]) for row in rows)])  # a baseline-only record has no rows
+        for i, (name, _) in enumerate(_COLUMNS)
     ]
 
     def line(cells: tuple[str, ...]) -> str:
