@@ -65,6 +65,28 @@ CASES = [
         "value_error",
     ),
     (
+        "ruler end point not a finite number",
+        lambda r: r["visits"][1]["measurements"][0].update(
+            ruler={"series_uid": "1.2.3", "points_lps_mm": [[1, 2, 3], [4, float("inf"), 6]]}
+        ),
+        "visits[1].measurements[0].ruler.points_lps_mm[1][1]",
+        "finite_number",
+    ),
+    (
+        "long axis not a finite number",
+        lambda r: r["visits"][1]["measurements"][0].update(long_axis_mm=float("inf")),
+        "visits[1].measurements[0].long_axis_mm",
+        "finite_number",
+    ),
+    (
+        "new lesion point not a finite number",
+        lambda r: r["visits"][2]["new_lesions"].append(
+            {"location": "lung", "point_lps_mm": [float("nan"), 0, 0]}
+        ),
+        "visits[2].new_lesions[0].point_lps_mm[0]",
+        "finite_number",
+    ),
+    (
         "nodal flag as text",
         lambda r: r["lesions"][0].update(nodal="no"),
         "lesions[0].nodal",

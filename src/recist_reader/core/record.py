@@ -26,7 +26,10 @@ MeasurementStatus = Literal[
     "too_small", "absent", "present", "unequivocal_progression", "not_evaluated"
 ]
 
-Point3 = Annotated[list[float], Field(min_length=3, max_length=3)]
+#: A finite number: NaN and infinity parse from JSON (``NaN``, ``Infinity``) but are no position
+#: or length.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Point3 = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
 
@@ -114,8 +117,8 @@ class Measurement(TypedDict, total=False):
     ]
     ruler: Ruler | None
     short_axis_ruler: Ruler | None
-    long_axis_mm: Annotated[float, Field(ge=0)] | None
-    short_axis_mm: Annotated[float, Field(ge=0)] | None
+    long_axis_mm: Annotated[FiniteFloat, Field(ge=0)] | None
+    short_axis_mm: Annotated[FiniteFloat, Field(ge=0)] | None
     reader: str | None
     measured_at: Annotated[str | None, Field(description="ISO date and time of the measurement")]
     method: Literal["manual", "semi-automatic"] | None
