@@ -237,6 +237,33 @@ def test_one_bad_series_among_good_ones_is_a_warning(tmp_path, notifications, mo
     assert "slices overlap" in notifications[0][1]
 
 
+def test_a_slice_unreadable_after_the_headers_is_notified_once(
+    tmp_path, notifications, monkeypatch
+):
+    from recist_reader.io.dicom import PixelDataError, arriving
+
+    written = write_phantom(tmp_path / "s", GRIDS["axial"], description="VANISHING")
+    lost = str(written.paths[3])
+    real = arriving.decode_file
+
+    def decode(path, entries, out):
+        if path == lost:
+            raise PixelDataError(f"{path}: cannot read pixel data (No such file or directory)")
+        return real(path, entries, out)
+
+    monkeypatch.setattr(arriving, "decode_file", decode)
+    ((data, kwargs, _),) = _reader.read_dicom(str(written.directory))
+    assert notifications == []  # the headers were fine: the layer is there
+    slot = kwargs["metadata"]["source_files"].index(lost)
+    assert (data[slot] == np.iinfo(data.dtype).min).all()  # black
+    data[slot]
+    assert len(notifications) == 1
+    level, message = notifications[0]
+    assert level == "error" and lost in message and "incomplete" in message
+    with pytest.raises(PixelDataError):
+        np.asarray(data)
+
+
 def test_geometry_warnings_reach_metadata_and_the_user(tmp_path, notifications):
     written = write_phantom(tmp_path / "gap", GRIDS["axial"], description="GAPPY")
     written.paths[5].unlink()  # a missing slice: the loader interpolates and warns
