@@ -163,13 +163,14 @@ class ArrivingSlices:
     # ------------------------------------------------------------------ internals
     def _slots_of(self, key: Any) -> np.ndarray:
         """The slice indices (axis 0) that ``self[key]`` reads."""
-        first = key[0] if isinstance(key, tuple) and key else key
-        if isinstance(key, tuple) and not key:
-            first = slice(None)
+        if isinstance(key, tuple):
+            first = key[0] if key else slice(None)
+        else:
+            first = key
         try:
             return np.unique(np.arange(len(self))[first]).reshape(-1)
         except (IndexError, TypeError, ValueError):
-            return np.arange(len(self))  # anything unusual (Ellipsis, masks): wait for all
+            return np.arange(len(self))  # a key numpy refuses here: wait for every slice
 
     def _wait_for(self, slots: np.ndarray) -> None:
         with self._condition:
