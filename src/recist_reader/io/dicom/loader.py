@@ -224,7 +224,6 @@ def list_series(path: str | os.PathLike[str]) -> SeriesListing:
     return SeriesListing(series=infos, notes=[*notes, *(n for c in candidates for n in c.notes)])
 
 
-@_without_pydicom_warnings
 def load_series(
     path: str | os.PathLike[str],
     *,
