@@ -164,7 +164,9 @@ class Recist11(Criteria):
             self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2)
         )
 
-    def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
+    def baseline_sum_mm(
+        self, record: PatientRecord, baseline: Visit, options: ScoringOptions
+    ) -> Decimal | None:
         if not record.target_lesions:
             return None
         by_id = baseline.measurement_by_lesion
@@ -192,7 +194,11 @@ class Recist11(Criteria):
         )
 
     def baseline_problems(
-        self, record: PatientRecord, baseline: Visit, baseline_index: int
+        self,
+        record: PatientRecord,
+        baseline: Visit,
+        baseline_index: int,
+        options: ScoringOptions | None = None,
     ) -> list[RecordProblem]:
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
@@ -420,6 +426,10 @@ class Recist11(Criteria):
         """What the target CR category means, for notes (R5.1)."""
         return "non-nodal targets gone, every node < 10 mm"
 
+    def normal_nodes_text(self) -> str:
+        """Why the CR category beats an arithmetic rise, for notes (A1)."""
+        return "every node < 10 mm is normal"
+
     def meets_partial_response(self, sum_mm: Decimal, baseline_mm: Decimal) -> bool:
         """R5.2: ``10·S ≤ 7·B``, exactly (inclusive)."""
         numerator, denominator = self.pr_ratio
@@ -495,7 +505,7 @@ class Recist11(Criteria):
         if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
             if progression:
                 notes.append(
-                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal ({rules['cr_precedence']})"
+                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: {self.normal_nodes_text()} ({rules['cr_precedence']})"
                 )
             else:
                 notes.append(f"target CR: {self.cr_category_text()} ({rules['cr']})")
@@ -548,9 +558,18 @@ class Recist11(Criteria):
         """Whether the patient has non-target disease under this criteria."""
         return bool(record.non_target_lesions)
 
-    def can_reappear(self, lesion: Lesion, visit: Visit) -> bool:
+    def can_reappear(
+        self, record: PatientRecord, lesion: Lesion, visit: Visit, options: ScoringOptions
+    ) -> bool:
         """Whether ``lesion`` present after CR is reappearance (R6.5; a node is not, A21)."""
         return not lesion.nodal
+
+    def not_reappearance_note(self, present: Sequence[Lesion], visit: Visit) -> str:
+        """The note on non-targets present after CR that are not reappearance (A21)."""
+        return (
+            "nodal non-target present after CR is not reappearance "
+            f"({self.rules['nodal_non_target_after_cr']})"
+        )
 
     def non_target_response(
         self,
@@ -574,7 +593,9 @@ class Recist11(Criteria):
             return PD, disease
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = [
-                lesion.lesion_id for lesion in present if self.can_reappear(lesion, visit)
+                lesion.lesion_id
+                for lesion in present
+                if self.can_reappear(record, lesion, visit, options)
             ]
             if reappeared:
                 notes.append(
@@ -583,10 +604,7 @@ class Recist11(Criteria):
                 )
                 return PD, disease
             if present:
-                notes.append(
-                    "nodal non-target present after CR is not reappearance "
-                    f"({rules['nodal_non_target_after_cr']})"
-                )
+                notes.append(self.not_reappearance_note(present, visit))
         if missing:
             if present and not options.nontarget_partial_missing_is_ne:
                 notes.append(
