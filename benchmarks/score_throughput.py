@@ -1,13 +1,22 @@
-"""Scoring throughput: records/s through the API and the CLI, against json.load.
+"""Scoring throughput: records/s through the API and the CLI, RECIST 1.1 and mRECIST.
 
-Generates N records (5 targets + 3 non-targets, 8 visits each), then in one run measures
-``json.load`` of the files (the reference), ``score_record`` over the loaded dicts, and
-``recist-reader score DIR --out OUT -q`` on the folder, start-up included.
+Generates N RECIST 1.1 records (5 targets + 3 non-targets, 8 visits each) and N HCC records
+read for mRECIST (2 typical-HCC targets with viable diameters, a porta hepatis node, 2 other
+targets; tumour thrombus, effusion and bone non-targets; typed new liver nodules), then in one
+run measures ``json.load`` of the files (the reference), ``score_record`` over the loaded
+dicts (RECIST 1.1; the HCC reads under RECIST 1.1 and under mRECIST), and
+``recist-reader score DIR --out OUT -q`` on the RECIST folder, start-up included.
 
-Goals (issue 2): ≥ 5,000 records/s through the API on one core; 10,000 records through the
-CLI in under 5 s. Usage::
+API timings are the process CPU time (best of ``--rounds``), so that other work on the
+machine disturbs the ratios less. ``--compare-src DIR`` also times the RECIST 1.1 API of
+another source tree (e.g. a ``git worktree`` of main: ``--compare-src ../main-tree/src``) on
+the same records, in turns with this one.
 
-    python benchmarks/score_throughput.py [--records 10000]
+Goals (issue 2, issue 11): ≥ 5,000 RECIST 1.1 records/s through the API on one core; 10,000
+records through the CLI in under 5 s; mRECIST within 20 % of RECIST 1.1's records/s on the same
+reads. Usage::
+
+    python benchmarks/score_throughput.py [--records 10000] [--compare-src DIR]
 """
 
 from __future__ import annotations
@@ -25,6 +34,21 @@ from recist_reader import score_record
 from recist_reader.core.record_builder import RecordBuilder
 
 ORGANS = ["liver", "lung", "adrenal", "bone", "spleen"]
+
+#: Times ``score_record`` over the record files of a folder (run in this or another tree).
+TIMER = """
+import json, sys, time
+from pathlib import Path
+from recist_reader import score_record
+records = [json.loads(p.read_text()) for p in sorted(Path(sys.argv[1]).glob("*.json"))]
+criteria = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+options = {} if criteria is None else {"criteria": criteria}
+score_record(records[0], **options)
+start = time.process_time()
+for record in records:
+    score_record(record, **options)
+print(time.process_time() - start)
+"""
 
 
 def make_record(index: int, rnd: random.Random) -> dict:
@@ -44,18 +68,118 @@ def make_record(index: int, rnd: random.Random) -> dict:
     return builder.to_dict()
 
 
+def make_hcc_record(index: int, rnd: random.Random) -> dict:
+    """An HCC read for mRECIST: 5 targets (2 scored by viable diameter) + 3 non-targets."""
+    builder = RecordBuilder(f"H{index:05d}", baseline_date="2024-01-01", criteria="mRECIST")
+    whole = [round(rnd.uniform(30, 80), 1) for _ in range(2)]
+    viable = [round(w * rnd.uniform(0.5, 0.9), 1) for w in whole]
+    for n in range(2):
+        builder.target(
+            f"T{n + 1}",
+            organ="liver",
+            baseline_mm=whole[n],
+            lesion_type="typical_hcc",
+            baseline={"viable_diameter_mm": viable[n]},
+        )
+    node = round(rnd.uniform(20, 30), 1)
+    builder.target(
+        "N1", organ="porta hepatis", nodal=True, baseline_mm=node, lesion_type="porta_hepatis_node"
+    )
+    others = [round(rnd.uniform(15, 60), 1) for _ in range(2)]
+    builder.target("T3", organ="lung", baseline_mm=others[0])
+    builder.target("T4", organ="adrenal", baseline_mm=others[1])
+    builder.non_target("NT1", organ="portal vein", lesion_type="tumor_thrombus")
+    builder.non_target("NT2", organ="peritoneum", lesion_type="effusion")
+    builder.non_target("NT3", organ="bone")
+    trend = rnd.uniform(-0.12, 0.06)
+    for visit in range(1, 8):
+        factor = max(0.0, 1 + trend * visit + rnd.uniform(-0.05, 0.05))
+        necrosis = max(0.0, factor - rnd.uniform(0, 0.2))
+        values: dict = {
+            f"T{n + 1}": {
+                "diameter_mm": round(whole[n] * factor, 1),
+                "viable_diameter_mm": round(viable[n] * necrosis, 1),
+            }
+            for n in range(2)
+        }
+        values["N1"] = round(node * factor, 1)
+        values["T3"] = round(others[0] * factor, 1)
+        values["T4"] = round(others[1] * factor, 1)
+        values["NT1"] = {"status": "present", "enhancing": rnd.random() < 0.7}
+        values["NT2"] = rnd.choice(
+            ["present", "present", {"status": "unequivocal_progression", "cytology": "not_done"}]
+        )
+        values["NT3"] = rnd.choice(["present", "absent"])
+        new_lesions = []
+        if rnd.random() < 0.05:
+            new_lesions.append(
+                {
+                    "location": "liver segment 6",
+                    "equivocal": False,
+                    "lesion_type": rnd.choice(["typical_hcc", "atypical_hcc"]),
+                    "size_mm": round(rnd.uniform(5, 25), 1),
+                }
+            )
+        builder.visit(day=42 * visit + rnd.randint(-3, 3), new_lesions=new_lesions, **values)
+    return builder.to_dict()
+
+
+def api_seconds(records: list[dict], criteria: str | None, rounds: int) -> float:
+    """Best CPU time of ``score_record`` over ``records``."""
+    options = {} if criteria is None else {"criteria": criteria}
+    score_record(records[0], **options)  # warm up imports
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for record in records:
+            score_record(record, **options)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def tree_seconds(src: str, folder: Path, rounds: int) -> float:
+    """Best CPU time of the RECIST 1.1 API of the source tree ``src`` over ``folder``."""
+    import os
+
+    env = dict(os.environ, PYTHONPATH=src)
+    return min(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", TIMER, str(folder)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(rounds)
+    )
+
+
+def write_records(folder: Path, records: list[dict]) -> list[Path]:
+    folder.mkdir()
+    for record in records:
+        (folder / f"{record['patient_id']}.json").write_text(json.dumps(record))
+    return sorted(folder.glob("*.json"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many API timings")
+    parser.add_argument(
+        "--compare-src",
+        metavar="DIR",
+        help="also time the RECIST 1.1 API of this source tree (e.g. main's src)",
+    )
     args = parser.parse_args()
     rnd = random.Random(20261125)
 
     with tempfile.TemporaryDirectory() as workdir:
         folder = Path(workdir) / "records"
-        folder.mkdir()
-        for index in range(args.records):
-            (folder / f"B{index:05d}.json").write_text(json.dumps(make_record(index, rnd)))
-        files = sorted(folder.glob("*.json"))
+        files = write_records(folder, [make_record(i, rnd) for i in range(args.records)])
+        hcc_folder = Path(workdir) / "hcc"
+        write_records(hcc_folder, [make_hcc_record(i, rnd) for i in range(args.records)])
 
         start = time.perf_counter()
         records = []
@@ -63,37 +187,47 @@ def main() -> None:
             with path.open() as stream:
                 records.append(json.load(stream))
         json_seconds = time.perf_counter() - start
+        hcc_records = [json.loads(p.read_text()) for p in sorted(hcc_folder.glob("*.json"))]
 
-        score_record(records[0])  # warm up imports
-        start = time.perf_counter()
-        for record in records:
-            score_record(record)
-        api_seconds = time.perf_counter() - start
+        recist = api_seconds(records, None, args.rounds)
+        hcc_recist = api_seconds(hcc_records, "RECIST1.1", args.rounds)
+        hcc_mrecist = api_seconds(hcc_records, "mRECIST", args.rounds)
+        compared = None
+        if args.compare_src:
+            # In turns, so that both trees meet the same load.
+            here = min(recist, tree_seconds(str(Path(__file__).parents[1] / "src"), folder, 1))
+            compared = tree_seconds(args.compare_src, folder, args.rounds)
+            recist = min(here, tree_seconds(str(Path(__file__).parents[1] / "src"), folder, 1))
 
         out = Path(workdir) / "out"
         start = time.perf_counter()
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "recist_reader.cli",
-                "score",
-                str(folder),
-                "--out",
-                str(out),
-                "-q",
-            ],
+            [sys.executable, "-m", "recist_reader.cli", "score", str(folder), "--out", str(out), "-q"],
             check=True,
         )
         cli_seconds = time.perf_counter() - start
         written = len(list(out.glob("*.response.json")))
 
     n = len(files)
-    print(f"records: {n} (5 targets + 3 non-targets x 8 visits)")
+    print(f"records: {n} RECIST (5 targets + 3 non-targets x 8 visits), {n} HCC reads")
     print(f"json.load (reference): {json_seconds:.3f} s, {n / json_seconds:,.0f} records/s")
     print(
-        f"score_record (API):    {api_seconds:.3f} s, {n / api_seconds:,.0f} records/s "
-        f"= {api_seconds / json_seconds:.1f}x json.load   [goal >= 5,000 records/s]"
+        f"score_record RECIST 1.1 (API, CPU): {recist:.3f} s, {n / recist:,.0f} records/s "
+        f"= {recist / json_seconds:.1f}x json.load   [goal >= 5,000 records/s]"
+    )
+    if compared is not None:
+        print(
+            f"  same records, {args.compare_src}: {compared:.3f} s, {n / compared:,.0f} records/s "
+            f"(this tree {compared / recist:.2f}x its speed)"
+        )
+    print(
+        f"HCC reads under RECIST 1.1 (API, CPU): {hcc_recist:.3f} s, "
+        f"{n / hcc_recist:,.0f} records/s"
+    )
+    print(
+        f"HCC reads under mRECIST (API, CPU):    {hcc_mrecist:.3f} s, "
+        f"{n / hcc_mrecist:,.0f} records/s = {hcc_recist / hcc_mrecist:.2f}x RECIST 1.1's "
+        "records/s on the same reads   [goal >= 0.80x]"
     )
     print(
         f"recist-reader score --out (CLI, start-up included): {cli_seconds:.2f} s for {written} "

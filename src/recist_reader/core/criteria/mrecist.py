@@ -51,6 +51,7 @@ _ENHANCEMENT_TYPES = frozenset({TYPICAL, THROMBUS})
 #: New-lesion types that need a size (M2.5).
 _SIZED_NEW_LESION_TYPES = frozenset({TYPICAL, ATYPICAL, PORTA_HEPATIS_NODE})
 _VIABLE_FIELDS = ("viable_diameter_mm", "viable_status")
+_MRECIST_MEASUREMENT_KEYS = frozenset({*_VIABLE_FIELDS, "mrecist_status"})
 _TYPE_WORDS = {
     TYPICAL: "typical HCC",
     ATYPICAL: "atypical HCC",
@@ -280,11 +281,13 @@ class Mrecist(Recist11):
         ``mrecist_status``, else its RECIST status, else its numbers (M6, M14.3)."""
         if measurement is None:
             return "not_evaluated"
+        if lesion.kind == "non-target":
+            return (
+                measurement.get("mrecist_status") or measurement.get("status") or "not_evaluated"
+            )
         status = measurement.get("mrecist_status")
         if status is not None:
             return status
-        if lesion.kind == "non-target":
-            return measurement.get("status") or "not_evaluated"
         # A RECIST target followed as an mRECIST non-target: read from its numbers.
         if lesion.lesion_type == TYPICAL and any(key in measurement for key in _VIABLE_FIELDS):
             value, status = measurement.get("viable_diameter_mm"), measurement.get("viable_status")
@@ -509,9 +512,12 @@ class Mrecist(Recist11):
         lesions_by_id = {}
         for index, lesion in enumerate(record.lesions):
             lesions_by_id.setdefault(lesion.lesion_id, lesion)
-            problems.extend(_lesion_problems(index, lesion))
+            if lesion.lesion_type != "other" or lesion.mrecist_kind is not None:
+                problems.extend(_lesion_problems(index, lesion))
         for v_index, visit in enumerate(record.visits):
             for m_index, measurement in enumerate(visit.measurements):
+                if not _MRECIST_MEASUREMENT_KEYS.intersection(measurement):
+                    continue  # the common case: no mRECIST reading to check
                 lesion = lesions_by_id.get(measurement["lesion_id"])
                 if lesion is not None:
                     problems.extend(
@@ -605,11 +611,7 @@ class Mrecist(Recist11):
     ) -> list[RecordProblem]:
         """Whether an mRECIST target may be one (M3.1, M3.3–M3.7)."""
         lesion_id, lesion_type = lesion.lesion_id, lesion.lesion_type
-        path = (
-            f"{where}.measurements"
-            if measurement is None
-            else f"{where}.measurements[{measurement_position(baseline, lesion_id)}]"
-        )
+        path = _MeasurementPath(baseline, where, lesion_id, measurement)
         if lesion_type in (THROMBUS, EFFUSION) or (
             lesion_type == ATYPICAL and not options.mrecist_allow_atypical_hcc_targets  # type: ignore[attr-defined]
         ):
@@ -677,15 +679,11 @@ class Mrecist(Recist11):
     ) -> RecordProblem | None:
         """M3.8: an mRECIST non-target is present, and enhancing if HCC or thrombus."""
         state = self.non_target_state(lesion, measurement, options)
-        path = (
-            f"{where}.measurements"
-            if measurement is None
-            else f"{where}.measurements[{measurement_position(baseline, lesion.lesion_id)}]"
-        )
+        path = _MeasurementPath(baseline, where, lesion.lesion_id, measurement)
         if state != "present":
             shown = "no measurement" if measurement is None else f"{state!r}"
             return RecordProblem(
-                path,
+                str(path),
                 f"mRECIST non-target {lesion.lesion_id!r} must be present at baseline, got "
                 f"{shown} (M3.8)",
                 "baseline_nontarget_not_present",
@@ -703,6 +701,24 @@ class Mrecist(Recist11):
                 "baseline_nontarget_not_present",
             )
         return None
+
+
+class _MeasurementPath:
+    """The JSON path of a lesion's baseline measurement, built only when a problem is
+    reported (``f"{path}"``, ``f"{path}.field"``)."""
+
+    def __init__(self, baseline: Visit, where: str, lesion_id: str, measurement: Measurement | None):
+        self.baseline, self.where, self.lesion_id = baseline, where, lesion_id
+        self.measured = measurement is not None
+
+    def __str__(self) -> str:
+        if not self.measured:
+            return f"{self.where}.measurements"
+        position = measurement_position(self.baseline, self.lesion_id)
+        return f"{self.where}.measurements[{position}]"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def _mrecist_organ(lesion: Lesion) -> str:
