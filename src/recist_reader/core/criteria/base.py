@@ -163,6 +163,10 @@ class Criteria(ABC):
                 )
             )
         problems = self.baseline_problems(record, baseline, baseline_index, options)
+        if not problems:  # the common case
+            if fatal:
+                raise RecordError(fatal)
+            return []
         fatal.extend(p for p in problems if p.code in _ALWAYS_FATAL)
         if options.validate_baseline:
             fatal = [*fatal, *(p for p in problems if p.code not in _ALWAYS_FATAL)]

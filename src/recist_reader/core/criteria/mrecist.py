@@ -87,6 +87,7 @@ class Mrecist(Recist11):
     """mRECIST response criteria for hepatocellular carcinoma."""
 
     name: ClassVar[str] = "mRECIST"
+    derives_new_lesions: ClassVar[bool] = True  # M7.7
     options_class: ClassVar[type[ScoringOptions]] = MrecistOptions
 
     rules: ClassVar[dict[str, str]] = {
@@ -163,9 +164,9 @@ class Mrecist(Recist11):
     ) -> tuple[TargetSpec, ...]:
         """Typical-HCC targets by their viable diameter; the others whole (M4.1, MA12)."""
         return tuple(
-            TargetSpec(lesion, "viable_diameter_mm", None)
+            (lesion, "viable_diameter_mm", None)
             if lesion.lesion_type == TYPICAL
-            else TargetSpec(
+            else (
                 lesion,
                 "diameter_mm",
                 self.node_normal_below_mm(lesion, options) if lesion.nodal else None,
@@ -271,9 +272,6 @@ class Mrecist(Recist11):
         return "no viable tumour, and every node below its normal size is normal"
 
     # ------------------------------------------------------------------ non-targets (M6)
-    def has_non_targets(self, record: PatientRecord) -> bool:
-        return bool(self.roles(record).non_targets)
-
     def non_target_state(
         self, lesion: Lesion, measurement: Measurement | None, options: ScoringOptions
     ) -> str:
@@ -282,9 +280,7 @@ class Mrecist(Recist11):
         if measurement is None:
             return "not_evaluated"
         if lesion.kind == "non-target":
-            return (
-                measurement.get("mrecist_status") or measurement.get("status") or "not_evaluated"
-            )
+            return measurement.get("mrecist_status") or measurement.get("status") or "not_evaluated"
         status = measurement.get("mrecist_status")
         if status is not None:
             return status
@@ -309,15 +305,19 @@ class Mrecist(Recist11):
 
     def non_target_readings(
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
-    ) -> tuple[list[Lesion], list[str], list[str]]:
+    ) -> tuple[list[Lesion], list[str], list[str]] | None:
         """The mRECIST non-targets at ``visit``, after M6.2 (enhancement) and M6.4 (effusion
-        cytology): those present, those progressing, those not evaluated."""
+        cytology): those present, those progressing, those not evaluated; None without
+        mRECIST non-targets."""
+        non_targets = self.roles(record).non_targets
+        if not non_targets:
+            return None
         by_id = visit.measurement_by_lesion
         present: list[Lesion] = []
         progressed: list[str] = []
         missing: list[str] = []
         needs_cytology = options.mrecist_effusion_pd_requires_cytology  # type: ignore[attr-defined]
-        for lesion in self.roles(record).non_targets:
+        for lesion in non_targets:
             measurement = by_id.get(lesion.lesion_id)
             state = self.non_target_state(lesion, measurement, options)
             lesion_type = lesion.lesion_type
@@ -707,7 +707,9 @@ class _MeasurementPath:
     """The JSON path of a lesion's baseline measurement, built only when a problem is
     reported (``f"{path}"``, ``f"{path}.field"``)."""
 
-    def __init__(self, baseline: Visit, where: str, lesion_id: str, measurement: Measurement | None):
+    def __init__(
+        self, baseline: Visit, where: str, lesion_id: str, measurement: Measurement | None
+    ):
         self.baseline, self.where, self.lesion_id = baseline, where, lesion_id
         self.measured = measurement is not None
 

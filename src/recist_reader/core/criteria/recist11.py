@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from recist_reader.core.assessment import ReadingState, TargetValue, VisitAssessment
 from recist_reader.core.criteria.base import Criteria
@@ -77,13 +77,10 @@ def _organ_text_key(organ: str) -> str:
     return "".join(words) or "".join(organ.lower().split())
 
 
-class TargetSpec(NamedTuple):
-    """How a criteria reads one target: the measurement key of its value, and the short axis
-    below which it is normal (None for a non-nodal target, normal only at 0)."""
-
-    lesion: Lesion
-    value_key: str
-    normal_below_mm: Decimal | None
+#: How a criteria reads one target: (lesion, the measurement key of its value, the short axis
+#: below which it is normal; None for a non-nodal target, normal only at 0). A plain tuple: a
+#: named tuple costs a Python call to build.
+TargetSpec = tuple[Lesion, str, Decimal | None]
 
 
 #: What a visit's new-lesion listings give (:meth:`Recist11.new_lesions_at`): an unequivocal
@@ -147,6 +144,9 @@ class Recist11(Criteria):
         "equivocal_new_lesion": "R7.2",
     }
 
+    #: Whether a visit can have new lesions without listings (mRECIST's derived nodes, M7.7).
+    derives_new_lesions: ClassVar[bool] = False
+
     def __init__(self) -> None:
         self._specs_record: PatientRecord | None = None
         self._specs: tuple[TargetSpec, ...] = ()
@@ -189,8 +189,10 @@ class Recist11(Criteria):
         """RECIST 1.1 targets, by ``diameter_mm``; nodes normal below 10 mm (R4.1, R5.1)."""
         normal_below = self.nodal_normal_below_mm
         return tuple(
-            TargetSpec(lesion, "diameter_mm", normal_below if lesion.nodal else None)
-            for lesion in record.target_lesions
+            [
+                (lesion, "diameter_mm", normal_below if lesion.nodal else None)
+                for lesion in record.target_lesions
+            ]
         )
 
     def baseline_problems(
@@ -203,9 +205,13 @@ class Recist11(Criteria):
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
         by_id = baseline.measurement_by_lesion
-        selection = self.target_selection_problems(
-            ((i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"),
-            organ_key,
+        selection = (
+            self.target_selection_problems(
+                [(i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"],
+                organ_key,
+            )
+            if len(record.target_lesions) > self.max_targets_per_organ
+            else None
         )
         for index, lesion in enumerate(record.lesions):
             if lesion.kind == "target":
@@ -265,6 +271,8 @@ class Recist11(Criteria):
         """
         targets = list(targets)
         problems: dict[int, list[RecordProblem]] = {}
+        if len(targets) <= self.max_targets_per_organ:
+            return problems  # too few to break either limit
         per_organ: dict[str, int] = {}
         one_too_many, one_too_many_per_organ = self.max_targets + 1, self.max_targets_per_organ + 1
         for seen, (index, lesion) in enumerate(targets, start=1):
@@ -347,7 +355,8 @@ class Recist11(Criteria):
         add = EXACT.add
         values: list[Decimal | None] = []
         total, n_missing, disease = ZERO, 0, False
-        for lesion, value_key, normal_below in self.target_specs(record, options):
+        specs = self._specs if self._specs_record is record else self.target_specs(record, options)
+        for lesion, value_key, normal_below in specs:
             measurement = by_id.get(lesion.lesion_id)
             value_mm = None if measurement is None else measurement.get(value_key)
             if value_mm is None:
@@ -403,10 +412,10 @@ class Recist11(Criteria):
         """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal at or above
         its normal short axis."""
         return [
-            TargetValue(spec.lesion, value_mm)
-            for spec, value_mm in zip(specs, values)
+            TargetValue(lesion, value_mm)
+            for (lesion, _, normal_below), value_mm in zip(specs, values)
             if value_mm is not None
-            and (value_mm > 0 if spec.normal_below_mm is None else value_mm >= spec.normal_below_mm)
+            and (value_mm > 0 if normal_below is None else value_mm >= normal_below)
         ]
 
     def meets_progression(
@@ -536,9 +545,12 @@ class Recist11(Criteria):
 
     def non_target_readings(
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
-    ) -> tuple[list[Lesion], list[str], list[str]]:
+    ) -> tuple[list[Lesion], list[str], list[str]] | None:
         """The non-targets at ``visit``: those present, the ids of those unequivocally
-        progressing, and the ids of those not evaluated (R1.3, R6)."""
+        progressing, and the ids of those not evaluated (R1.3, R6); None without
+        non-targets."""
+        if not record.non_target_lesions:
+            return None
         by_id = visit.measurement_by_lesion
         progressed: list[str] = []
         present: list[Lesion] = []
@@ -553,10 +565,6 @@ class Recist11(Criteria):
             elif status != "absent":
                 missing.append(lesion.lesion_id)
         return present, progressed, missing
-
-    def has_non_targets(self, record: PatientRecord) -> bool:
-        """Whether the patient has non-target disease under this criteria."""
-        return bool(record.non_target_lesions)
 
     def can_reappear(
         self, record: PatientRecord, lesion: Lesion, visit: Visit, options: ScoringOptions
@@ -580,9 +588,10 @@ class Recist11(Criteria):
         notes: list[str],
     ) -> tuple[Response, bool]:
         """Non-target response (R6) and whether a non-target documents disease."""
-        if not self.has_non_targets(record):
+        readings = self.non_target_readings(record, visit, options, notes)
+        if readings is None:
             return NA, False
-        present, progressed, missing = self.non_target_readings(record, visit, options, notes)
+        present, progressed, missing = readings
         rules = self.rules
         disease = bool(present or progressed)
         if progressed:
@@ -628,7 +637,7 @@ class Recist11(Criteria):
         A listing recorded ``absent`` or ``not_evaluated`` (an iRECIST re-listing) is not a new
         finding (design.md §7.5).
         """
-        if not visit.new_lesions:  # most visits find none
+        if not visit.new_lesions:
             return _NO_NEW_LESION
         counted: list[NewLesion] = []
         equivocal: list[str] = []
@@ -685,7 +694,7 @@ class Recist11(Criteria):
             else:
                 partial_sum_mm = total
             target = self.target_response(
-                self.target_specs(record, options),
+                self._specs,  # read_targets computed them for this record
                 values,
                 total,
                 state,
@@ -699,9 +708,13 @@ class Recist11(Criteria):
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
-        new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
-            record, visit, options, notes
-        )
+        if visit.new_lesions or self.derives_new_lesions:
+            new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
+                record, visit, options, notes
+            )
+        else:  # most visits list none
+            new_lesion = equivocal_new_lesion = False
+            counted = ()
         if baseline is not None:
             overall = overall_with_targets(target, non_target, new_lesion)
         else:
