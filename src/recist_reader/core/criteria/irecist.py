@@ -51,7 +51,7 @@ ICPD = "iCPD"
 _ROUTINE_CATEGORY_NOTES = ("(R5.1)", "(R5.2)", "(R5.3)", "(R5.4)", "(R6.3)")
 
 
-class IRecist(Recist11):
+class Irecist(Recist11):
     """iRECIST response criteria: RECIST 1.1 with i-labels, tracked new lesions and iUPD
     episodes."""
 
@@ -321,7 +321,7 @@ def _unusual(notes: list[str]) -> list[str]:
 
 
 def irecist_response(
-    criteria: IRecist,
+    criteria: Irecist,
     record: PatientRecord,
     baseline: Visit,
     baseline_sum_mm: Decimal | None,

@@ -31,7 +31,7 @@ from recist_reader.core.record import PatientRecord
 from recist_reader.core.timepoint import overall_non_target_only, overall_with_targets
 
 if TYPE_CHECKING:
-    from recist_reader.core.criteria.irecist import IRecist
+    from recist_reader.core.criteria.irecist import Irecist
 
 #: The categories that can open an episode (§7b ``iupd_basis``), in this order.
 TARGET, NON_TARGET, NEW_LESIONS = "target", "non_target", "new_lesions"
@@ -153,7 +153,7 @@ class EpisodeTracker:
     def __init__(
         self,
         record: PatientRecord,
-        criteria: IRecist,
+        criteria: Irecist,
         options: ScoringOptions,
         *,
         has_targets: bool,

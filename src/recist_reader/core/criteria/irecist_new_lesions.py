@@ -21,7 +21,7 @@ from recist_reader.core.record import Lesion, NewLesion, PatientRecord, Visit
 from recist_reader.errors import RecordProblem
 
 if TYPE_CHECKING:
-    from recist_reader.core.criteria.irecist import IRecist
+    from recist_reader.core.criteria.irecist import Irecist
 
 #: I5.4: at most 5 new-lesion targets in the record, at most 2 per organ.
 MAX_NEW_LESION_TARGETS = 5
@@ -137,7 +137,7 @@ class NewLesionReading:
         return total
 
 
-def listing_key(listing: NewLesion, criteria: IRecist) -> str:
+def listing_key(listing: NewLesion, criteria: Irecist) -> str:
     """The identity of a new-lesion listing (§7.5): its id, else its normalised location."""
     if listing.new_lesion_id is not None:
         return listing.new_lesion_id
@@ -158,7 +158,7 @@ def _explicit(listing: NewLesion, name: str) -> bool:
 class _Tracker:
     """Builds a :class:`NewLesionRegistry` visit by visit (the §7b validations)."""
 
-    def __init__(self, record: PatientRecord, options: ScoringOptions, criteria: IRecist):
+    def __init__(self, record: PatientRecord, options: ScoringOptions, criteria: Irecist):
         self.record = record
         self.options = options
         self.criteria = criteria
@@ -356,7 +356,7 @@ def track_new_lesions(
     record: PatientRecord,
     follow_ups: Sequence[tuple[int, Visit]],
     options: ScoringOptions,
-    criteria: IRecist,
+    criteria: Irecist,
 ) -> NewLesionRegistry:
     """Every new lesion of ``record`` and the §7b problems of its listings.
 
@@ -364,7 +364,7 @@ def track_new_lesions(
     ----------
     follow_ups : sequence of (index in ``record.visits``, visit)
         The follow-up visits in date order.
-    criteria : IRecist
+    criteria : Irecist
         For the RECIST 1.1 identity of a location (R7.3) and measurability (R2).
     """
     if not any(visit.new_lesions for _, visit in follow_ups):
@@ -381,7 +381,7 @@ def read_new_lesions(
     registry: NewLesionRegistry,
     options: ScoringOptions,
     notes: list[str],
-    criteria: IRecist,
+    criteria: Irecist,
 ) -> NewLesionReading:
     """The new lesions at ``visit`` (I5.5–I5.9), with notes on what was not evaluated."""
     reading = NewLesionReading()
@@ -456,7 +456,7 @@ def _target_value(
 
 
 def _non_target_status(
-    lesion: TrackedNewLesion, listing: NewLesion, options: ScoringOptions, criteria: IRecist
+    lesion: TrackedNewLesion, listing: NewLesion, options: ScoringOptions, criteria: Irecist
 ) -> str | None:
     """A new-lesion non-target's status; a new-lesion target followed as a non-target (IA7)
     is present while its value shows disease (I5.7)."""
