@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from recist_reader.core.criteria.base import ReadingState
-from recist_reader.core.criteria.irecist_episodes import Episode, EpisodeTracker, IRecistVisit
+from recist_reader.core.criteria.irecist_episodes import Episode, EpisodeTracker, IrecistVisit
 from recist_reader.core.criteria.irecist_new_lesions import read_new_lesions, track_new_lesions
 from recist_reader.core.criteria.recist11 import Recist11
 from recist_reader.core.endpoints import (
@@ -92,7 +92,7 @@ class Irecist(Recist11):
         state: ReadingState,
         options: ScoringOptions,
         notes: list[str],
-    ) -> IRecistVisit:
+    ) -> IrecistVisit:
         """Sums, target and non-target categories at ``visit`` as RECIST 1.1 (I3, I4).
 
         The overall response is left for :class:`EpisodeTracker` (NE until then).
@@ -135,7 +135,7 @@ class Irecist(Recist11):
             record, visit, state, options, category_notes
         )
         notes.extend(_unusual(category_notes))
-        return IRecistVisit(
+        return IrecistVisit(
             visit,
             visit.visit_id,
             visit.date,
@@ -162,7 +162,7 @@ class Irecist(Recist11):
         follow_ups: Sequence[tuple[int, Visit]],
         baseline_sum_mm: Decimal | None,
         options: ScoringOptions,
-    ) -> tuple[list[IRecistVisit], EpisodeTracker]:
+    ) -> tuple[list[IrecistVisit], EpisodeTracker]:
         """Every follow-up's time point, and the tracker holding the episodes.
 
         Raises
@@ -177,7 +177,7 @@ class Irecist(Recist11):
             raise RecordError(registry.problems)
         tracker = EpisodeTracker(record, self, options, has_targets=baseline_sum_mm is not None)
         state = ReadingState(baseline_sum_mm, baseline_sum_mm)
-        assessments: list[IRecistVisit] = []
+        assessments: list[IrecistVisit] = []
         for _, visit in follow_ups:
             notes = list(registry.notes_by_visit.get(visit.visit_id, ()))
             assessment = self.assess_baseline_disease(record, visit, state, options, notes)
@@ -197,7 +197,7 @@ class Irecist(Recist11):
 
     def endpoints(
         self,
-        assessments: Sequence[IRecistVisit],
+        assessments: Sequence[IrecistVisit],
         tracker: EpisodeTracker,
         baseline_date: dt.date,
         options: ScoringOptions,
@@ -239,7 +239,7 @@ class Irecist(Recist11):
 
     @staticmethod
     def progression(
-        assessments: Sequence[IRecistVisit], tracker: EpisodeTracker, options: ScoringOptions
+        assessments: Sequence[IrecistVisit], tracker: EpisodeTracker, options: ScoringOptions
     ) -> tuple[Progression | None, bool]:
         """The iPFS event (I9.1, I9.2, IA5) and whether it is confirmed."""
         episode = tracker.confirmed
@@ -271,7 +271,7 @@ class Irecist(Recist11):
 
     @staticmethod
     def response_window(
-        assessments: Sequence[IRecistVisit], episodes: Sequence[Episode]
+        assessments: Sequence[IrecistVisit], episodes: Sequence[Episode]
     ) -> list[TimePoint]:
         """I11.1: time points up to the first iCPD, without those a back-dated episode covers."""
         window: list[TimePoint] = []
@@ -299,16 +299,16 @@ def i_label(response: Response, has_icpd: bool) -> str:
     return I_LABELS[response]
 
 
-def visit_label(assessment: IRecistVisit) -> str:
+def visit_label(assessment: IrecistVisit) -> str:
     """The overall label of a time point (I10)."""
     return ICPD if assessment.confirmed else I_LABELS[assessment.overall]
 
 
-def _progression(episode: Episode, declaring: IRecistVisit) -> Progression:
+def _progression(episode: Episode, declaring: IrecistVisit) -> Progression:
     return Progression(declaring, None, episode.dated_visit_id, episode.date)
 
 
-def _stopped_text(assessment: IRecistVisit) -> str:
+def _stopped_text(assessment: IrecistVisit) -> str:
     visit = assessment.visit
     if visit.treatment_continued is False:
         return "treatment not continued"

@@ -55,7 +55,7 @@ Outcome = Literal["open", "confirmed", "reset"]
 
 
 @dataclass(slots=True)
-class IRecistVisit(VisitAssessment):
+class IrecistVisit(VisitAssessment):
     """A follow-up under iRECIST: the shared assessment plus the iRECIST layer.
 
     ``overall`` holds the RECIST-shaped category the shared endpoints rank (PD for both iUPD
@@ -77,7 +77,7 @@ class Episode:
 
     Attributes
     ----------
-    iupd : IRecistVisit
+    iupd : IrecistVisit
         The first iUPD time point of the episode.
     dated_visit_id, date
         What the episode is dated to: the iUPD, or the first sighting of a new lesion first
@@ -92,7 +92,7 @@ class Episode:
         The new lesions known at the first iUPD (I7.3e).
     """
 
-    iupd: IRecistVisit
+    iupd: IrecistVisit
     dated_visit_id: str
     date: dt.date
     basis: tuple[str, ...]
@@ -101,7 +101,7 @@ class Episode:
     nlt_reference: dict[str, Decimal]
     known_new_lesions: tuple[TrackedNewLesion, ...]
     outcome: Outcome = "open"
-    closed: IRecistVisit | None = None
+    closed: IrecistVisit | None = None
     eligible_seen: bool = False
 
     def as_json(self) -> dict:
@@ -166,12 +166,12 @@ class EpisodeTracker:
         self.open: Episode | None = None
         self.confirmed: Episode | None = None
         #: Earlier follow-ups not disregarded: their readings are the references (I7.2).
-        self.used: list[IRecistVisit] = []
+        self.used: list[IrecistVisit] = []
         #: NLT nadir by the set of new-lesion targets measured (I5.6, IA17).
         self.nlt_nadir: dict[frozenset[str], Decimal] = {}
 
     # ------------------------------------------------------------------ the time point
-    def decide(self, visit: IRecistVisit, reading: NewLesionReading) -> None:
+    def decide(self, visit: IrecistVisit, reading: NewLesionReading) -> None:
         """Set ``visit``'s time point: overall, basis, triggers, disregarded, notes."""
         visit.new_lesions_reading = reading
         if self.confirmed is not None:  # I7.6, IA14
@@ -184,11 +184,11 @@ class EpisodeTracker:
         if not visit.disregarded:
             self._remember(visit, reading)
 
-    def _set(self, visit: IRecistVisit, overall: Response, *, confirmed: bool = False) -> None:
+    def _set(self, visit: IrecistVisit, overall: Response, *, confirmed: bool = False) -> None:
         visit.overall = overall
         visit.confirmed = confirmed
 
-    def _without_episode(self, visit: IRecistVisit, reading: NewLesionReading) -> None:
+    def _without_episode(self, visit: IrecistVisit, reading: NewLesionReading) -> None:
         """I6.1 (a new episode) or the I8.1 table."""
         basis: list[str] = []
         if visit.target is PD:
@@ -209,17 +209,18 @@ class EpisodeTracker:
         self.open = self._open_episode(visit, reading, tuple(basis))
 
     def _open_episode(
-        self, visit: IRecistVisit, reading: NewLesionReading, basis: tuple[str, ...]
+        self, visit: IrecistVisit, reading: NewLesionReading, basis: tuple[str, ...]
     ) -> Episode:
         dated_visit_id, date = visit.visit_id, visit.date
-        if self.options.backdate_equivocal_new_lesions:
-            for lesion in reading.first_seen:  # A19: the earliest sighting wins
-                if lesion.sighting_date < date and lesion.sighting_visit_id in self._visit_ids():
-                    dated_visit_id, date = lesion.sighting_visit_id, lesion.sighting_date
-                    visit.notes.append(
-                        f"I6.3 iUPD dated to {dated_visit_id} ({date.isoformat()}), where new "
-                        f"lesion {lesion.name} was first seen as equivocal (IA18)"
-                    )
+        if self.options.backdate_equivocal_new_lesions and reading.first_seen:
+            # A19: the earliest sighting wins; a sighting at baseline is no follow-up.
+            sighted = min(reading.first_seen, key=lambda lesion: lesion.sighting_date)
+            if self.record.baseline_date < sighted.sighting_date < date:
+                dated_visit_id, date = sighted.sighting_visit_id, sighted.sighting_date
+                visit.notes.append(
+                    f"I6.3 iUPD dated to {dated_visit_id} ({date.isoformat()}), where new "
+                    f"lesion {sighted.name} was first seen as equivocal (IA18)"
+                )
         episode = Episode(
             visit,
             dated_visit_id,
@@ -233,10 +234,7 @@ class EpisodeTracker:
         self.episodes.append(episode)
         return episode
 
-    def _visit_ids(self) -> set[str]:
-        return {v.visit_id for v in self.record.visits if v.date > self.record.baseline_date}
-
-    def _with_episode(self, visit: IRecistVisit, reading: NewLesionReading, episode: Episode) -> None:
+    def _with_episode(self, visit: IrecistVisit, reading: NewLesionReading, episode: Episode) -> None:
         """I7: early scan, confirmation, reset, or the episode goes on."""
         options = self.options
         days = (visit.date - episode.iupd.date).days
@@ -286,7 +284,7 @@ class EpisodeTracker:
             self._set(visit, NE)
             visit.notes.append(f"I7.5 NE: {why}; nothing progressing can be evaluated (IA15)")
 
-    def _confirm(self, visit: IRecistVisit, episode: Episode, triggers: list[str]) -> None:
+    def _confirm(self, visit: IrecistVisit, episode: Episode, triggers: list[str]) -> None:
         self._set(visit, PD, confirmed=True)
         visit.iupd_basis = ()
         visit.icpd_triggers = triggers
@@ -295,7 +293,7 @@ class EpisodeTracker:
         self.confirmed = episode
 
     # ------------------------------------------------------------------ I8.1
-    def table_response(self, visit: IRecistVisit, reading: NewLesionReading) -> Response:
+    def table_response(self, visit: IrecistVisit, reading: NewLesionReading) -> Response:
         """I8.1 without progression: RECIST 1.1 Tables 1/2 with the new-lesion rows."""
         target, non_target = visit.target, visit.non_target
         if self.has_targets and target is NE:
@@ -321,7 +319,7 @@ class EpisodeTracker:
             return NON_CR_NON_PD
         return overall_non_target_only(non_target, False)
 
-    def baseline_disease(self, visit: IRecistVisit) -> Response:
+    def baseline_disease(self, visit: IrecistVisit) -> Response:
         """RECIST 1.1 Table 1/2 response of the baseline disease alone (I7.4)."""
         if self.has_targets:
             return overall_with_targets(visit.target, visit.non_target, False)
@@ -329,7 +327,7 @@ class EpisodeTracker:
 
     # ------------------------------------------------------------------ I5.6
     def known_new_lesion_progression(
-        self, visit: IRecistVisit, reading: NewLesionReading
+        self, visit: IrecistVisit, reading: NewLesionReading
     ) -> str:
         """I5.6: known new lesions progress (NLT sum PD vs its nadir, or an NLNT
         ``unequivocal_progression``); the reason, or "" when they do not."""
@@ -360,7 +358,7 @@ class EpisodeTracker:
 
     # ------------------------------------------------------------------ I7.3
     def additional_new_lesions(
-        self, visit: IRecistVisit, reading: NewLesionReading, episode: Episode
+        self, visit: IrecistVisit, reading: NewLesionReading, episode: Episode
     ) -> list[TrackedNewLesion]:
         """I7.3f: unequivocal new lesions first seen after the episode's iUPD, present now."""
         after = episode.iupd.date
@@ -368,7 +366,7 @@ class EpisodeTracker:
 
     def triggers(
         self,
-        visit: IRecistVisit,
+        visit: IrecistVisit,
         reading: NewLesionReading,
         episode: Episode,
         additional: list[TrackedNewLesion],
@@ -411,7 +409,7 @@ class EpisodeTracker:
             return found, []
         return found, details
 
-    def non_target_increase(self, visit: IRecistVisit) -> bool:
+    def non_target_increase(self, visit: IrecistVisit) -> bool:
         """I7.3c, IA9: a non-target ``increased``, or unequivocal now and not at its previous
         evaluation."""
         by_id = visit.visit.measurement_by_lesion
@@ -438,7 +436,7 @@ class EpisodeTracker:
         return "present"  # baseline (R3.3)
 
     def nlnt_increase(
-        self, visit: IRecistVisit, reading: NewLesionReading, episode: Episode
+        self, visit: IrecistVisit, reading: NewLesionReading, episode: Episode
     ) -> bool:
         """I7.3e: a new-lesion non-target known at the iUPD ``increased``, or newly unequivocal."""
         for lesion in episode.known_new_lesions:
@@ -460,7 +458,7 @@ class EpisodeTracker:
 
     # ------------------------------------------------------------------ I7.4, I7.5
     def may_reset(
-        self, visit: IRecistVisit, reading: NewLesionReading, episode: Episode
+        self, visit: IrecistVisit, reading: NewLesionReading, episode: Episode
     ) -> tuple[bool, str]:
         """I7.4: whether the episode is reset at this eligible assessment, and why (not)."""
         not_evaluated = [
@@ -502,7 +500,7 @@ class EpisodeTracker:
             f"improved since the iUPD (IA4 improvement, FAQ scenario F)"
         )
 
-    def progressing(self, visit: IRecistVisit, reading: NewLesionReading) -> list[str]:
+    def progressing(self, visit: IrecistVisit, reading: NewLesionReading) -> list[str]:
         """The categories that progress by RECIST 1.1 (I7.4): target, non-target, I5.6."""
         found = []
         if visit.target is PD:
@@ -514,7 +512,7 @@ class EpisodeTracker:
         return found
 
     @staticmethod
-    def still_progressing(visit: IRecistVisit, reading: NewLesionReading, episode: Episode) -> bool:
+    def still_progressing(visit: IrecistVisit, reading: NewLesionReading, episode: Episode) -> bool:
         """I7.5, IA15: a basis category still progresses and can be evaluated."""
         basis = episode.basis
         return (
@@ -524,7 +522,7 @@ class EpisodeTracker:
         )
 
     # ------------------------------------------------------------------ references
-    def _target_reference(self, visit: IRecistVisit) -> dict[int, Decimal]:
+    def _target_reference(self, visit: IrecistVisit) -> dict[int, Decimal]:
         values = visit.target_values or []
         return {index: value for index, value in enumerate(values) if value is not None}
 
@@ -532,7 +530,7 @@ class EpisodeTracker:
     def _nlt_reference(reading: NewLesionReading, values: dict) -> dict[str, Decimal]:
         return {key: value for key, value in values.items() if value is not None}
 
-    def _remember(self, visit: IRecistVisit, reading: NewLesionReading) -> None:
+    def _remember(self, visit: IrecistVisit, reading: NewLesionReading) -> None:
         """A used (not disregarded) visit: it sets the NLT nadir and, with
         ``icpd_increase_reference="previous"``, the episode's references (IA3, IA17)."""
         self.used.append(visit)
