@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from recist_reader.core.criteria.base import VisitAssessment
+from recist_reader.core.assessment import VisitAssessment
 from recist_reader.core.criteria.irecist_new_lesions import NewLesionReading, TrackedNewLesion
 from recist_reader.core.exact import EXACT, ZERO, minus, mm_text
 from recist_reader.core.labels import (
@@ -339,7 +339,8 @@ class EpisodeTracker:
         ]
         reasons = []
         if progressed:
-            reasons.append(f"new lesion {', '.join(progressed)} unequivocal progression")
+            names = ", ".join(reading.known[key].name for key in progressed)
+            reasons.append(f"new lesion {names} unequivocal progression")
         known = [key for key in reading.nlt_values if reading.known[key].first_date < date]
         if known:
             nadir = self.nlt_nadir.get(frozenset(known))
@@ -348,7 +349,7 @@ class EpisodeTracker:
                 total = ZERO
                 for value in evaluated:
                     total = EXACT.add(total, value)  # type: ignore[arg-type]
-                if self.criteria.meets_progression(total, nadir):
+                if self.criteria.meets_progression(total, nadir, self.options):
                     partial = "" if len(evaluated) == len(known) else " (evaluated ones alone)"
                     reasons.append(
                         f"NLT sum {mm_text(total)} mm{partial} vs its nadir {mm_text(nadir)} mm: "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from recist_reader.core.criteria.recist11 import organ_key
 from recist_reader.core.exact import EXACT, ZERO, mm_text
+from recist_reader.core.new_lesions import NewLesionFindings
 from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import Lesion, NewLesion, PatientRecord, Visit
 from recist_reader.errors import RecordProblem
@@ -38,8 +39,8 @@ class TrackedNewLesion:
     Attributes
     ----------
     key : str
-        Its identity: the ``new_lesion_id``, or ``"@"`` and the normalised location of a
-        legacy listing (I5.1, I5.9).
+        Its identity: ``"#"`` and the number of its finding (design.md §7.5: the same
+        ``new_lesion_id``, else the same location; I5.1, I5.9).
     name : str
         How notes name it: the id, or the location text.
     tracked : bool
@@ -82,6 +83,12 @@ class NewLesionRegistry:
     lesions: list[TrackedNewLesion] = field(default_factory=list)
     problems: list[RecordProblem] = field(default_factory=list)
     notes_by_visit: dict[str, list[str]] = field(default_factory=dict)
+    findings: NewLesionFindings | None = None
+
+    def key(self, visit: Visit, index: int) -> str:
+        """The identity of ``visit.new_lesions[index]``."""
+        assert self.findings is not None
+        return f"#{self.findings.finding(visit, index)}"
 
     def known_by(self, date: dt.date) -> list[TrackedNewLesion]:
         """The lesions unequivocal at or before ``date``."""
@@ -137,20 +144,6 @@ class NewLesionReading:
         return total
 
 
-def listing_key(listing: NewLesion, criteria: Irecist) -> str:
-    """The identity of a new-lesion listing (§7.5): its id, else its normalised location."""
-    if listing.new_lesion_id is not None:
-        return listing.new_lesion_id
-    return "@" + criteria.location_key(listing.location)
-
-
-def listing_nodal(listing: NewLesion) -> bool:
-    """``nodal`` of a listing, with the §7.5 default (true for a porta hepatis node)."""
-    if listing.nodal is not None:
-        return listing.nodal
-    return getattr(listing, "lesion_type", None) == "porta_hepatis_node"
-
-
 def _explicit(listing: NewLesion, name: str) -> bool:
     return name in listing.model_fields_set and getattr(listing, name) is not None
 
@@ -162,11 +155,9 @@ class _Tracker:
         self.record = record
         self.options = options
         self.criteria = criteria
-        self.registry = NewLesionRegistry()
+        self.registry = NewLesionRegistry(findings=NewLesionFindings(record))
         self.by_key: dict[str, TrackedNewLesion] = {}
         self.first_listing: dict[str, NewLesion] = {}
-        self.sightings: dict[str, tuple[dt.date, str]] = {}
-        self.visit_dates = {visit.visit_id: visit.date for visit in record.visits}
         self.n_targets = 0
         self.per_organ: dict[str, int] = {}
 
@@ -184,14 +175,14 @@ class _Tracker:
         seen_here: dict[str, int] = {}
         for n_index, listing in enumerate(visit.new_lesions):
             path = f"visits[{v_index}].new_lesions[{n_index}]"
-            key = listing_key(listing, self.criteria)
+            key = self.registry.key(visit, n_index)
             tracked = listing.new_lesion_id is not None
             if key in seen_here:
                 if tracked:
                     self.problem(
                         visit,
                         f"{path}.new_lesion_id",
-                        f"new lesion {key!r} is listed twice at visit {visit.visit_id!r} "
+                        f"new lesion {listing.new_lesion_id!r} is listed twice at visit {visit.visit_id!r} "
                         f"(also new_lesions[{seen_here[key]}]): list it once",
                         "duplicate_new_lesion",
                         soft=False,
@@ -203,10 +194,8 @@ class _Tracker:
                 if tracked:
                     self.check_consistent(visit, path, listing, known)
                 continue
-            if listing.equivocal:
-                self.sightings.setdefault(key, (visit.date, visit.visit_id))
-                continue
-            self.first_unequivocal(visit, path, listing, key, tracked)
+            if not listing.equivocal:
+                self.first_unequivocal(visit, path, listing, key, tracked)
 
     def check_consistent(
         self, visit: Visit, path: str, listing: NewLesion, known: TrackedNewLesion
@@ -218,7 +207,7 @@ class _Tracker:
             self.problem(
                 visit,
                 f"{path}.equivocal",
-                f"new lesion {known.key!r} was unequivocal {where}: it cannot be listed "
+                f"new lesion {known.name!r} was unequivocal {where}: it cannot be listed "
                 "equivocal later (I1.2)",
                 "inconsistent_new_lesion",
                 soft=False,
@@ -228,17 +217,17 @@ class _Tracker:
             self.problem(
                 visit,
                 f"{path}.kind",
-                f"new lesion {known.key!r} is a new-lesion {first_kind} since {known.first_visit_id}: "
+                f"new lesion {known.name!r} is a new-lesion {first_kind} since {known.first_visit_id}: "
                 f"its kind cannot change to {listing.kind!r} (I1.2)",
                 "inconsistent_new_lesion",
                 soft=False,
             )
-        nodal = listing_nodal(listing)
+        nodal = listing.nodal_or_default
         if _explicit(listing, "nodal") and nodal != known.nodal:
             self.problem(
                 visit,
                 f"{path}.nodal",
-                f"new lesion {known.key!r} was recorded nodal={str(known.nodal).lower()} "
+                f"new lesion {known.name!r} was recorded nodal={str(known.nodal).lower()} "
                 f"{where}: it cannot change (I1.2)",
                 "inconsistent_new_lesion",
                 soft=False,
@@ -250,7 +239,7 @@ class _Tracker:
                 self.problem(
                     visit,
                     f"{path}.organ",
-                    f"new lesion {known.key!r} is in organ {first.organ!r} {where}: its organ "
+                    f"new lesion {known.name!r} is in organ {first.organ!r} {where}: its organ "
                     f"cannot change to {listing.organ!r} (I1.2)",
                     "inconsistent_new_lesion",
                     soft=False,
@@ -263,26 +252,24 @@ class _Tracker:
         kind = listing.kind or "non-target"
         if listing.status in _NO_FINDING and not (tracked and kind == "target"):
             return  # an absent or unassessed listing shows no finding yet
-        nodal = listing_nodal(listing)
+        nodal = listing.nodal_or_default
         lesion = None
         if tracked and kind == "target":
             lesion = self.new_lesion_target(visit, path, listing, key, nodal)
-        sighting = self.sightings.get(key, (visit.date, visit.visit_id))
-        seen_id = listing.first_seen_visit_id
-        if seen_id is not None and seen_id in self.visit_dates:
-            seen_date = self.visit_dates[seen_id]
-            if seen_date < sighting[0]:
-                sighting = (seen_date, seen_id)
+        assert self.registry.findings is not None
+        seen = self.registry.findings.first_sighting(visit, listing)
+        if seen is None or seen.date > visit.date:
+            seen = visit
         new_lesion = TrackedNewLesion(
             key,
-            key if tracked else listing.location,
+            listing.new_lesion_id or listing.location,
             tracked,
             lesion,
             nodal,
             visit.date,
             visit.visit_id,
-            sighting[0],
-            sighting[1],
+            seen.date,
+            seen.visit_id,
         )
         self.by_key[key] = new_lesion
         self.first_listing[key] = listing
@@ -293,6 +280,7 @@ class _Tracker:
     ) -> Lesion | None:
         """The new-lesion target, or None when it must be followed as a non-target (IA7)."""
         organ = listing.organ or listing.location
+        name = listing.new_lesion_id or listing.location
         lesion = Lesion(
             lesion_id=key,
             kind="target",
@@ -306,7 +294,7 @@ class _Tracker:
             self.problem(
                 visit,
                 f"{path}.diameter_mm",
-                f"new-lesion target {key!r} needs a measured diameter_mm at its first "
+                f"new-lesion target {name!r} needs a measured diameter_mm at its first "
                 f"unequivocal listing, got status {listing.status!r} (I5.3)",
                 "new_target_not_measured",
                 soft=True,
@@ -317,7 +305,7 @@ class _Tracker:
             self.problem(
                 visit,
                 f"{path}.diameter_mm",
-                f"new-lesion target {key!r} is not measurable: {reason}; record it as a "
+                f"new-lesion target {name!r} is not measurable: {reason}; record it as a "
                 "new-lesion non-target (I5.3)",
                 "new_target_not_measurable",
                 soft=True,
@@ -328,7 +316,7 @@ class _Tracker:
             self.problem(
                 visit,
                 f"{path}.kind",
-                f"new-lesion target {key!r} would be number {self.n_targets + 1}: at most "
+                f"new-lesion target {name!r} would be number {self.n_targets + 1}: at most "
                 f"{MAX_NEW_LESION_TARGETS} new-lesion targets are allowed (I5.4); record it as "
                 "a new-lesion non-target",
                 "too_many_new_lesion_targets",
@@ -340,7 +328,7 @@ class _Tracker:
             self.problem(
                 visit,
                 f"{path}.organ",
-                f"new-lesion target {key!r} would be the third in {where}: at most "
+                f"new-lesion target {name!r} would be the third in {where}: at most "
                 f"{MAX_NEW_LESION_TARGETS_PER_ORGAN} per organ (I5.4; all lymph nodes are one "
                 "organ, and so is a paired organ); record it as a new-lesion non-target",
                 "too_many_new_lesion_targets_per_organ",
@@ -386,11 +374,11 @@ def read_new_lesions(
     """The new lesions at ``visit`` (I5.5–I5.9), with notes on what was not evaluated."""
     reading = NewLesionReading()
     listings: dict[str, NewLesion] = {}
-    for listing in visit.new_lesions:
+    for index, listing in enumerate(visit.new_lesions):
         if listing.equivocal:
             reading.equivocal = True
             continue
-        listings.setdefault(listing_key(listing, criteria), listing)
+        listings.setdefault(registry.key(visit, index), listing)
     date = visit.date
     for lesion in registry.lesions:
         if lesion.first_date > date:

@@ -91,6 +91,22 @@ class TargetSpec(NamedTuple):
 NewLesionReading = tuple[bool, bool, tuple[NewLesion, ...]]
 _NO_NEW_LESION: NewLesionReading = (False, False, ())
 
+#: The baseline disease at one visit (:meth:`Recist11.read_baseline_disease`): the targets'
+#: values (None without targets), ``sum_mm``, ``partial_sum_mm``, the displayed % changes from
+#: baseline and nadir, the target response and whether a target shows disease, the non-target
+#: response and whether a non-target shows disease. A plain tuple, as :data:`TargetReading`.
+BaselineDiseaseReading = tuple[
+    list[Decimal | None] | None,
+    Decimal | None,
+    Decimal | None,
+    float | None,
+    float | None,
+    Response,
+    bool,
+    Response,
+    bool,
+]
+
 #: The targets at one visit (:meth:`Recist11.read_targets`): each target's value in
 #: ``record.target_lesions`` order (None when not evaluated), the exact sum of the evaluated
 #: ones, how many were not evaluated, and whether one shows disease (R5.8; when none does,
@@ -292,9 +308,22 @@ class Recist11(Criteria):
         value = measurement.get("diameter_mm")
         if value is None:  # reported as baseline_target_not_measured by validation
             return []
+        reason = self.not_measurable_reason(lesion, value)
+        if reason is None:
+            return []
+        return [
+            RecordProblem(
+                f"{path}.diameter_mm",
+                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
+                "target_not_measurable",
+            )
+        ]
+
+    def not_measurable_reason(self, lesion: Lesion, value: Decimal) -> str | None:
+        """Why ``lesion`` measuring ``value`` mm is not measurable (R2), None when it is."""
         minimum = self.measurable_min_mm(lesion)
         if value >= minimum:
-            return []
+            return None
         if lesion.nodal:
             what = (
                 "a node of 10 to < 15 mm short axis is pathological but not measurable: "
@@ -313,13 +342,7 @@ class Recist11(Criteria):
                 f"{lesion.method} with {mm_text(to_decimal(lesion.slice_thickness_mm))} mm slices "
                 "(R2.1: ≥ 10 mm and ≥ twice the slice thickness)"
             )
-        return [
-            RecordProblem(
-                f"{path}.diameter_mm",
-                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
-                "target_not_measurable",
-            )
-        ]
+        return reason
 
     # ------------------------------------------------------------------ visits (R4–R10)
     def target_values(
@@ -647,7 +670,48 @@ class Recist11(Criteria):
         options: ScoringOptions,
     ) -> VisitAssessment:
         notes: list[str] = []
+        reading = self.read_baseline_disease(record, visit, state, options, notes)
+        target, non_target = reading[5], reading[7]
+        new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
+            record, visit, options, notes
+        )
+        if state.baseline_sum_mm is not None:
+            overall = overall_with_targets(target, non_target, new_lesion)
+        else:
+            overall = overall_non_target_only(non_target, new_lesion)
+        documented_disease = reading[8] or new_lesion or overall is PD or reading[6]
+        # Positional: keyword arguments cost more than the rest of this call (17 fields).
+        return VisitAssessment(
+            visit,
+            visit.visit_id,
+            visit.date,
+            (visit.date - record.baseline_date).days,  # day
+            reading[1],  # sum_mm
+            reading[2],  # partial_sum_mm
+            state.nadir_mm,
+            target,
+            non_target,
+            new_lesion,
+            equivocal_new_lesion,
+            overall,
+            documented_disease,
+            notes,
+            reading[3],  # pct_change_baseline
+            reading[4],  # pct_change_nadir
+            counted,
+        )
+
+    def read_baseline_disease(
+        self,
+        record: PatientRecord,
+        visit: Visit,
+        state: ReadingState,
+        options: ScoringOptions,
+        notes: list[str],
+    ) -> BaselineDiseaseReading:
+        """The targets and non-targets at ``visit``: sums, displayed changes, categories."""
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
+        values: list[Decimal | None] | None = None
         sum_mm = partial_sum_mm = None
         target_disease = False
         pct_baseline = pct_nadir = None
@@ -681,31 +745,14 @@ class Recist11(Criteria):
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
-        new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
-            record, visit, options, notes
-        )
-        if baseline is not None:
-            overall = overall_with_targets(target, non_target, new_lesion)
-        else:
-            overall = overall_non_target_only(non_target, new_lesion)
-        documented_disease = non_target_disease or new_lesion or overall is PD or target_disease
-        # Positional: keyword arguments cost more than the rest of this call (17 fields).
-        return VisitAssessment(
-            visit,
-            visit.visit_id,
-            visit.date,
-            (visit.date - record.baseline_date).days,  # day
+        return (
+            values,
             sum_mm,
             partial_sum_mm,
-            nadir,
-            target,
-            non_target,
-            new_lesion,
-            equivocal_new_lesion,
-            overall,
-            documented_disease,
-            notes,
             pct_baseline,
             pct_nadir,
-            counted,
+            target,
+            target_disease,
+            non_target,
+            non_target_disease,
         )
