@@ -45,10 +45,8 @@ I_LABELS: dict[Response, str] = {
 }
 ICPD = "iCPD"
 
-#: The RECIST 1.1 notes of an ordinary category decision (R5.1–R5.4, R6.3): under iRECIST the
-#: sums and categories are in the response, and the notes keep what was substituted, what was
-#: not evaluated, the exceptions (A1, A2, A6, A7, A21, R10.2) and the I-rule of each time point.
-_ROUTINE_CATEGORY_NOTES = ("(R5.1)", "(R5.2)", "(R5.3)", "(R5.4)", "(R6.3)")
+#: The registry of a record without new lesions (shared; never changed).
+_NO_NEW_LESION_REGISTRY = NewLesionRegistry()
 
 
 class Irecist(Recist11):
@@ -62,15 +60,18 @@ class Irecist(Recist11):
     name: ClassVar[str] = "iRECIST"
     options_class: ClassVar[type[ScoringOptions]] = IrecistOptions
     labels: ClassVar[Mapping[Response, str]] = I_LABELS
+    #: The sums and categories are in the response; notes keep what was substituted, what was
+    #: not evaluated, the exceptions (A1, A2, A6, A7, A21, R10.2) and each time point's I-rule.
+    category_notes: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
-        self._registry = NewLesionRegistry()
+        self._registry = _NO_NEW_LESION_REGISTRY
         self._tracker: EpisodeTracker | None = None
         self._event: tuple[Progression | None, bool] | None = None
 
     def score(self, record: PatientRecord, options: ScoringOptions) -> dict[str, Any]:
-        self._registry, self._tracker, self._event = NewLesionRegistry(), None, None
+        self._registry, self._tracker, self._event = _NO_NEW_LESION_REGISTRY, None, None
         return super().score(record, options)
 
     # ----------------------------------------------------------------- checks (I1.2, I2)
@@ -78,6 +79,8 @@ class Irecist(Recist11):
         self, record: PatientRecord, options: ScoringOptions
     ) -> list[RecordProblem]:
         """The new-lesion problems of design.md §7b (I1.2, I5.3, I5.4); tracks the lesions."""
+        if not any(visit.new_lesions for visit in record.visits):
+            return []  # most records: nothing to track (the shared empty registry stays)
         follow_ups = sorted(
             ((i, v) for i, v in enumerate(record.visits) if v.date > record.baseline_date),
             key=lambda item: item[1].date,
@@ -114,7 +117,8 @@ class Irecist(Recist11):
         tracker = self._tracker
         if tracker is None:
             tracker = self._tracker = self._new_tracker(record, options, state.baseline_sum_mm)
-        notes = list(self._registry.notes_by_visit.get(visit.visit_id, ()))
+        noted = self._registry.notes_by_visit
+        notes = list(noted.get(visit.visit_id, ())) if noted else []
         (
             values,
             sum_mm,
@@ -126,7 +130,6 @@ class Irecist(Recist11):
             non_target,
             non_target_disease,
         ) = self.read_baseline_disease(record, visit, state, options, notes)
-        notes = [note for note in notes if not note.endswith(_ROUTINE_CATEGORY_NOTES)]
         reading = read_new_lesions(visit, self._registry, options, notes, self)
         assessment = IrecistVisit(
             visit,
@@ -145,8 +148,9 @@ class Irecist(Recist11):
             notes,
             pct_baseline,
             pct_nadir,
-            target_values=values,
-            nlt_sum_mm=reading.nlt_sum_mm(),
+            (),  # counted_new_lesions: RECIST's; iRECIST tracks its own (I5)
+            values,  # target_values
+            reading.nlt_sum_mm() if reading.nlt_values else None,
         )
         tracker.decide(assessment, reading)
         if reading.unresolved or reading.first_seen or assessment.overall is PD:
@@ -160,7 +164,7 @@ class Irecist(Recist11):
 
     def next_state(self, state: ReadingState, assessment: VisitAssessment) -> ReadingState:
         """As RECIST 1.1, except that a disregarded scan sets no reference (I7.2, I3.4)."""
-        if isinstance(assessment, IrecistVisit) and assessment.disregarded:
+        if assessment.disregarded:  # type: ignore[attr-defined]
             return state
         return super().next_state(state, assessment)
 
@@ -234,11 +238,11 @@ class Irecist(Recist11):
         episodes = self._tracker.episodes if self._tracker is not None else []
         progression, confirmed = self._progression(visits, options)
         window = response_window(visits, episodes)
-        evaluable = [a for a in visits if not a.disregarded]  # I9.3
+        evaluable = [a for a in visits if not a.disregarded] if episodes else visits  # I9.3
         baseline_date = record.baseline_date
         pfs_date = progression.date if progression else last_evaluable_date(evaluable, baseline_date)
         best = self.best_overall_response(window, options, has_targets=baseline_sum is not None)
-        if any(a.confirmed for a in visits):  # the first iCPD ends the window (I11.1)
+        if episodes and any(a.confirmed for a in visits):  # the first iCPD ends the window
             best = {kind: ICPD if label == I_LABELS[PD] else label for kind, label in best.items()}
         visit_json = self.visit_json
         return {
@@ -265,19 +269,38 @@ class Irecist(Recist11):
         }
 
     def visit_json(self, assessment: VisitAssessment) -> dict[str, Any]:
-        """A §7b ``visits`` entry: the §2 keys with i-labels, ``nlt_sum_mm``, ``iupd_basis``,
-        ``icpd_triggers`` and ``disregarded``."""
+        """A §7b ``visits`` entry: the §2 keys with i-labels, and ``nlt_sum_mm``,
+        ``iupd_basis``, ``icpd_triggers`` and ``disregarded`` in the order of §7b.
+
+        Built in one dict display, like the shared one: this runs for every visit.
+        """
         visit: IrecistVisit = assessment  # type: ignore[assignment]
-        shown = super().visit_json(visit)
-        notes, overall = shown.pop("notes"), shown.pop("overall")
-        nlt_sum_mm = visit.nlt_sum_mm
-        shown["nlt_sum_mm"] = None if nlt_sum_mm is None else float(nlt_sum_mm)
-        shown["overall"] = ICPD if visit.confirmed else overall
-        shown["iupd_basis"] = list(visit.iupd_basis)
-        shown["icpd_triggers"] = list(visit.icpd_triggers)
-        shown["disregarded"] = visit.disregarded
-        shown["notes"] = notes
-        return shown
+        sum_mm, partial_sum_mm, nadir_mm, nlt_sum_mm = (
+            visit.sum_mm,
+            visit.partial_sum_mm,
+            visit.nadir_mm,
+            visit.nlt_sum_mm,
+        )
+        return {
+            "visit_id": visit.visit_id,
+            "date": visit.date.isoformat(),
+            "day": visit.day,
+            "sum_mm": None if sum_mm is None else float(sum_mm),
+            "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
+            "nadir_mm": None if nadir_mm is None else float(nadir_mm),
+            "pct_change_baseline": visit.pct_change_baseline,
+            "pct_change_nadir": visit.pct_change_nadir,
+            "target": I_LABELS[visit.target],
+            "non_target": I_LABELS[visit.non_target],
+            "new_lesions": visit.new_lesions,
+            "equivocal_new_lesions": visit.equivocal_new_lesions,
+            "nlt_sum_mm": None if nlt_sum_mm is None else float(nlt_sum_mm),
+            "overall": ICPD if visit.confirmed else I_LABELS[visit.overall],
+            "iupd_basis": list(visit.iupd_basis),
+            "icpd_triggers": list(visit.icpd_triggers),
+            "disregarded": visit.disregarded,
+            "notes": visit.notes,
+        }
 
 
 def response_window(
@@ -285,6 +308,8 @@ def response_window(
 ) -> list[TimePoint]:
     """I11.1: time points up to the first iCPD, without those a back-dated episode covers
     (from the first sighting to the day before the iUPD, IA18)."""
+    if not episodes:  # the common case: every time point counts
+        return [TimePoint(a.date, a.day, a.overall) for a in assessments]
     dropped = [
         (episode.date, episode.iupd.date) for episode in episodes if episode.date < episode.iupd.date
     ]

@@ -14,7 +14,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from recist_reader.core.assessment import VisitAssessment
-from recist_reader.core.criteria.irecist_new_lesions import NewLesionReading, TrackedNewLesion
+from recist_reader.core.criteria.irecist_new_lesions import (
+    NO_NEW_LESIONS,
+    NewLesionReading,
+    TrackedNewLesion,
+)
 from recist_reader.core.exact import EXACT, ZERO, minus, mm_text
 from recist_reader.core.labels import (
     BEST_RESPONSE_RANK,
@@ -66,7 +70,7 @@ class IrecistVisit(VisitAssessment):
     nlt_sum_mm: Decimal | None = None
     confirmed: bool = False
     iupd_basis: tuple[str, ...] = ()
-    icpd_triggers: list[str] = field(default_factory=list)
+    icpd_triggers: tuple[str, ...] = ()
     disregarded: bool = False
     new_lesions_reading: NewLesionReading | None = None
 
@@ -174,6 +178,16 @@ class EpisodeTracker:
     def decide(self, visit: IrecistVisit, reading: NewLesionReading) -> None:
         """Set ``visit``'s time point: overall, basis, triggers, disregarded, notes."""
         visit.new_lesions_reading = reading
+        if (
+            reading is NO_NEW_LESIONS
+            and self.open is None
+            and self.confirmed is None
+            and visit.target is not PD
+            and visit.non_target is not PD
+        ):  # the common case: the I8.1 table without new lesions or progression
+            visit.overall = self.table_response(visit, reading)
+            self.used.append(visit)
+            return
         if self.confirmed is not None:  # I7.6, IA14
             self._set(visit, PD, confirmed=True)
             visit.notes.append("I7.6 iCPD: confirmed progression is not undone (IA14)")
@@ -287,7 +301,7 @@ class EpisodeTracker:
     def _confirm(self, visit: IrecistVisit, episode: Episode, triggers: list[str]) -> None:
         self._set(visit, PD, confirmed=True)
         visit.iupd_basis = ()
-        visit.icpd_triggers = triggers
+        visit.icpd_triggers = tuple(triggers)
         episode.outcome, episode.closed = "confirmed", visit
         self.open = None
         self.confirmed = episode
@@ -331,6 +345,8 @@ class EpisodeTracker:
     ) -> str:
         """I5.6: known new lesions progress (NLT sum PD vs its nadir, or an NLNT
         ``unequivocal_progression``); the reason, or "" when they do not."""
+        if not reading.known:
+            return ""
         date = visit.date
         progressed = [
             key

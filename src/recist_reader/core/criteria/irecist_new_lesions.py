@@ -371,7 +371,12 @@ def read_new_lesions(
     notes: list[str],
     criteria: Irecist,
 ) -> NewLesionReading:
-    """The new lesions at ``visit`` (I5.5–I5.9), with notes on what was not evaluated."""
+    """The new lesions at ``visit`` (I5.5–I5.9), with notes on what was not evaluated.
+
+    A visit of a record without new lesions shares one empty reading (never changed).
+    """
+    if not registry.lesions and not visit.new_lesions:
+        return NO_NEW_LESIONS
     reading = NewLesionReading()
     listings: dict[str, NewLesion] = {}
     for index, listing in enumerate(visit.new_lesions):
@@ -415,6 +420,10 @@ def read_new_lesions(
             if listing.increased:
                 reading.increased.add(lesion.key)
     return reading
+
+
+#: The reading of a visit when the record has no new lesion (shared; never changed).
+NO_NEW_LESIONS = NewLesionReading()
 
 
 def _unevaluated(reading: NewLesionReading, lesion: TrackedNewLesion) -> None:

@@ -163,6 +163,10 @@ class Recist11(Criteria):
         "equivocal_new_lesion": "R7.2",
     }
 
+    #: Notes state the ordinary category decisions (R5.1–R5.4, R6.3), not only what was
+    #: substituted and the exceptions. iRECIST's notes give its own rules instead (§7b).
+    category_notes: ClassVar[bool] = True
+
     def __init__(self) -> None:
         self._specs_record: PatientRecord | None = None
         self._specs: tuple[TargetSpec, ...] = ()
@@ -520,15 +524,21 @@ class Recist11(Criteria):
                 notes.append(
                     f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal ({rules['cr_precedence']})"
                 )
-            else:
+            elif self.category_notes:
                 notes.append(f"target CR: {self.cr_category_text()} ({rules['cr']})")
             return CR
         if progression:
-            threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
-            notes.append(
-                f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
-            )
+            if self.category_notes:
+                threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
+                notes.append(
+                    f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
+                )
             return PD
+        if not self.category_notes:  # only an exception (A7) is noted
+            if self.meets_partial_response(total, baseline):
+                return PR
+            if not (options.continuing_pr and state.had_target_response):
+                return SD
         pct = (
             pct_change(total, baseline, options.pct_decimals)
             if pct_change_baseline is None
@@ -590,10 +600,11 @@ class Recist11(Criteria):
         rules = self.rules
         disease = bool(present or progressed)
         if progressed:
-            notes.append(
-                f"non-target PD: unequivocal progression of {', '.join(progressed)} "
-                f"({rules['non_target_pd']})"
-            )
+            if self.category_notes:
+                notes.append(
+                    f"non-target PD: unequivocal progression of {', '.join(progressed)} "
+                    f"({rules['non_target_pd']})"
+                )
             return PD, disease
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = [
