@@ -33,19 +33,27 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "per_visit.csv and plots/ (PNG and SVG) into DIR",
     )
     add_option_argument(parser)
+    from recist_reader.cli.cohort_source import add_source_arguments
+
+    add_source_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Summarise the cohort under ``args.paths``; return the exit code."""
     from recist_reader.cli.score import option_overrides
+    from recist_reader.cli.cohort_source import investigator_paths, run_source
     from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
 
+    if args.source != "investigator":
+        return run_source(args, format_summary)
     overrides = option_overrides(args.settings)
     if overrides is None:
         return 2
 
-    cohort = score_cohort(args.paths, overrides=overrides, option_prefix="--set ")
+    cohort = score_cohort(
+        investigator_paths(args.paths), overrides=overrides, option_prefix="--set "
+    )
     for folder in cohort.empty_folders:
         print(f"{folder}: no record files (*.json) in this folder", file=sys.stderr)
     for item in cohort.invalid:
