@@ -46,7 +46,12 @@ def timepoints():
 @pytest.fixture
 def session(tmp_path):
     return ReaderSession.start(
-        timepoints(), tmp_path / "P-017-R1.json", read_id="P-017-R1", slot="R1", reader_id="rad-11", clock=Clock()
+        timepoints(),
+        tmp_path / "P-017-R1.json",
+        read_id="P-017-R1",
+        slot="R1",
+        reader_id="rad-11",
+        clock=Clock(),
     )
 
 
@@ -55,7 +60,9 @@ def measure(record, visit_id, **values):
     visit = next(v for v in record["visits"] if v["visit_id"] == visit_id)
     visit["measurements"] = [m for m in visit["measurements"] if m["lesion_id"] not in values]
     visit["measurements"] += [
-        {"lesion_id": k, "diameter_mm": v} if isinstance(v, float) else {"lesion_id": k, "status": v}
+        {"lesion_id": k, "diameter_mm": v}
+        if isinstance(v, float)
+        else {"lesion_id": k, "status": v}
         for k, v in values.items()
     ]
     return record
@@ -99,7 +106,10 @@ def test_a_session_writes_the_trail_at_every_save(session):
         ("modify", "W8", "measurements[T1].diameter_mm"),
         ("lock", "W8", None),
     ]
-    assert saved["audit"][5]["old"] == 29.0 and saved["audit"][5]["reason"] == "ruler end moved to the capsule"
+    assert (
+        saved["audit"][5]["old"] == 29.0
+        and saved["audit"][5]["reason"] == "ruler end moved to the capsule"
+    )
     assert session.visit_lock_states() == {"BL": True, "W8": True, "W16": False, "W24": False}
     assert session.title == "R1 — blinded" and session.problems() == []
     assert current  # the baseline was read as the core lab gave it
@@ -108,7 +118,9 @@ def test_a_session_writes_the_trail_at_every_save(session):
 def test_a_locked_timepoint_does_not_change(session):
     session.lock_timepoint("BL")
     edited = measure(session.saved, "BL", T1=41.0)
-    with pytest.raises(ReadActionError, match="locked timepoint\\(s\\) BL cannot change: the charter forbids"):
+    with pytest.raises(
+        ReadActionError, match="locked timepoint\\(s\\) BL cannot change: the charter forbids"
+    ):
         session.save(edited, reason="typo")
     session.options = ReviewOptions(unlock_policy="with_reason")
     with pytest.raises(ReadActionError, match="request an unlock"):
@@ -136,7 +148,11 @@ def test_a_save_keeps_the_locks_the_editor_did_not_see(session):
 
 def test_completing_the_read(session):
     current = session.saved
-    for visit_id, values in (("W8", {"T1": 28.0, "T2": 12.0}), ("W16", {"T1": 27.0, "T2": 11.0}), ("W24", {"T1": 27.0, "T2": 11.0})):
+    for visit_id, values in (
+        ("W8", {"T1": 28.0, "T2": 12.0}),
+        ("W16", {"T1": 27.0, "T2": 11.0}),
+        ("W24", {"T1": 27.0, "T2": 11.0}),
+    ):
         current = measure(current, visit_id, NT1="present", **values)
     session.save(current)
     for visit_id in ("BL", "W8", "W16", "W24"):
@@ -180,7 +196,10 @@ def test_a_broken_trail_stops_the_session(tmp_path):
     read["audit"][2]["reason"] = "edited later"
     path = tmp_path / "P-017-R1.json"
     path.write_text(json.dumps(read))
-    with pytest.raises(AuditChainError, match=r"read P-017-R1: audit\[3\].prev: the audit trail is broken at entry 3"):
+    with pytest.raises(
+        AuditChainError,
+        match=r"read P-017-R1: audit\[3\].prev: the audit trail is broken at entry 3",
+    ):
         ReaderSession.open(path, reader_id="rad-11")
 
 
@@ -199,7 +218,9 @@ def test_overview_and_adjudication_case(tmp_path):
         adjudication_case(review, "P-017")
     case = adjudication_case(review, "P-009")
     assert [(r.visit_id, r.r1_overall, r.r2_overall, r.discordant) for r in case.rows] == [
-        ("W8", "PR", "PR", False), ("W16", "PR", "SD", True), ("W24", "PR", "SD", True),
+        ("W8", "PR", "PR", False),
+        ("W16", "PR", "SD", True),
+        ("W24", "PR", "SD", True),
     ]
     assert case.triggers == ["bor (confirmed): R1 PR, R2 SD"]
     with pytest.raises(ReadActionError, match="adjudicator"):
@@ -220,4 +241,6 @@ def test_overview_of_invalid_and_awaiting(tmp_path):
     reads = [broken if doc["read"]["read_id"] == "P-009-R1" else doc for doc in reads]
     rows = {row.patient_id: row for row in overview_rows(review_documents(reads))}
     assert rows["P-001"].action == "reads" and rows["P-001"].detail == "R1 complete, R2 missing"
-    assert rows["P-009"].action == "problems" and rows["P-009"].detail.startswith("audit_chain_broken: read P-009-R1")
+    assert rows["P-009"].action == "problems" and rows["P-009"].detail.startswith(
+        "audit_chain_broken: read P-009-R1"
+    )

@@ -41,8 +41,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Summarise the cohort under ``args.paths``; return the exit code."""
-    from recist_reader.cli.score import option_overrides
     from recist_reader.cli.cohort_source import investigator_paths, run_source
+    from recist_reader.cli.score import option_overrides
     from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
 
     if args.source != "investigator":

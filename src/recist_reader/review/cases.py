@@ -150,12 +150,21 @@ def adjudication_case(review: Review, patient_id: str) -> AdjudicationCase:
     if patient is None:
         raise ReadActionError(f"no patient {patient_id!r} in the review")
     if patient.status != "awaiting_adjudication":
-        raise ReadActionError(f"patient {patient_id} is {patient.status}: the adjudicator opens only patients awaiting adjudication")
+        raise ReadActionError(
+            f"patient {patient_id} is {patient.status}: the adjudicator opens only patients awaiting adjudication"
+        )
     r1, r2 = patient.slots["R1"].response, patient.slots["R2"].response
     assert r1 is not None and r2 is not None
     by_visit = {v["visit_id"]: v for v in r2["visits"]}
     rows = [
-        VisitRow(v["visit_id"], v["date"], v["sum_mm"], v["overall"], by_visit[v["visit_id"]]["sum_mm"], by_visit[v["visit_id"]]["overall"])
+        VisitRow(
+            v["visit_id"],
+            v["date"],
+            v["sum_mm"],
+            v["overall"],
+            by_visit[v["visit_id"]]["sum_mm"],
+            by_visit[v["visit_id"]]["overall"],
+        )
         for v in r1["visits"]
     ]
     triggers = [describe_trigger(k, v) for k, v in patient.discordance.items()]

@@ -108,14 +108,33 @@ def record_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
         before, after, visit_id=None, prefix="",
         skip=_NOT_VALUES | {"lesions", "visits"}, out=changes,
     )  # fmt: skip
-    lesions_before, lesions_after = _keyed(before.get("lesions"), "lesion_id"), _keyed(after.get("lesions"), "lesion_id")
+    lesions_before, lesions_after = (
+        _keyed(before.get("lesions"), "lesion_id"),
+        _keyed(after.get("lesions"), "lesion_id"),
+    )
     for lesion_id in [*lesions_before, *(k for k in lesions_after if k not in lesions_before)]:
         old, new = lesions_before.get(lesion_id), lesions_after.get(lesion_id)
         if old is None or new is None:
-            _compare(old or _MISSING, new or _MISSING, visit_id=None, field=f"lesions[{lesion_id}]", out=changes)
+            _compare(
+                old or _MISSING,
+                new or _MISSING,
+                visit_id=None,
+                field=f"lesions[{lesion_id}]",
+                out=changes,
+            )
         else:
-            _compare_mappings(old, new, visit_id=None, prefix=f"lesions[{lesion_id}].", skip=frozenset(), out=changes)
-    visits_before, visits_after = _keyed(before.get("visits"), "visit_id"), _keyed(after.get("visits"), "visit_id")
+            _compare_mappings(
+                old,
+                new,
+                visit_id=None,
+                prefix=f"lesions[{lesion_id}].",
+                skip=frozenset(),
+                out=changes,
+            )
+    visits_before, visits_after = (
+        _keyed(before.get("visits"), "visit_id"),
+        _keyed(after.get("visits"), "visit_id"),
+    )
     for visit_id in [*visits_before, *(k for k in visits_after if k not in visits_before)]:
         old, new = visits_before.get(visit_id), visits_after.get(visit_id)
         if old is None or new is None:
@@ -125,9 +144,17 @@ def record_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
                 visit_id=visit_id, field=f"visits[{visit_id}]", out=changes,
             )  # fmt: skip
             continue
-        _compare_mappings(old, new, visit_id=visit_id, prefix="", skip=_VISIT_NOT_VALUES, out=changes)
-        measured_before, measured_after = _keyed(old.get("measurements"), "lesion_id"), _keyed(new.get("measurements"), "lesion_id")
-        for lesion_id in [*measured_before, *(k for k in measured_after if k not in measured_before)]:
+        _compare_mappings(
+            old, new, visit_id=visit_id, prefix="", skip=_VISIT_NOT_VALUES, out=changes
+        )
+        measured_before, measured_after = (
+            _keyed(old.get("measurements"), "lesion_id"),
+            _keyed(new.get("measurements"), "lesion_id"),
+        )
+        for lesion_id in [
+            *measured_before,
+            *(k for k in measured_after if k not in measured_before),
+        ]:
             _compare_mappings(
                 measured_before.get(lesion_id, {}), measured_after.get(lesion_id, {}),
                 visit_id=visit_id, prefix=f"measurements[{lesion_id}].",

@@ -111,7 +111,9 @@ def cohort_from_review(
         invalid=[InvalidRecord(line.split(": ", 1)[0], (line,)) for line in inputs.errors],
         empty_folders=inputs.empty_folders,
     )
-    plain = {doc["patient_id"]: doc for doc, _ in inputs.plain if isinstance(doc.get("patient_id"), str)}
+    plain = {
+        doc["patient_id"]: doc for doc, _ in inputs.plain if isinstance(doc.get("patient_id"), str)
+    }
     result = SourceCohort(source, cohort, review, skipped=inputs.skipped)
     for patient in review.patients:
         read = _source_read(patient, source)
@@ -145,4 +147,3 @@ def source_summary(source_cohort: SourceCohort, summary: dict[str, Any]) -> dict
         added["agreement"] = review_json["agreement"]
         added["investigator_vs_central"] = review_json["investigator_vs_central"]
     return {**summary, **added}
-

@@ -47,7 +47,9 @@ class ChangeReasonRequired(ReadActionError):
 
 def utc_now() -> str:
     """Now, UTC, to the second: ``2024-03-08T14:02:11Z``."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return (
+        dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
 
 
 class ReaderSession:
@@ -78,7 +80,9 @@ class ReaderSession:
     ):
         block = read.get("read")
         if not isinstance(block, Mapping) or block.get("role") != "central_reader":
-            raise ReadActionError(f"{path}: not a central reader's read (no read block with role central_reader)")
+            raise ReadActionError(
+                f"{path}: not a central reader's read (no read block with role central_reader)"
+            )
         if block.get("reader_id") != reader_id:
             raise ReadActionError(
                 f"{path}: read {block.get('read_id')} belongs to {block.get('reader_id')!r}, not {reader_id!r}: "
@@ -117,7 +121,9 @@ class ReaderSession:
         read = read_record_file(path)
         session = cls(read, path=path, reader_id=reader_id, options=options, clock=clock)
         if slot is not None and session.slot != slot:
-            raise ReadActionError(f"{path}: read {session.read_id} is in slot {session.slot}, not {slot}")
+            raise ReadActionError(
+                f"{path}: read {session.read_id} is in slot {session.slot}, not {slot}"
+            )
         return session
 
     @classmethod
@@ -139,7 +145,12 @@ class ReaderSession:
         options = options or ReviewOptions()
         template = {k: v for k, v in timepoints.items() if k not in ("read", "audit", "arm")}
         read = start_read(
-            template, read_id=read_id, reader_id=reader_id, slot=slot, at=clock(), paradigm=options.paradigm
+            template,
+            read_id=read_id,
+            reader_id=reader_id,
+            slot=slot,
+            at=clock(),
+            paradigm=options.paradigm,
         )
         write_new_json(path, read)
         return cls(read, path=path, reader_id=reader_id, options=options, clock=clock)
@@ -175,9 +186,13 @@ class ReaderSession:
     def problems(self) -> list[ReviewProblem]:
         """This read's own trail and lock problems (CRV11–CRV13), as the review reports them."""
         found, events = audit_trail_problems(
-            self.read_id, self.saved.get("audit"), require_change_reason=self.options.require_change_reason
+            self.read_id,
+            self.saved.get("audit"),
+            require_change_reason=self.options.require_change_reason,
         )
-        return found + lock_problems(self.read_id, self.saved, events, self.options, complete=self.complete)
+        return found + lock_problems(
+            self.read_id, self.saved, events, self.options, complete=self.complete
+        )
 
     def pending_changes(self, current: Mapping[str, Any]) -> list[Change]:
         """The values ``current`` changes against the saved read."""
@@ -196,7 +211,11 @@ class ReaderSession:
             Saved values changed without a reason while the charter requires one.
         """
         changes = self.pending_changes(current)
-        timepoints = [c for c in changes if c.field.startswith("visits[") or c.field in ("date", "baseline_date")]
+        timepoints = [
+            c
+            for c in changes
+            if c.field.startswith("visits[") or c.field in ("date", "baseline_date")
+        ]
         if timepoints:
             raise ReadActionError(
                 "the core lab assigns the timepoints; a reader does not add, remove or re-date "
@@ -204,17 +223,29 @@ class ReaderSession:
             )
         if self.complete and changes:
             raise ReadActionError("the read is complete: it does not change any more")
-        locked = [c for c in changes if self.locked(None if self.options.paradigm == "global" else c.visit_id)]
+        locked = [
+            c
+            for c in changes
+            if self.locked(None if self.options.paradigm == "global" else c.visit_id)
+        ]
         if locked:
             where = ", ".join(sorted({c.visit_id or "baseline lesion list" for c in locked}))
-            hint = "request an unlock with a reason" if self.options.unlock_policy == "with_reason" else "the charter forbids unlocking"
+            hint = (
+                "request an unlock with a reason"
+                if self.options.unlock_policy == "with_reason"
+                else "the charter forbids unlocking"
+            )
             raise ReadActionError(f"locked timepoint(s) {where} cannot change: {hint}")
         needing = [c for c in changes if c.needs_reason]
         if needing and self.options.require_change_reason and not (reason or "").strip():
             raise ChangeReasonRequired(needing)
         if not changes:
             return []
-        read = {**copy.deepcopy(dict(current)), "read": self.saved["read"], "audit": self.saved.get("audit", [])}
+        read = {
+            **copy.deepcopy(dict(current)),
+            "read": self.saved["read"],
+            "audit": self.saved.get("audit", []),
+        }
         locks = {v["visit_id"]: v.get("locked_at") for v in self.saved["visits"]}
         for visit in read["visits"]:  # locks change only by lock and unlock entries
             visit.pop("locked_at", None)
@@ -223,7 +254,10 @@ class ReaderSession:
         at = self.clock()
         for change in changes:
             read = append_audit_entry(
-                read, change.entry(by=self.reader_id, at=at, reason=reason if change.needs_reason else None)
+                read,
+                change.entry(
+                    by=self.reader_id, at=at, reason=reason if change.needs_reason else None
+                ),
             )
         self._write(read)
         return changes
