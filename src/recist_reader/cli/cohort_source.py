@@ -74,7 +74,11 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
     summary = source_summary(
         result,
         summarize_cohort(
-            cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves
+            cohort.patients,
+            config=cohort.config,
+            invalid=cohort.invalid,
+            curves=curves,
+            criteria=cohort.criteria,
         ),
     )
     if args.out is not None:

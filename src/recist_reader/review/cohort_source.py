@@ -99,7 +99,7 @@ def cohort_from_review(
     **options
         Review options (central-review.md §5).
     """
-    from recist_reader.core.options import ScoringOptions
+    from recist_reader.core.criteria import criteria_class
 
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
@@ -107,7 +107,6 @@ def cohort_from_review(
     inputs = load_review_inputs(paths)
     review = inputs.review(scoring=scoring, **options)
     cohort = Cohort(
-        config=ScoringOptions().with_overrides(scoring, path_prefix="--set ").as_json(),
         invalid=[InvalidRecord(line.split(": ", 1)[0], (line,)) for line in inputs.errors],
         empty_folders=inputs.empty_folders,
     )
@@ -131,6 +130,14 @@ def cohort_from_review(
         cohort.patients.append(
             patient_endpoints(record, read.response, file=read.source or read.read_id or "")
         )
+    criteria = {p.response["criteria"] for p in cohort.patients}
+    cohort.criteria = criteria.pop() if len(criteria) == 1 else None
+    cohort.config = (
+        criteria_class(cohort.criteria or "RECIST1.1")
+        .options_class()
+        .with_overrides(scoring, path_prefix="--set ")
+        .as_json()
+    )
     return result
 
 
