@@ -244,3 +244,57 @@ def test_overview_of_invalid_and_awaiting(tmp_path):
     assert rows["P-009"].action == "problems" and rows["P-009"].detail.startswith(
         "audit_chain_broken: read P-009-R1"
     )
+
+
+def audited(tmp_path, **options):
+    from recist_reader.review.audited_session import AuditedReadingSession
+
+    reader = ReaderSession.start(
+        timepoints(), tmp_path / "P-017-R1.json", read_id="P-017-R1", slot="R1",
+        reader_id="rad-11", clock=Clock(), options=ReviewOptions(**options),
+    )  # fmt: skip
+    return AuditedReadingSession(reader)
+
+
+def test_the_editing_session_undoes_edits_of_a_locked_timepoint(tmp_path):
+    from recist_reader.review.audited_session import LockedTimepointError
+
+    session = audited(tmp_path)
+    session.set_status("W8", "NT1", "present")
+    session.lock_timepoint("BL")  # saves W8's NT1 first
+    assert not session.dirty and session.locked("BL")
+    before = session.record
+    heard = []
+    session.listeners.append(lambda: heard.append(True))
+    with pytest.raises(LockedTimepointError, match="BL is locked: the charter forbids unlocking"):
+        session.set_status("BL", "NT1", "absent")
+    assert session.record == before and heard  # undone, and the views were told
+    with pytest.raises(LockedTimepointError):
+        session.update_lesion("T1", organ="liver segment 8")  # the lesion list is the baseline's
+    session.set_status("W8", "T1", "too_small")  # W8 is open
+    assert session.dirty
+
+
+def test_the_editing_session_saves_through_the_trail(tmp_path):
+    session = audited(tmp_path, unlock_policy="with_reason")
+    session.set_status("W8", "NT1", "present")
+    session.save()
+    session.set_status("W8", "NT1", "absent")
+    with pytest.raises(Exception, match="not saved: give a reason"):
+        session.save()
+    session.ask_reason = lambda changes: f"{len(changes)} value(s) corrected on review"
+    session.save()
+    with pytest.raises(Exception, match="own file only"):
+        session.save(tmp_path / "elsewhere.json")
+    session.lock_timepoint("BL")
+    session.lock_timepoint("W8")
+    session.request_unlock("W8", "QRY-3")
+    session.set_status("W8", "NT1", "present")
+    session.lock_timepoint("W8")  # saves the change (reason asked) and locks again
+    saved = json.loads(session.path.read_text())
+    assert [e["action"] for e in saved["audit"]] == [
+        "create", "create", "modify", "lock", "lock", "unlock", "modify", "lock",
+    ]  # fmt: skip
+    assert saved["audit"][2]["reason"] == "1 value(s) corrected on review"
+    assert session.reader_session.problems() == []
+    assert saved["visits"][1]["locked_at"] == saved["audit"][-1]["at"]
