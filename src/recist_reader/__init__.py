@@ -22,6 +22,9 @@ _LAZY_EXPORTS: dict[str, str] = {
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "export_sdtm": "recist_reader.interop.sdtm",
+    "sdtm_tables": "recist_reader.interop.sdtm",
+    "SdtmExportError": "recist_reader.interop.sdtm",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]

@@ -1,1 +1,4 @@
-"""Exchange with other systems' standards (CDISC SDTM, DICOM SR). The core never imports it."""
+"""Interoperability: the edge where recist-reader meets other systems (DICOM SR, DICOMweb, SDTM).
+
+Nothing in :mod:`recist_reader.core` imports this package.
+"""

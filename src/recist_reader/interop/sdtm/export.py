@@ -74,6 +74,7 @@ def build_sdtm(
         sources = [f"records[{index}]" for index in range(len(records))]
     elif len(sources) != len(records):
         raise ValueError("sources: give one name per record")
+    _check_scoring_options(scoring)
     problems = Problems()
     parsed = [
         parse_read(data, source, export_options, scoring, problems)
@@ -204,6 +205,19 @@ def export_sdtm(
         "rows": {code: len(export.tables[code].rows) for code in DATA_DOMAINS},
         "warnings": [warning.describe() for warning in export.warnings],
     }
+
+
+def _check_scoring_options(scoring: Mapping[str, Any]) -> None:
+    """Refuse invalid scoring options once, not once per record."""
+    from recist_reader.core.options import validate_option_overrides
+    from recist_reader.errors import RecordError
+
+    try:
+        validate_option_overrides(scoring, path_prefix="options")
+    except RecordError as error:
+        raise SdtmExportError(
+            [SdtmProblem("", problem.path, problem.message) for problem in error.problems]
+        ) from None
 
 
 def _table(domain: Domain, rows: list[Row]) -> Table:
