@@ -22,6 +22,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "review_reads": "recist_reader.review",
+    "read_hash": "recist_reader.review",
     "export_sdtm": "recist_reader.interop.sdtm",
     "sdtm_tables": "recist_reader.interop.sdtm",
     "SdtmExportError": "recist_reader.interop.sdtm",
