@@ -33,7 +33,7 @@ def mark_accepted_reads(
         For a review option ``review_reads`` does not know.
     """
     central = [read for read in reads if read.slot is not None]
-    if not central and not review_options and not adjudications:
+    if not central:
         return
     from recist_reader.review import review_reads
 

@@ -109,10 +109,16 @@ def split_options(
 ) -> tuple[SdtmOptions, dict[str, Any], dict[str, Any]]:
     """``**options`` of the API as (export options, scoring options, review options).
 
-    Scoring options are the names the scoring engine knows; every other name that is not an
-    export option is passed to the review, which refuses names it does not know.
+    Raises
+    ------
+    SdtmOptionError
+        For a name that is none of them, or an invalid export option.
+    ReviewOptionError
+        For a review option value the charter does not allow.
     """
-    from recist_reader.core.options import OPTION_NAMES
+    from recist_reader.core.options import OPTION_NAMES as SCORING_OPTION_NAMES
+    from recist_reader.review.options import OPTION_NAMES as REVIEW_OPTION_NAMES
+    from recist_reader.review.options import ReviewOptions
 
     export: dict[str, Any] = {}
     scoring: dict[str, Any] = {}
@@ -120,8 +126,14 @@ def split_options(
     for name, value in options.items():
         if name in SDTM_OPTION_NAMES:
             export[name] = tuple_of_names(value) if name == "tr_derived" else value
-        elif name in OPTION_NAMES:
+        elif name in SCORING_OPTION_NAMES:
             scoring[name] = value
-        else:
+        elif name in REVIEW_OPTION_NAMES:
             review[name] = value
+        else:
+            raise SdtmOptionError(
+                f"unknown option {name!r}: not an export option ({', '.join(SDTM_OPTION_NAMES)}), "
+                "a scoring option (design.md §1, §7.4) or a review option (central-review.md §5)"
+            )
+    ReviewOptions.from_mapping(review)  # refuses values the charter does not allow
     return SdtmOptions(**export), scoring, review
