@@ -94,8 +94,8 @@ def test_a_location_code_outside_c74456_is_refused_with_the_fix(code, hint):
 def test_unmapped_text_is_refused_or_written_upper_case_on_request():
     with pytest.raises(NoLocationTerm) as raised:
         where("perihepatic")
-    assert str(raised.value).startswith(
-        "'perihepatic' has no CDISC Anatomical Location term; add location_code"
+    assert str(raised.value) == (
+        '"perihepatic" has no CDISC Anatomical Location term; add location_code'
     )
     location = resolve_location(
         "perihepatic  space, left", location_code=None, nodal=False, allow_free_text=True

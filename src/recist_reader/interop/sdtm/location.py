@@ -95,8 +95,7 @@ def resolve_location(
     if allow_free_text:
         return Location(" ".join(organ_text.upper().split()), found.laterality, free_text=True)
     raise NoLocationTerm(
-        f"{organ_text!r} has no CDISC Anatomical Location term; add location_code "
-        "(a C74456 submission value, e.g. 'PERITONEUM')"
+        f'"{organ_text}" has no CDISC Anatomical Location term; add location_code'
     )
 
 
