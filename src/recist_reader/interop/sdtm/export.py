@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,11 @@ class Table:
         """The rows as ``{variable: value}`` in column order (null = None)."""
         names = [c.name for c in self.columns]
         return [{name: row.get(name) for name in names} for row in self.rows]
+
+    @functools.cached_property
+    def data(self) -> dict[str, list[Any]]:
+        """The table by column: each column's values, row by row (extracted once)."""
+        return {c.name: [row.get(c.name) for row in self.rows] for c in self.columns}
 
 
 @dataclass
@@ -102,7 +108,7 @@ def build_sdtm(
     tables = {code: _table(DOMAINS[code], rows[code]) for code in DATA_DOMAINS}
     for table in tables.values():
         check_metadata(table.domain, table.columns, problems)
-        check_rows(table.domain, table.columns, table.rows, export_options, problems)
+        check_rows(table.domain, table.columns, table.rows, table.data, export_options, problems)
     check_links(tables["TU"].rows, tables["TR"].rows, problems)
     if export_options.relrec:
         tables["RELREC"] = _relrec(tables)
@@ -188,15 +194,15 @@ def export_sdtm(
                 continue
             path = stem.with_suffix(f".{kind}")
             if kind == "xpt":
-                write_xpt(path, table.domain, table.columns, table.rows)
+                write_xpt(path, table.domain, table.columns, table.data)
             elif kind == "csv":
-                write_csv(path, table.columns, table.rows)
+                write_csv(path, table.columns, table.data)
             else:
                 write_dataset_json(
                     path,
                     table.domain,
                     table.columns,
-                    table.rows,
+                    table.data,
                     study_id=study_ids[0] if len(study_ids) == 1 else None,
                 )
             files.append(str(path))
@@ -231,10 +237,12 @@ def _table(domain: Domain, rows: list[Row]) -> Table:
             subject, number = row["USUBJID"], 0
         number += 1
         row[seq] = number
+    keys: set[str] = set().union(*rows) if rows else set()
     columns = [
         variable
         for variable in domain.variables
-        if variable.always or any(row.get(variable.name) is not None for row in rows)
+        if variable.always
+        or (variable.name in keys and any(row.get(variable.name) is not None for row in rows))
     ]
     return Table(domain, columns, rows)
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from recist_reader.core.exact import exact_sum, minus, to_decimal
-from recist_reader.core.record import Lesion, Measurement, Visit, measurement_position
+from recist_reader.core.record import Lesion, Measurement, Visit
 from recist_reader.interop.sdtm.location import (
     Location,
     NoLocationTerm,
@@ -256,11 +256,13 @@ def _tr_rows(read: Read, findings: list[NewFinding], options: SdtmOptions) -> li
             row.update(values)
             rows.append(row)
 
+        # The index of each lesion's measurement (the last, as measurement_by_lesion keeps).
+        m_index = {m["lesion_id"]: i for i, m in enumerate(visit.measurements)}
         target_values: list[tuple[Lesion, Decimal | None]] = []
         for lesion in record.target_lesions:
             measurement = visit.measurement_by_lesion.get(lesion.lesion_id)
             where = (
-                f"{v_path}.measurements[{measurement_position(visit, lesion.lesion_id)}]"
+                f"{v_path}.measurements[{m_index[lesion.lesion_id]}]"
                 if measurement is not None
                 else f"{v_path}.measurements"
             )
@@ -278,7 +280,7 @@ def _tr_rows(read: Read, findings: list[NewFinding], options: SdtmOptions) -> li
         for lesion in record.non_target_lesions:
             measurement = visit.measurement_by_lesion.get(lesion.lesion_id)
             where = (
-                f"{v_path}.measurements[{measurement_position(visit, lesion.lesion_id)}]"
+                f"{v_path}.measurements[{m_index[lesion.lesion_id]}]"
                 if measurement is not None
                 else f"{v_path}.measurements"
             )

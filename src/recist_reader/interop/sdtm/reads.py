@@ -9,6 +9,7 @@ its place in the --SEQ order, and whether it is the accepted read of record.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -212,13 +213,13 @@ def _study_day(date: dt.date, reference: dt.date | None) -> int | None:
     return days + 1 if days >= 0 else days
 
 
+@functools.lru_cache(maxsize=65536)
 def number_text(value: int | float | Decimal) -> str:
     """A number in its shortest decimal form: ``2``, ``2.5``, ``30.31`` (never ``2.0``)."""
     number = value if isinstance(value, Decimal) else to_decimal(value)
     if number == number.to_integral_value():
         return str(int(number))
-    text = format(number.normalize(), "f")
-    return text
+    return format(number.normalize(), "f")
 
 
 def check_patients(reads: Sequence[Read], problems: Problems) -> None:

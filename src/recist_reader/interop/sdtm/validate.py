@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from recist_reader.interop.sdtm.location import ANATOMICAL_LOCATION_SET
@@ -68,58 +68,71 @@ def check_rows(
     domain: Domain,
     columns: Sequence[Variable],
     rows: Sequence[Row],
+    data: Mapping[str, Sequence[Any]],
     options: SdtmOptions,
     problems: Problems,
 ) -> None:
     """Every row: required values, types, lengths, dates, terms (§9 items 2–4); --SEQ unique
-    per subject (item 3)."""
+    per subject (item 3). Values are checked once per distinct value of a column."""
     code = domain.code
+    for column in columns:
+        values = data[column.name]
+        distinct = set(values)
+        if None in distinct:
+            distinct.discard(None)
+            if column.core == "Req":
+                source, path = rows[values.index(None)]["_where"]
+                problems.add(source, path, f"{column.name} is required and has no value")
+        for value in distinct:
+            message, refuse = _value_problem(column, value)
+            if message is None:
+                continue
+            source, path = rows[values.index(value)]["_where"]
+            (problems.add if refuse else problems.warn)(source, path, message)
+    dtc = f"{code}DTC"
+    for value in set(data.get(dtc, ())) - {None}:
+        if not ISO_8601.match(value):
+            source, path = next(r["_where"] for r in rows if r.get(dtc) == value)
+            problems.add(source, path, f"{dtc} {value!r} is not an ISO 8601 date")
+    seq = f"{code}SEQ"
+    sequences: set[tuple[Any, Any]] = set()
     term_check = _TERM_CHECKS.get(code)
-    sequences: set[tuple[str, Any]] = set()
-    non_ascii: set[tuple[str, str]] = set()
     for row in rows:
-        source, path = row["_where"]
-        for column in columns:
-            value = row.get(column.name)
-            if value is None:
-                if column.core == "Req":
-                    problems.add(source, path, f"{column.name} is required and has no value")
-                continue
-            if column.type == "Num":
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                    problems.add(source, path, f"{column.name} = {value!r} is not a number")
-                continue
-            if not isinstance(value, str) or value == "":
-                problems.add(source, path, f"{column.name} = {value!r} is not text")
-                continue
-            size = len(value.encode("utf-8"))
-            if size > MAX_CHAR_BYTES:
-                problems.add(
-                    source,
-                    path,
-                    f"{column.name} would be {size} bytes ({value[:40]!r}…); SAS v5 transport "
-                    "holds at most 200: shorten the text it comes from",
-                )
-            elif not value.isascii() and (column.name, value) not in non_ascii:
-                non_ascii.add((column.name, value))
-                problems.warn(
-                    source,
-                    path,
-                    f"{column.name} = {value!r} is not ASCII; submission datasets should hold "
-                    "ASCII text only",
-                )
-        if row.get("DOMAIN") != code:
-            problems.add(source, path, f"DOMAIN is {row.get('DOMAIN')!r}, not {code!r}")
-        dtc = row.get(f"{code}DTC")
-        if dtc is not None and not ISO_8601.match(dtc):
-            problems.add(source, path, f"{code}DTC {dtc!r} is not an ISO 8601 date")
-        key = (row.get("USUBJID"), row.get(f"{code}SEQ"))
-        if key in sequences:
-            problems.add(source, path, f"{code}SEQ {key[1]} is not unique for {key[0]}")
+        key = (row.get("USUBJID"), row.get(seq))
+        if key in sequences or row.get("DOMAIN") != code:
+            source, path = row["_where"]
+            problems.add(source, path, f"{seq} {key[1]} is not unique for {key[0]}, or DOMAIN "
+                         f"{row.get('DOMAIN')!r} is not {code!r}")
         sequences.add(key)
         if term_check is not None:
             for message in term_check(row, options):
+                source, path = row["_where"]
                 problems.add(source, path, message)
+
+
+def _value_problem(column: Variable, value: Any) -> tuple[str | None, bool]:
+    """What is wrong with one non-null value of a column, and whether it refuses the export
+    (else it is a warning)."""
+    if column.type == "Num":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return f"{column.name} = {value!r} is not a number", True
+        return None, False
+    if not isinstance(value, str) or value == "":
+        return f"{column.name} = {value!r} is not text", True
+    size = len(value.encode("utf-8"))
+    if size > MAX_CHAR_BYTES:
+        return (
+            f"{column.name} would be {size} bytes ({value[:40]!r}…); SAS v5 transport holds at "
+            "most 200: shorten the text it comes from",
+            True,
+        )
+    if not value.isascii():
+        return (
+            f"{column.name} = {value!r} is not ASCII; submission datasets should hold ASCII "
+            "text only",
+            False,
+        )
+    return None, False
 
 
 def check_links(tu_rows: Sequence[Row], tr_rows: Sequence[Row], problems: Problems) -> None:

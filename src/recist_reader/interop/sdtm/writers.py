@@ -14,7 +14,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +22,29 @@ from recist_reader.interop.sdtm.reads import number_text
 from recist_reader.interop.sdtm.variables import Domain, Variable
 
 FORMATS = ("xpt", "csv", "json")
-Row = dict[str, Any]
+#: A table by column: each variable's values, row by row (None = null).
+Columns = Mapping[str, Sequence[Any]]
 
 #: Dataset-JSON data types of the numeric variables that are always whole numbers.
 _INTEGER_SUFFIXES = ("SEQ", "DY")
 
 
-def write_xpt(path: Path, domain: Domain, columns: Sequence[Variable], rows: Sequence[Row]) -> None:
+def write_xpt(path: Path, domain: Domain, columns: Sequence[Variable], data: Columns) -> None:
     """``<domain>.xpt``: one member named after the domain, SAS transport version 5."""
     import numpy as np
     import pandas as pd
     import pyreadstat
 
-    data: dict[str, Any] = {}
+    frame_data: dict[str, Any] = {}
     for column in columns:
-        values = [row.get(column.name) for row in rows]
+        values = data[column.name]
         if column.type == "Num":
-            data[column.name] = np.array(
-                [np.nan if v is None else float(v) for v in values], dtype="float64"
-            )
+            frame_data[column.name] = np.array(values, dtype="float64")  # None: SAS missing
         else:
-            data[column.name] = pd.Series(["" if v is None else v for v in values], dtype=object)
-    frame = pd.DataFrame(data, columns=[c.name for c in columns])
+            frame_data[column.name] = pd.Series(
+                ["" if value is None else value for value in values], dtype=object
+            )
+    frame = pd.DataFrame(frame_data, columns=[c.name for c in columns])
     _atomic(
         path,
         lambda temporary: pyreadstat.write_xport(
@@ -66,14 +67,20 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: Path, columns: Sequence[Variable], rows: Sequence[Row]) -> None:
+def write_csv(path: Path, columns: Sequence[Variable], data: Columns) -> None:
     """``<domain>.csv``: the same columns and values as the XPT, header = variable names."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    names = [c.name for c in columns]
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([csv_value(row.get(name)) for name in names])
+    writer.writerow([c.name for c in columns])
+    fields = []
+    for column in columns:
+        values = data[column.name]
+        if column.type == "Num":
+            texts = {value: csv_value(value) for value in set(values)}
+            fields.append([texts[value] for value in values])
+        else:
+            fields.append(["" if value is None else value for value in values])
+    writer.writerows(zip(*fields))
     text = buffer.getvalue()
     _atomic(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
@@ -82,7 +89,7 @@ def write_dataset_json(
     path: Path,
     domain: Domain,
     columns: Sequence[Variable],
-    rows: Sequence[Row],
+    data: Columns,
     *,
     study_id: str | None,
 ) -> None:
@@ -91,7 +98,9 @@ def write_dataset_json(
 
     described: list[dict[str, Any]] = []
     key_sequence = {"STUDYID": 1, "USUBJID": 2, f"{domain.code}SEQ": 3}
+    values_by_column = []
     for column in columns:
+        values = data[column.name]
         item: dict[str, Any] = {
             "itemOID": f"IT.{domain.code}.{column.name}",
             "name": column.name,
@@ -99,17 +108,17 @@ def write_dataset_json(
         }
         if column.type == "Char":
             item["dataType"] = "string"
-            item["length"] = max(
-                [1, *(len(str(row[column.name])) for row in rows if row.get(column.name))]
-            )
+            item["length"] = max([1, *(len(value) for value in set(values) if value)])
+        elif column.name.endswith(_INTEGER_SUFFIXES):
+            item["dataType"] = "integer"
+            values = [None if value is None else int(value) for value in values]
         else:
-            item["dataType"] = (
-                "integer" if column.name.endswith(_INTEGER_SUFFIXES) else "float"
-            )
+            item["dataType"] = "float"
         if column.name in key_sequence:
             item["keySequence"] = key_sequence[column.name]
         described.append(item)
-    integer = {c.name for c, d in zip(columns, described) if d["dataType"] == "integer"}
+        values_by_column.append(values)
+    n_rows = len(values_by_column[0]) if values_by_column else 0
     document: dict[str, Any] = {
         "datasetJSONCreationDateTime": dt.datetime.now(dt.timezone.utc)
         .replace(microsecond=0)
@@ -120,18 +129,11 @@ def write_dataset_json(
         "sourceSystem": {"name": "recist-reader", "version": __version__},
         "metaDataVersionOID": "MDV.SDTMIG.3.4",
         "itemGroupOID": f"IG.{domain.code}",
-        "records": len(rows),
+        "records": n_rows,
         "name": domain.code,
         "label": domain.label,
         "columns": described,
-        "rows": [
-            [
-                int(v) if c.name in integer and v is not None else v
-                for c in columns
-                for v in (row.get(c.name),)
-            ]
-            for row in rows
-        ],
+        "rows": [list(row) for row in zip(*values_by_column)],
     }
     if study_id is not None:
         document["studyOID"] = study_id
