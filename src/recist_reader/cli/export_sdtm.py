@@ -120,48 +120,11 @@ def parse_settings(settings: list[str]) -> tuple[dict[str, Any], list[str]]:
     return options, problems
 
 
-def load_inputs(
-    paths: list[str],
-) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]], list[str]]:
-    """Records (with their file names) and adjudication records under ``paths``, and the
-    problems of files that could not be read."""
-    from recist_reader.errors import RecordError
-    from recist_reader.io.record_json import read_record_file, record_files
-
-    records: list[dict[str, Any]] = []
-    sources: list[str] = []
-    adjudications: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for path in paths:
-        files = record_files(path)
-        if not files:
-            problems.append(f"{path}: no record files (*.json) in this folder")
-        for file in files:
-            try:
-                document = read_record_file(file)
-            except RecordError as error:
-                problems.extend(p.describe(str(file)) for p in error.problems)
-                continue
-            if not isinstance(document, dict):
-                problems.append(
-                    f"{file}: a record or adjudication is a JSON object, not "
-                    f"{type(document).__name__}"
-                )
-            elif document.get("kind") == "adjudication":
-                adjudications.append(document)
-            else:
-                records.append(document)
-                sources.append(str(file))
-    return records, sources, adjudications, problems
-
-
 def run(args: argparse.Namespace) -> int:
     """Export the reads under ``args.paths``; return the exit code."""
-    from recist_reader.interop.sdtm import SdtmExportError, export_sdtm
+    from recist_reader.interop.sdtm import SdtmExportError, export_sdtm_files
 
     settings, problems = parse_settings(args.settings)
-    records, sources, adjudications, load_problems = load_inputs(args.paths)
-    problems.extend(load_problems)
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -182,9 +145,7 @@ def run(args: argparse.Namespace) -> int:
         **settings,
     }
     try:
-        summary = export_sdtm(
-            records, adjudications, args.out, formats=args.format, sources=sources, **options
-        )
+        summary = export_sdtm_files(args.paths, args.out, formats=args.format, **options)
     except SdtmExportError as error:
         for problem in error.problems:
             print(problem.describe(), file=sys.stderr)
@@ -198,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         rows = summary["rows"]
         print(
             f"Wrote TU {rows['TU']}, TR {rows['TR']}, RS {rows['RS']} rows "
-            f"({len(records)} reads, {len(adjudications)} adjudications) to {args.out}:"
+            f"({summary['reads']} reads, {summary['adjudications']} adjudications) to {args.out}:"
         )
         for file in summary["files"]:
             print(f"  {file}")

@@ -8,7 +8,13 @@ See ``sdtm.md`` (the mapping) and design.md §10 (the command and the API)::
 
 from __future__ import annotations
 
-from recist_reader.interop.sdtm.export import SdtmExport, build_sdtm, export_sdtm, sdtm_tables
+from recist_reader.interop.sdtm.export import (
+    SdtmExport,
+    build_sdtm,
+    export_sdtm,
+    export_sdtm_files,
+    sdtm_tables,
+)
 from recist_reader.interop.sdtm.options import SdtmOptionError, SdtmOptions
 from recist_reader.interop.sdtm.problems import SdtmExportError, SdtmProblem
 
@@ -20,5 +26,6 @@ __all__ = [
     "SdtmProblem",
     "build_sdtm",
     "export_sdtm",
+    "export_sdtm_files",
     "sdtm_tables",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from recist_reader.interop.sdtm.acceptance import mark_accepted_reads
+from recist_reader.interop.sdtm.inputs import read_inputs
 from recist_reader.interop.sdtm.mapping import read_tables
 from recist_reader.interop.sdtm.options import split_options, tuple_of_names
 from recist_reader.interop.sdtm.problems import Problems, SdtmExportError, SdtmProblem
@@ -213,6 +214,34 @@ def export_sdtm(
     }
 
 
+def export_sdtm_files(
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: str | Iterable[str] = ("xpt", "csv"),
+    **options: Any,
+) -> dict[str, Any]:
+    """:func:`export_sdtm` of the reads and adjudication records in files and folders.
+
+    The summary also counts the ``reads`` and ``adjudications`` read. Raises
+    :class:`SdtmExportError` naming every unreadable file, as for invalid records.
+    """
+    inputs = read_inputs(paths)
+    if inputs.problems:
+        raise SdtmExportError(inputs.problems)
+    summary = export_sdtm(
+        inputs.records,
+        inputs.adjudications,
+        out_dir,
+        formats=formats,
+        sources=inputs.sources,
+        **options,
+    )
+    summary["reads"] = len(inputs.records)
+    summary["adjudications"] = len(inputs.adjudications)
+    return summary
+
+
 def _check_scoring_options(scoring: Mapping[str, Any]) -> None:
     """Refuse invalid scoring options once, not once per record."""
     from recist_reader.core.options import validate_option_overrides
@@ -292,4 +321,11 @@ def _relrec(tables: dict[str, Table]) -> Table:
     return Table(RELREC, list(RELREC.variables), rows)
 
 
-__all__ = ["SdtmExport", "SdtmExportError", "build_sdtm", "export_sdtm", "sdtm_tables"]
+__all__ = [
+    "SdtmExport",
+    "SdtmExportError",
+    "build_sdtm",
+    "export_sdtm",
+    "export_sdtm_files",
+    "sdtm_tables",
+]
