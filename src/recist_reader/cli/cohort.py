@@ -33,6 +33,13 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "per_visit.csv and plots/ (PNG and SVG) into DIR",
     )
     add_option_argument(parser)
+    parser.add_argument(
+        "--sdtm",
+        action="store_true",
+        help="with --out: also write CDISC SDTM TU, TR, RS (xpt, csv) into DIR/sdtm, linked "
+        "from the report (see export-sdtm)",
+    )
+    parser.add_argument("--study-id", metavar="ID", help="STUDYID for --sdtm (records without one)")
     parser.set_defaults(run=run)
 
 
@@ -56,10 +63,13 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize_cohort(
         cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves
     )
+    sdtm_refused = False
     if args.out is not None:
         from recist_reader.cohort.report import write_report
 
-        write_report(args.out, summary, cohort.patients, curves)
+        sdtm = _export_sdtm(args, overrides) if args.sdtm else None
+        sdtm_refused = bool(sdtm and sdtm.get("problems"))
+        write_report(args.out, summary, cohort.patients, curves, sdtm=sdtm)
     if args.json:
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -67,7 +77,25 @@ def run(args: argparse.Namespace) -> int:
         print(format_summary(summary))
         if args.out is not None:
             print(f"\nReport written to {args.out / 'report.html'}")
-    return 2 if cohort.invalid or cohort.empty_folders else 0
+    return 2 if cohort.invalid or cohort.empty_folders or sdtm_refused else 0
+
+
+def _export_sdtm(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``--sdtm``: the SDTM files beside the report, or the problems that refused them."""
+    from recist_reader.interop.sdtm import SdtmExportError, export_sdtm_files
+
+    try:
+        summary = export_sdtm_files(
+            args.paths, args.out / "sdtm", study_id=args.study_id, **overrides
+        )
+    except SdtmExportError as error:
+        lines = [problem.describe() for problem in error.problems]
+        for line in lines:
+            print(f"sdtm: {line}", file=sys.stderr)
+        return {"problems": lines}
+    for line in summary["warnings"]:
+        print(f"sdtm: warning: {line}", file=sys.stderr)
+    return summary
 
 
 def _days(value: float | None) -> str:
