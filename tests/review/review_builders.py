@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -98,3 +99,113 @@ def signed_adjudication(
     )
     document.update(fields)
     return document
+
+
+DAYS = (56, 112, 168)
+
+
+def target_record(
+    patient_id: str,
+    diameters: list[float | None],
+    *,
+    days: tuple[int, ...] = DAYS,
+    equivocal: dict[int, str] | None = None,
+    new: dict[int, str] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
+    """A one-target record: ``diameters`` at baseline then at each of ``days`` (None: not
+    evaluated); ``equivocal``/``new`` map a follow-up number (1-based) to a new-lesion site."""
+    builder = RecordBuilder(patient_id, baseline_date="2024-01-10")
+    builder.target("T1", organ="liver", baseline_mm=diameters[0])
+    for number, (day, value) in enumerate(zip(days, diameters[1:]), start=1):
+        builder.visit(
+            day=day,
+            visit_id=f"W{day // 7}",
+            T1=value,
+            equivocal=[equivocal[number]] if equivocal and number in equivocal else [],
+            new=[new[number]] if new and number in new else [],
+        )
+    record = builder.to_dict()
+    record.update(top)
+    return record
+
+
+#: Target diameters (baseline 50 mm, then W8, W16, W24) giving each confirmed BOR.
+BOR_SERIES = {
+    "CR": [50.0, 0.0, 0.0, 0.0],
+    "PR": [50.0, 30.0, 30.0, 30.0],
+    "SD": [50.0, 45.0, 45.0, 45.0],
+    "PD": [50.0, 70.0, 75.0, 80.0],
+}
+
+
+def pair(
+    patient_id: str,
+    r1_diameters: list[float | None],
+    r2_diameters: list[float | None],
+    *,
+    r1_reader: str = "rad-11",
+    r2_reader: str = "rad-12",
+    **kwargs: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two complete locked reads of a one-target patient."""
+    return (
+        locked_read(target_record(patient_id, r1_diameters, **kwargs), slot="R1", reader_id=r1_reader),
+        locked_read(target_record(patient_id, r2_diameters, **kwargs), slot="R2", reader_id=r2_reader),
+    )
+
+
+def only(result: dict[str, Any]) -> dict[str, Any]:
+    """The single patient of a review output."""
+    (patient,) = result["patients"]
+    return patient
+
+
+def codes(patient: dict[str, Any]) -> list[str]:
+    return [p["code"] for p in patient["problems"]]
+
+
+def warning_codes(patient: dict[str, Any]) -> list[str]:
+    return [w["code"] for w in patient["warnings"]]
+
+
+def scripted_read(
+    record: dict[str, Any],
+    entries: list[dict[str, Any]],
+    *,
+    slot: str = "R2",
+    reader_id: str = "rad-12",
+    paradigm: str = "sequential_locked",
+    status: str = "complete",
+    read_locked_at: str | None = None,
+) -> dict[str, Any]:
+    """A read whose trail is ``entries`` (after a create), chained, with each visit's
+    ``locked_at`` set from its last lock entry (removed after a later unlock)."""
+    from recist_reader.review import append_audit_entry
+
+    read = copy.deepcopy(record)
+    read["read"] = {
+        "read_id": f"{record['patient_id']}-{slot}",
+        "role": "central_reader",
+        "slot": slot,
+        "reader_id": reader_id,
+        "status": status,
+        "paradigm": paradigm,
+    }
+    if read_locked_at:
+        read["read"]["locked_at"] = read_locked_at
+    first = min(v["date"] for v in record["visits"])
+    read = append_audit_entry(read, {"at": stamp(first, 1), "by": reader_id, "action": "create", "visit_id": None})
+    for entry in entries:
+        read = append_audit_entry(read, {"by": reader_id, **entry})
+        visit = next((v for v in read["visits"] if v["visit_id"] == entry.get("visit_id")), None)
+        if visit is not None and entry["action"] == "lock":
+            visit["locked_at"] = entry["at"]
+        if visit is not None and entry["action"] == "unlock":
+            visit.pop("locked_at", None)
+    return read
+
+
+def day(n: int, hour: int = 10) -> str:
+    """Day ``n`` after the 2024-01-10 baseline, at ``hour`` UTC."""
+    return (dt.datetime(2024, 1, 10, hour, tzinfo=dt.timezone.utc) + dt.timedelta(days=n)).isoformat().replace("+00:00", "Z")

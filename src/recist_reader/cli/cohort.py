@@ -33,6 +33,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "per_visit.csv and plots/ (PNG and SVG) into DIR",
     )
     add_option_argument(parser)
+    from recist_reader.cli.cohort_source import add_source_arguments
+
+    add_source_arguments(parser)
     parser.add_argument(
         "--sdtm",
         action="store_true",
@@ -46,13 +49,18 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Summarise the cohort under ``args.paths``; return the exit code."""
     from recist_reader.cli.score import option_overrides
+    from recist_reader.cli.cohort_source import investigator_paths, run_source
     from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
 
+    if args.source != "investigator":
+        return run_source(args, format_summary)
     overrides = option_overrides(args.settings)
     if overrides is None:
         return 2
 
-    cohort = score_cohort(args.paths, overrides=overrides, option_prefix="--set ")
+    cohort = score_cohort(
+        investigator_paths(args.paths), overrides=overrides, option_prefix="--set "
+    )
     for folder in cohort.empty_folders:
         print(f"{folder}: no record files (*.json) in this folder", file=sys.stderr)
     for item in cohort.invalid:
@@ -67,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         from recist_reader.cohort.report import write_report
 
-        sdtm = _export_sdtm(args, overrides) if args.sdtm else None
+        sdtm = export_cohort_sdtm(args, overrides) if args.sdtm else None
         sdtm_refused = bool(sdtm and sdtm.get("problems"))
         write_report(args.out, summary, cohort.patients, curves, sdtm=sdtm)
     if args.json:
@@ -80,13 +88,14 @@ def run(args: argparse.Namespace) -> int:
     return 2 if cohort.invalid or cohort.empty_folders or sdtm_refused else 0
 
 
-def _export_sdtm(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
-    """``--sdtm``: the SDTM files beside the report, or the problems that refused them."""
+def export_cohort_sdtm(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """``--sdtm``: the SDTM files of every read under ``args.paths`` beside the report (with
+    the scoring and review ``options`` of ``--set``), or the problems that refused them."""
     from recist_reader.interop.sdtm import SdtmExportError, export_sdtm_files
 
     try:
         summary = export_sdtm_files(
-            args.paths, args.out / "sdtm", study_id=args.study_id, **overrides
+            args.paths, args.out / "sdtm", study_id=args.study_id, **options
         )
     except SdtmExportError as error:
         lines = [problem.describe() for problem in error.problems]

@@ -231,10 +231,14 @@ def report_html(
     figures_png: dict[str, bytes],
     *,
     title: str = "RECIST 1.1 cohort report",
+    sections: Sequence[str] = (),
     sdtm: dict[str, Any] | None = None,
     folder: Path | None = None,
 ) -> str:
-    """The self-contained report page: tables, embedded PNG plots, methods and options."""
+    """The self-contained report page: tables, embedded PNG plots, methods and options.
+
+    ``sections`` are HTML sections added before the methods (e.g. the central review's).
+    """
     invalid = summary["invalid"]
     invalid_html = (
         f"<h2>Invalid records ({len(invalid)}, not in the analysis)</h2>"
@@ -262,6 +266,7 @@ def report_html(
         + "<h2>Plots</h2>"
         + figures
         + _patient_table(patients)
+        + "".join(sections)
         + _sdtm_section(sdtm, folder)
         + f"<h2>Methods</h2><ul>{methods}</ul>"
         + "<h2>Scoring options</h2>"
@@ -276,12 +281,14 @@ def write_report(
     patients: Sequence[PatientEndpoints],
     curves: CohortCurves,
     *,
+    sections: Sequence[str] = (),
     sdtm: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``report.html``, ``summary.json``, ``per_patient.csv``, ``per_visit.csv`` and
-    ``plots/<name>.png|svg`` into ``folder``; return the HTML path. ``sdtm`` is what
-    :func:`~recist_reader.interop.sdtm.export_sdtm_files` wrote (or ``{"problems": [...]}``),
-    linked from the report."""
+    ``plots/<name>.png|svg`` into ``folder``; return the HTML path. ``sections``: extra
+    HTML sections of the report (:func:`report_html`); ``sdtm``: what
+    :func:`~recist_reader.interop.sdtm.export_sdtm_files` wrote beside it (or
+    ``{"problems": [...]}``), linked from the report."""
     from recist_reader.cohort.plots import cohort_figures, save_figure
 
     folder = Path(folder)
@@ -296,6 +303,9 @@ def write_report(
     }
     page = folder / "report.html"
     page.write_text(
-        report_html(summary, patients, figures_png, sdtm=sdtm, folder=folder), encoding="utf-8"
+        report_html(
+            summary, patients, figures_png, sections=sections, sdtm=sdtm, folder=folder
+        ),
+        encoding="utf-8",
     )
     return page

@@ -74,12 +74,9 @@ class AdjudicationRecord(BaseModel):
     reads: SlotValues | None = None
     read_hashes: SlotHashes | None = None
     triggers_seen: list[str] | None = None
-    selected_read: Any = Field(None, json_schema_extra={"enum": list(SLOTS)})
-    reason_codes: Any = Field(
-        None,
-        json_schema_extra={"type": "array", "items": {"enum": list(REASON_CODES)}},
-    )
-    rationale: Any = Field(None, json_schema_extra={"type": "string"})
+    selected_read: Any = None
+    reason_codes: Any = None
+    rationale: Any = None
     signature: Signature
 
 
