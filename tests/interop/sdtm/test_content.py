@@ -236,6 +236,20 @@ def test_bundled_samples_round_trip(tmp_path):
     assert len(nodes) == 1  # location_code wins over "lymph node, porta hepatis"
 
 
+def test_bundled_central_review_samples_round_trip(tmp_path):
+    folder = SAMPLE_RECORDS.parent / "bicr"
+    documents = [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+    adjudications = [d for d in documents if d.get("kind") == "adjudication"]
+    records = [d for d in documents if d.get("kind") != "adjudication"]
+    summary = export_sdtm(records, adjudications, tmp_path)
+    (warning,) = summary["warnings"]  # P-009 awaits adjudication
+    assert "patient 'P-009' is awaiting_adjudication" in warning
+    tables = check_files(tmp_path, records, adjudications, summary, study_id=None)
+    accepted = {(r["USUBJID"], r["RSEVALID"]) for r in tables["RS"] if r["RSACPTFL"] == "Y"}
+    assert accepted == {("NCT05831969-P-001", "RADIOLOGIST 1"), ("NCT05831969-P-017", "RADIOLOGIST 1")}
+    assert {r["RSEVAL"] for r in tables["RS"]} == {"INVESTIGATOR", "INDEPENDENT ASSESSOR"}
+
+
 def test_generated_study_with_readers_and_adjudications_round_trips(tmp_path, study):
     records, adjudications = study
     summary = export_sdtm(records, adjudications, tmp_path, formats=("xpt", "csv", "json"))
