@@ -144,7 +144,9 @@ def score_recist11(record: PatientRecord, scoring: Mapping[str, Any]) -> dict[st
     """The RECIST 1.1 response of a read whatever its primary criteria (design.md §10)."""
     from recist_reader.core.scoring import score_parsed_record
 
-    return score_parsed_record(record, scoring, option_prefix="--set ")
+    if record.criteria == "RECIST1.1":
+        return score_parsed_record(record, scoring, option_prefix="options")
+    return score_parsed_record(record, scoring, option_prefix="options", criteria="RECIST1.1")
 
 
 def _slot(record: PatientRecord, source: str, problems: Problems) -> str | None | bool:
