@@ -63,7 +63,9 @@ def central_reads(record: dict[str, Any]) -> list[dict[str, Any]]:
             slot=slot,
         )
         for visit in visits:
-            read = lock_timepoint(read, visit["visit_id"], by=reader, at=f"{visit['date']}T18:00:00Z")
+            read = lock_timepoint(
+                read, visit["visit_id"], by=reader, at=f"{visit['date']}T18:00:00Z"
+            )
         reads.append(complete_read(read))
     return reads
 

@@ -246,7 +246,9 @@ class CohortWidget(QWidget):
         rows = summary["rows"]
         warned = f"; {len(summary['warnings'])} warning(s)" if summary["warnings"] else ""
         if summary["warnings"]:
-            self.invalid_view.setPlainText("SDTM export warnings:\n" + "\n".join(summary["warnings"]))
+            self.invalid_view.setPlainText(
+                "SDTM export warnings:\n" + "\n".join(summary["warnings"])
+            )
         self.show_message(
             f"SDTM written to {Path(out_dir).name}: TU {rows['TU']}, TR {rows['TR']}, "
             f"RS {rows['RS']} rows{warned}"

@@ -76,10 +76,9 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
         summarize_cohort(cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves),
     )
     if args.out is not None:
+        from recist_reader.cli.cohort import export_cohort_sdtm
         from recist_reader.cohort.report import write_report
         from recist_reader.review.report_section import central_review_section
-
-        from recist_reader.cli.cohort import export_cohort_sdtm
 
         sdtm = export_cohort_sdtm(args, {**options, **scoring}) if args.sdtm else None
         write_report(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 EXIT_WRITTEN, EXIT_INVALID, EXIT_STRICT = 0, 2, 3
 
@@ -93,38 +92,17 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         help="scoring option (e.g. sd_min_days=56) or charter review option (e.g. "
         "triggers=bor,pd_date; concordant_source=R2), repeatable",
     )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 3 when there is any warning"
-    )
+    parser.add_argument("--strict", action="store_true", help="exit 3 when there is any warning")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no summary")
     parser.set_defaults(run=run)
 
 
-def parse_settings(settings: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """``--set KEY=VALUE`` as options: VALUE read as JSON when it parses, else as text; a
-    comma-separated text of a review option is a list (``triggers=bor,pd_date``)."""
-    from recist_reader.core.options import OPTION_NAMES, parse_option_value
-
-    options: dict[str, Any] = {}
-    problems: list[str] = []
-    for setting in settings:
-        key, separator, text = setting.partition("=")
-        key = key.strip()
-        if not separator or not key:
-            problems.append(f"--set {setting}: expected KEY=VALUE, e.g. --set sd_min_days=56")
-            continue
-        value = parse_option_value(text.strip())
-        if key not in OPTION_NAMES and isinstance(value, str) and "," in value:
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        options[key] = value
-    return options, problems
-
-
 def run(args: argparse.Namespace) -> int:
     """Export the reads under ``args.paths``; return the exit code."""
+    from recist_reader.cli.review import split_settings
     from recist_reader.interop.sdtm import SdtmExportError, export_sdtm_files
 
-    settings, problems = parse_settings(args.settings)
+    review_options, scoring, problems = split_settings(args.settings)
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -142,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         "adjudicator_rows": args.adjudicator_rows,
         "relrec": args.relrec,
         "allow_free_text_location": args.allow_free_text_location,
-        **settings,
+        **review_options,
+        **scoring,
     }
     try:
         summary = export_sdtm_files(args.paths, args.out, formats=args.format, **options)

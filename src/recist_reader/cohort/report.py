@@ -206,13 +206,19 @@ def _sdtm_section(sdtm: dict[str, Any] | None, folder: Path | None) -> str:
             "--out DIR --sdtm</code> to write them beside this report.</p>"
         )
     if sdtm.get("problems"):
-        return head + "<p>Not written: the export refused the records.</p>" + _table(
-            ["Problem (file: field: fix)"], [[line] for line in sdtm["problems"]], css="invalid"
+        return (
+            head
+            + "<p>Not written: the export refused the records.</p>"
+            + _table(
+                ["Problem (file: field: fix)"], [[line] for line in sdtm["problems"]], css="invalid"
+            )
         )
     links = []
     for path in sdtm["files"]:
         name = Path(path)
-        href = name.relative_to(folder).as_posix() if folder and name.is_relative_to(folder) else name
+        href = (
+            name.relative_to(folder).as_posix() if folder and name.is_relative_to(folder) else name
+        )
         links.append(f'<a href="{_e(href)}">{_e(name.name)}</a>')
     rows = sdtm["rows"]
     warnings = "".join(f"<li>{_e(line)}</li>" for line in sdtm.get("warnings", ()))
@@ -303,9 +309,7 @@ def write_report(
     }
     page = folder / "report.html"
     page.write_text(
-        report_html(
-            summary, patients, figures_png, sections=sections, sdtm=sdtm, folder=folder
-        ),
+        report_html(summary, patients, figures_png, sections=sections, sdtm=sdtm, folder=folder),
         encoding="utf-8",
     )
     return page

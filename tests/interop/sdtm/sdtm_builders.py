@@ -64,7 +64,9 @@ def p017_records() -> tuple[dict[str, Any], dict[str, Any]]:
     r1 = builder(42.0, 18.0)
     r1.visit(day=56, visit_id="W8", T1=28.0, T2=12.0, NT1="present")
     r1.visit(day=112, visit_id="W16", T1=27.0, T2=11.0, NT1="present")
-    r1.visit(day=168, visit_id="W24", T1=27.0, T2=11.0, NT1="present", new=["lung, right lower lobe"])
+    r1.visit(
+        day=168, visit_id="W24", T1=27.0, T2=11.0, NT1="present", new=["lung, right lower lobe"]
+    )
     r2 = builder(44.0, 17.0)
     r2.visit(day=56, visit_id="W8", T1=34.0, T2=13.0, NT1="present")
     r2.visit(day=112, visit_id="W16", T1=30.0, T2=12.0, NT1="present")
@@ -115,7 +117,9 @@ def generated_patient(index: int, rnd: random.Random, *, visits: int = 8) -> dic
             elif roll < 0.10:
                 values[name] = None  # missing: not evaluated
             else:
-                values[name] = round(max(0.0, size * (1 + trend * visit + rnd.uniform(-0.05, 0.05))), 1)
+                values[name] = round(
+                    max(0.0, size * (1 + trend * visit + rnd.uniform(-0.05, 0.05))), 1
+                )
         for name in non_targets:
             values[name] = rnd.choice(
                 ["present"] * 6 + ["absent", "not_evaluated", "unequivocal_progression"]
@@ -181,7 +185,9 @@ def _reread(record: dict[str, Any], rnd: random.Random, *, shift: float) -> dict
                 factor = 1 + shift + rnd.uniform(-0.04, 0.04)
                 measurement["diameter_mm"] = round(measurement["diameter_mm"] * factor, 1)
             measurements.append(measurement)
-        visits.append({**visit, "measurements": measurements, "new_lesions": list(visit["new_lesions"])})
+        visits.append(
+            {**visit, "measurements": measurements, "new_lesions": list(visit["new_lesions"])}
+        )
     copy["visits"] = visits
     return copy
 

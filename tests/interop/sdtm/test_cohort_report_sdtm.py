@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 
-from conftest import SAMPLE_RECORDS
 from sdtm_builders import read_xpt
 
+from conftest import SAMPLE_RECORDS
 from recist_reader.cli import main
 
 

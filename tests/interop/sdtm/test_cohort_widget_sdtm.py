@@ -9,11 +9,12 @@ import shutil
 import pytest
 
 pytest.importorskip("napari")
-from conftest import SAMPLE_RECORDS  # noqa: E402
 from qtpy.QtCore import Qt  # noqa: E402
 from qtpy.QtTest import QTest  # noqa: E402
 from qtpy.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
 from sdtm_builders import read_xpt  # noqa: E402
+
+from conftest import SAMPLE_RECORDS  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

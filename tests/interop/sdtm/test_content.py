@@ -16,14 +16,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_RECORDS
 from sdtm_builders import read_xpt
 from xpt_v5 import read_xpt_v5
 
+from conftest import SAMPLE_RECORDS
 from recist_reader import export_sdtm, review_reads, score_record
 from recist_reader.interop.sdtm.variables import DOMAINS
 
-LABELS = {"CR": "CR", "PR": "PR", "SD": "SD", "PD": "PD", "NE": "NE", "NonCR/NonPD": "NON-CR/NON-PD"}
+LABELS = {
+    "CR": "CR",
+    "PR": "PR",
+    "SD": "SD",
+    "PD": "PD",
+    "NE": "NE",
+    "NonCR/NonPD": "NON-CR/NON-PD",
+}
 # TULOC each organ text of the samples and the generated study must get (sdtm.md §3).
 TULOC = {
     "liver": "LIVER", "right lung": "LUNG", "portal vein (tumour thrombus)": "PORTAL VEIN",
@@ -47,7 +54,11 @@ def sample_records():
 def as_text(value: float) -> str:
     """A diameter as the record writes it: shortest decimal, no trailing .0."""
     number = Decimal(repr(value))
-    return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
+    return (
+        str(int(number))
+        if number == number.to_integral_value()
+        else format(number.normalize(), "f")
+    )
 
 
 def evaluator(record):
@@ -71,18 +82,20 @@ def verify(records, adjudications, tables, *, study_id):
     counts = {"TU": 0, "TR": 0, "RS": 0}
     for record in records:
         eval_, eval_id, prefix = evaluator(record)
-        usubjid = record.get("usubjid") or f"{record.get('study_id', study_id)}-{record['patient_id']}"
+        usubjid = (
+            record.get("usubjid") or f"{record.get('study_id', study_id)}-{record['patient_id']}"
+        )
         read_id = (record.get("read") or {}).get("read_id")
         flag = "Y" if read_id in accepted else None
         numbers = visit_numbers(record)
         by_visit = {v["visit_id"]: v for v in record["visits"]}
         response = score_record(record)
 
-        def mine(domain):
-            return [r for r in tables[domain] if r["USUBJID"] == usubjid
-                    and r[f"{domain}EVAL"] == eval_ and r[f"{domain}EVALID"] == eval_id]  # fmt: skip
-
-        tu, tr, rs = mine("TU"), mine("TR"), mine("RS")
+        key = (usubjid, eval_, eval_id)
+        tu, tr, rs = (
+            [r for r in tables[d] if (r["USUBJID"], r[f"{d}EVAL"], r[f"{d}EVALID"]) == key]
+            for d in ("TU", "TR", "RS")
+        )
         counts["TU"] += len(tu)
         counts["TR"] += len(tr)
         counts["RS"] += len(rs)
@@ -108,9 +121,15 @@ def verify(records, adjudications, tables, *, study_id):
             )
             assert row["TULOC"] == expected_loc
             assert row["TULAT"] == TULAT.get(lesion["organ"])
-            assert (row["TUDTC"], row["TULOBXFL"], row["TUMETHOD"]) == (baseline["date"], "Y", "CT SCAN")
+            assert (row["TUDTC"], row["TULOBXFL"], row["TUMETHOD"]) == (
+                baseline["date"],
+                "Y",
+                "CT SCAN",
+            )
         new_tu = [row for row in tu if row["TUORRES"] == "NEW"]
-        assert [row["TULNKID"] for row in new_tu] == [f"{prefix}NEW{n}" for n in range(1, len(new_tu) + 1)]
+        assert [row["TULNKID"] for row in new_tu] == [
+            f"{prefix}NEW{n}" for n in range(1, len(new_tu) + 1)
+        ]
         assert len(tu) == len(lesions) + len(new_tu)
         for row in new_tu:
             assert row["TULOBXFL"] is None and row["TUDTC"] > baseline["date"]
@@ -136,7 +155,10 @@ def verify(records, adjudications, tables, *, study_id):
                         assert (row["TRORRES"], row["TRSTRESC"], row["TRSTRESN"]) == (
                             text, text, m["diameter_mm"])  # fmt: skip
                     elif m.get("status") == "too_small":
-                        assert (row["TRORRES"], row["TRSTRESN"]) == ("TOO SMALL TO MEASURE", too_small)
+                        assert (row["TRORRES"], row["TRSTRESN"]) == (
+                            "TOO SMALL TO MEASURE",
+                            too_small,
+                        )
                     elif m.get("status") == "absent":
                         assert (row["TRORRES"], row["TRSTRESN"]) == ("0", 0)
                     else:
@@ -183,7 +205,9 @@ def verify(records, adjudications, tables, *, study_id):
         for row in rows:
             by_subject.setdefault(row["USUBJID"], []).append(row)
         for subject_rows in by_subject.values():
-            assert [r[f"{domain}SEQ"] for r in subject_rows] == list(range(1, len(subject_rows) + 1))
+            assert [r[f"{domain}SEQ"] for r in subject_rows] == list(
+                range(1, len(subject_rows) + 1)
+            )
             visitnums = [r["VISITNUM"] for r in subject_rows]
             assert visitnums == sorted(visitnums)
 
@@ -206,21 +230,31 @@ def check_files(out: Path, records, adjudications, summary, *, study_id):
         types = {v.name: v.type for v in spec.variables}
         for variable in member.variables:
             assert re.match(r"^[A-Z][A-Z0-9]{0,7}$", variable.name)
-            assert variable.label == labels[variable.name] == meta.column_names_to_labels[variable.name]
+            assert (
+                variable.label
+                == labels[variable.name]
+                == meta.column_names_to_labels[variable.name]
+            )
             assert variable.numeric == (types[variable.name] == "Num")
             if variable.numeric:
                 assert variable.length == 8
             else:
-                longest = max([1, *(len(str(r[variable.name]).encode()) for r in rows if r[variable.name])])
+                longest = max(
+                    [1, *(len(str(r[variable.name]).encode()) for r in rows if r[variable.name])]
+                )
                 assert variable.length == longest <= 200, variable.name
-        assert [v.name for v in member.variables] == [n for n in spec.names if n in labels and n in rows[0]]
+        assert [v.name for v in member.variables] == [
+            n for n in spec.names if n in labels and n in rows[0]
+        ]
         assert {v.name for v in spec.variables if v.always} <= set(rows[0])
         assert member.rows == rows, f"{domain}: pyreadstat and the layout reader disagree"
         assert len(rows) == summary["rows"][domain]
         # §9 item 10: the CSV holds the same values.
         for csv_row, row in zip(read_csv(out / f"{domain.lower()}.csv"), rows, strict=True):
             for name, value in row.items():
-                expected = "" if value is None else as_text(value) if isinstance(value, float) else value
+                expected = (
+                    "" if value is None else as_text(value) if isinstance(value, float) else value
+                )
                 assert csv_row[name] == expected, (domain, name)
         tables[domain] = rows
     verify(records, adjudications, tables, study_id=study_id)
@@ -246,7 +280,10 @@ def test_bundled_central_review_samples_round_trip(tmp_path):
     assert "patient 'P-009' is awaiting_adjudication" in warning
     tables = check_files(tmp_path, records, adjudications, summary, study_id=None)
     accepted = {(r["USUBJID"], r["RSEVALID"]) for r in tables["RS"] if r["RSACPTFL"] == "Y"}
-    assert accepted == {("NCT05831969-P-001", "RADIOLOGIST 1"), ("NCT05831969-P-017", "RADIOLOGIST 1")}
+    assert accepted == {
+        ("NCT05831969-P-001", "RADIOLOGIST 1"),
+        ("NCT05831969-P-017", "RADIOLOGIST 1"),
+    }
     assert {r["RSEVAL"] for r in tables["RS"]} == {"INVESTIGATOR", "INDEPENDENT ASSESSOR"}
 
 
@@ -278,8 +315,12 @@ def test_generated_study_with_readers_and_adjudications_round_trips(tmp_path, st
 
 @pytest.mark.parametrize(
     ("domain", "test", "name", "wrong"),
-    [("TR", "SUMDIAM", "TRSTRESN", 1.0), ("TR", "LDIAM", "TRORRES", "99"),
-     ("RS", "OVRLRESP", "RSORRES", "PD"), ("TR", "TUMSTATE", "TRACPTFL", "Y")],  # fmt: skip
+    [
+        ("TR", "SUMDIAM", "TRSTRESN", 1.0),
+        ("TR", "LDIAM", "TRORRES", "99"),
+        ("RS", "OVRLRESP", "RSORRES", "PD"),
+        ("TR", "TUMSTATE", "TRACPTFL", "Y"),
+    ],  # fmt: skip
 )
 def test_the_check_fails_on_one_wrong_value(tmp_path, domain, test, name, wrong):
     records = sample_records()

@@ -153,8 +153,12 @@ def test_without_schedule_visitnum_is_the_date_rank_and_visit_the_id():
 
 @pytest.mark.parametrize(
     ("method", "modality", "expected"),
-    [("MRI", None, "MRI"), ("caliper", None, "PHYSICAL EXAMINATION"), ("CXR", None, "X-RAY"),
-     ("CT", "MR", "CT SCAN")],  # fmt: skip
+    [
+        ("MRI", None, "MRI"),
+        ("caliper", None, "PHYSICAL EXAMINATION"),
+        ("CXR", None, "X-RAY"),
+        ("CT", "MR", "CT SCAN"),
+    ],  # fmt: skip
 )
 def test_methods(method, modality, expected):
     b = RecordBuilder("P1", baseline_date="2024-01-10")
@@ -229,7 +233,9 @@ def test_adjudicator_rows_carry_the_only_rs_flags():
     assert len(adjudicator) == 10 and len(readers) == 19
     assert all(r["RSACPTFL"] == "Y" and r["RSEVAL"] == "INDEPENDENT ASSESSOR" for r in adjudicator)
     assert all(r["RSACPTFL"] is None for r in readers)
-    r1 = [(r["VISITNUM"], r["RSTESTCD"], r["RSORRES"]) for r in rs if r["RSEVALID"] == "RADIOLOGIST 1"]
+    r1 = [
+        (r["VISITNUM"], r["RSTESTCD"], r["RSORRES"]) for r in rs if r["RSEVALID"] == "RADIOLOGIST 1"
+    ]
     assert [(r["VISITNUM"], r["RSTESTCD"], r["RSORRES"]) for r in adjudicator] == r1
     # Within a visit the adjudicator's rows follow R1's and R2's.
     visit_4 = [r["RSEVALID"] for r in rs if r["VISITNUM"] == 4]

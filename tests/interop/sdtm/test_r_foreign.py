@@ -79,7 +79,9 @@ def test_r_reads_rs_xpt_as_written(tmp_path, study):
     ours, meta = read_xpt(tmp_path / "rs.xpt")
     r_meta = rows(outputs[0])
     assert [m["name"] for m in r_meta] == list(meta.column_names)
-    assert [m["label"] for m in r_meta] == [meta.column_names_to_labels[n] for n in meta.column_names]
+    assert [m["label"] for m in r_meta] == [
+        meta.column_names_to_labels[n] for n in meta.column_names
+    ]
     assert [int(m["width"]) for m in r_meta] == [
         meta.variable_storage_width[n] for n in meta.column_names
     ]
@@ -98,6 +100,8 @@ def test_r_reads_rs_xpt_as_written(tmp_path, study):
             continue
         usubjid = f"NCT05831969-{patient['patient_id']}"
         for visit in patient["central"]["response"]["visits"]:
-            expected.append((usubjid, visit["date"], labels.get(visit["overall"], visit["overall"])))
+            expected.append(
+                (usubjid, visit["date"], labels.get(visit["overall"], visit["overall"]))
+            )
     bicr = [(r["USUBJID"], r["RSDTC"], r["RSSTRESC"]) for r in rows(outputs[2])]
     assert sorted(bicr) == sorted(expected) and bicr

@@ -114,7 +114,9 @@ def test_visit_numbers_all_or_none_and_increasing():
     backwards["visits"][0]["visit_num"] = 3
     backwards["visits"][1]["visit_num"] = 2
     (line,) = refusal([backwards])
-    assert line.startswith("records[0]: visits[1].visit_num: 2 does not increase with the visit date")
+    assert line.startswith(
+        "records[0]: visits[1].visit_num: 2 does not increase with the visit date"
+    )
 
 
 def test_free_text_location_on_request_warns():

@@ -84,7 +84,9 @@ def read_xpt_v5(path: Path) -> XptMember:
     assert data[after_names : after_names + 80] == OBSERVATIONS
     assert data.count(b"HEADER RECORD*******MEMBER  HEADER RECORD") == 1, "one member per file"
     width = sum(v.length for v in variables)
-    assert [v.position for v in variables] == [sum(w.length for w in variables[:i]) for i in range(n_variables)]
+    assert [v.position for v in variables] == [
+        sum(w.length for w in variables[:i]) for i in range(n_variables)
+    ]
     body = data[after_names + 80 :]
     rows = []
     for start in range(0, len(body) - width + 1, width):

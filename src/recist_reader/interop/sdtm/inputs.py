@@ -50,8 +50,7 @@ def read_inputs(paths: Iterable[str | os.PathLike[str]]) -> SdtmInputs:
                     SdtmProblem(
                         str(file),
                         "",
-                        "a record or adjudication is a JSON object, not "
-                        f"{type(document).__name__}",
+                        f"a record or adjudication is a JSON object, not {type(document).__name__}",
                     )
                 )
             elif document.get("kind") == "adjudication":

@@ -94,9 +94,7 @@ def resolve_location(
         return Location(organ.tuloc, found.laterality)
     if allow_free_text:
         return Location(" ".join(organ_text.upper().split()), found.laterality, free_text=True)
-    raise NoLocationTerm(
-        f'"{organ_text}" has no CDISC Anatomical Location term; add location_code'
-    )
+    raise NoLocationTerm(f'"{organ_text}" has no CDISC Anatomical Location term; add location_code')
 
 
 def location_code_problem(location_code: str) -> str:
@@ -109,6 +107,4 @@ def location_code_problem(location_code: str) -> str:
         )
     nearest = difflib.get_close_matches(upper, ANATOMICAL_LOCATIONS, n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(t) for t in nearest)}?" if nearest else ""
-    return (
-        f"{location_code!r} is not a CDISC Anatomical Location (C74456) submission value{hint}"
-    )
+    return f"{location_code!r} is not a CDISC Anatomical Location (C74456) submission value{hint}"

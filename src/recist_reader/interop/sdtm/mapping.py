@@ -19,7 +19,12 @@ from recist_reader.interop.sdtm.location import (
     UnknownLocationCode,
     resolve_location,
 )
-from recist_reader.interop.sdtm.new_lesions import NewFinding, new_lesion_findings, optional_field
+from recist_reader.interop.sdtm.new_lesions import (
+    Listing,
+    NewFinding,
+    new_lesion_findings,
+    optional_field,
+)
 from recist_reader.interop.sdtm.options import SdtmOptions
 from recist_reader.interop.sdtm.problems import Problems
 from recist_reader.interop.sdtm.reads import Read, VisitPlace, number_text
@@ -232,83 +237,105 @@ def _tr_rows(read: Read, findings: list[NewFinding], options: SdtmOptions) -> li
     response = read.response
     too_small_mm = to_decimal(response["config"]["too_small_mm"])
     follow_ups = {visit["visit_id"]: visit for visit in response["visits"]}
-    listings_by_visit: dict[str, list[tuple[NewFinding, Any]]] = {}
+    listings_by_visit: dict[str, list[tuple[NewFinding, Listing]]] = {}
     for finding in findings:
         for listing in finding.listings:
             listings_by_visit.setdefault(listing.visit.visit_id, []).append((finding, listing))
     positions = {id(visit): index for index, visit in enumerate(record.visits)}
     rows: list[Row] = []
     for visit in read.visits_in_date_order():
-        place = read.places[visit.visit_id]
-        baseline = visit.date == record.baseline_date
-        v_path = f"visits[{positions[id(visit)]}]"
+        rows.extend(
+            _visit_tr_rows(
+                read,
+                visit,
+                f"visits[{positions[id(visit)]}]",
+                listings_by_visit.get(visit.visit_id, []),
+                None if visit.date == record.baseline_date else follow_ups.get(visit.visit_id),
+                too_small_mm,
+                options,
+            )
+        )
+    return rows
 
-        def add(group: str, rank: int, values: Row, where: str, _place: VisitPlace = place) -> None:
-            row = _common(read, "TR", _place, options)
-            row.update(
-                TRGRPID=group,
-                TRLNKGRP=_place.link_group,
-                TRLOBXFL=YES if baseline else None,
-                TRSTAT=None,
-                _order=(_place.visitnum, read.order, rank, len(rows)),
-                _where=(read.source, where),
-            )
-            row.update(values)
-            rows.append(row)
 
-        # The index of each lesion's measurement (the last, as measurement_by_lesion keeps).
-        m_index = {m["lesion_id"]: i for i, m in enumerate(visit.measurements)}
-        target_values: list[tuple[Lesion, Decimal | None]] = []
-        for lesion in record.target_lesions:
-            measurement = visit.measurement_by_lesion.get(lesion.lesion_id)
-            where = (
-                f"{v_path}.measurements[{m_index[lesion.lesion_id]}]"
-                if measurement is not None
-                else f"{v_path}.measurements"
+def _visit_tr_rows(
+    read: Read,
+    visit: Visit,
+    v_path: str,
+    listings: list[tuple[NewFinding, Listing]],
+    follow_up: Mapping[str, Any] | None,
+    too_small_mm: Decimal,
+    options: SdtmOptions,
+) -> list[Row]:
+    """The TR rows of one visit: targets, non-targets, new lesions, derived tests (sdtm.md §5)."""
+    record = read.record
+    place = read.places[visit.visit_id]
+    baseline = visit.date == record.baseline_date
+    rows: list[Row] = []
+
+    def add(group: str, rank: int, values: Row, where: str) -> None:
+        row = _common(read, "TR", place, options)
+        row.update(
+            TRGRPID=group,
+            TRLNKGRP=place.link_group,
+            TRLOBXFL=YES if baseline else None,
+            TRSTAT=None,
+            _order=(place.visitnum, read.order, rank, len(rows)),
+            _where=(read.source, where),
+        )
+        row.update(values)
+        rows.append(row)
+
+    # The index of each lesion's measurement (the last, as measurement_by_lesion keeps).
+    m_index = {m["lesion_id"]: i for i, m in enumerate(visit.measurements)}
+
+    def measured(lesion: Lesion) -> tuple[Measurement | None, str]:
+        """The lesion's measurement at this visit and its JSON path."""
+        measurement = visit.measurement_by_lesion.get(lesion.lesion_id)
+        if measurement is None:
+            return None, f"{v_path}.measurements"
+        return measurement, f"{v_path}.measurements[{m_index[lesion.lesion_id]}]"
+
+    target_values: list[tuple[Lesion, Decimal | None]] = []
+    for lesion in record.target_lesions:
+        measurement, where = measured(lesion)
+        value, values = _target_result(lesion, measurement, too_small_mm, options)
+        target_values.append((lesion, value))
+        lesion_values = {
+            "TRLNKID": read.prefix + lesion.lesion_id,
+            "TRMETHOD": LESION_METHODS[lesion.method],
+        }
+        add("TARGET", _TR_TARGET, values | lesion_values, where)
+        other = _secondary_axis(lesion, measurement) if options.secondary_axis else None
+        if other is not None:
+            testcd, length_mm = other
+            add(
+                "TARGET", _TR_TARGET, _numeric(testcd, to_decimal(length_mm)) | lesion_values, where
             )
-            value, values = _target_result(lesion, measurement, too_small_mm, options)
-            target_values.append((lesion, value))
-            lesion_values = {
-                "TRLNKID": read.prefix + lesion.lesion_id,
-                "TRMETHOD": LESION_METHODS[lesion.method],
-            }
-            add("TARGET", _TR_TARGET, values | lesion_values, where)
-            other = _secondary_axis(lesion, measurement) if options.secondary_axis else None
-            if other is not None:
-                testcd, length_mm = other
-                add("TARGET", _TR_TARGET, _numeric(testcd, to_decimal(length_mm)) | lesion_values, where)
-        for lesion in record.non_target_lesions:
-            measurement = visit.measurement_by_lesion.get(lesion.lesion_id)
-            where = (
-                f"{v_path}.measurements[{m_index[lesion.lesion_id]}]"
-                if measurement is not None
-                else f"{v_path}.measurements"
-            )
-            status = None if measurement is None else measurement.get("status")
-            state = NON_TARGET_STATES.get(status or "")
-            values = _tumor_state(state, measurement)
-            values.update(
-                TRLNKID=read.prefix + lesion.lesion_id, TRMETHOD=LESION_METHODS[lesion.method]
-            )
-            add("NON-TARGET", _TR_NON_TARGET, values, where)
-        for finding, listing in listings_by_visit.get(visit.visit_id, ()):
-            entry = listing.entry
-            status = optional_field(entry, "status")
-            if status == "absent":
-                state: str | None = "ABSENT"
-            elif status == "not_evaluated":
-                state = None
-            else:
-                state = "EQUIVOCAL" if entry.equivocal else options.new_lesion_result
-            values = _tumor_state(state, {"note": entry.note} if entry.note else None)
-            values.update(
-                TRLNKID=read.prefix + finding.link_suffix,
-                TRMETHOD=_new_lesion_method(entry, visit),
-            )
-            add("NEW", _TR_NEW, values, listing.path)
-        follow_up = None if baseline else follow_ups.get(visit.visit_id)
-        for testcd, value in _derived(target_values, follow_up, options):
-            add("TARGET", _TR_DERIVED, _numeric(testcd, value) | {"TRMETHOD": None}, v_path)
+    for lesion in record.non_target_lesions:
+        measurement, where = measured(lesion)
+        status = None if measurement is None else measurement.get("status")
+        values = _tumor_state(NON_TARGET_STATES.get(status or ""), measurement)
+        values.update(
+            TRLNKID=read.prefix + lesion.lesion_id, TRMETHOD=LESION_METHODS[lesion.method]
+        )
+        add("NON-TARGET", _TR_NON_TARGET, values, where)
+    for finding, listing in listings:
+        entry = listing.entry
+        status = optional_field(entry, "status")
+        if status == "absent":
+            state: str | None = "ABSENT"
+        elif status == "not_evaluated":
+            state = None
+        else:
+            state = "EQUIVOCAL" if entry.equivocal else options.new_lesion_result
+        values = _tumor_state(state, {"note": entry.note} if entry.note else None)
+        values.update(
+            TRLNKID=read.prefix + finding.link_suffix, TRMETHOD=_new_lesion_method(entry, visit)
+        )
+        add("NEW", _TR_NEW, values, listing.path)
+    for testcd, value in _derived(target_values, follow_up, options):
+        add("TARGET", _TR_DERIVED, _numeric(testcd, value) | {"TRMETHOD": None}, v_path)
     return rows
 
 

@@ -65,7 +65,9 @@ def new_lesion_findings(record: PatientRecord) -> tuple[list[NewFinding], list[L
     for visit in sorted(record.visits, key=lambda v: v.date):
         claimed: set[int] = set()
         for n_index, entry in enumerate(visit.new_lesions):
-            listing = Listing(visit, entry, f"visits[{positions[id(visit)]}].new_lesions[{n_index}]")
+            listing = Listing(
+                visit, entry, f"visits[{positions[id(visit)]}].new_lesions[{n_index}]"
+            )
             finding = _match(findings, entry, claimed)
             if finding is None:
                 if optional_field(entry, "status") in NOT_A_FINDING:
@@ -93,7 +95,9 @@ def _match(findings: list[NewFinding], entry: NewLesion, claimed: set[int]) -> N
         return next((f for f in open_findings if f.new_lesion_id == new_lesion_id), None)
     key = location_key(entry.location)
     if entry.first_seen_visit_id is not None:
-        first_seen = [f for f in open_findings if f.first_visit.visit_id == entry.first_seen_visit_id]
+        first_seen = [
+            f for f in open_findings if f.first_visit.visit_id == entry.first_seen_visit_id
+        ]
         same_place = [f for f in first_seen if key in f.location_keys]
         if same_place:
             return same_place[0]

@@ -105,7 +105,10 @@ class Read:
 
 
 def parse_read(
-    data: Mapping[str, Any], source: str, options: SdtmOptions, scoring: Mapping[str, Any],
+    data: Mapping[str, Any],
+    source: str,
+    options: SdtmOptions,
+    scoring: Mapping[str, Any],
     problems: Problems,
 ) -> Read | None:
     """Validate, score and identify one record; None (with problems recorded) when invalid."""
@@ -125,8 +128,7 @@ def parse_read(
         problems.add(
             source,
             "study_id",
-            "missing: STUDYID needs the protocol id; add study_id to the record or pass "
-            "--study-id",
+            "missing: STUDYID needs the protocol id; add study_id to the record or pass --study-id",
         )
         return None
     usubjid = record.usubjid or options.usubjid_template.format(
@@ -264,4 +266,3 @@ def check_patients(reads: Sequence[Read], problems: Problems) -> None:
                 f"{first.usubjid!r} is also the USUBJID of patient {other!r}: give each "
                 "patient its own",
             )
-

@@ -53,12 +53,16 @@ def check_metadata(domain: Domain, columns: Sequence[Variable], problems: Proble
     seen: set[str] = set()
     for column in columns:
         if not NAME.match(column.name) or column.name in seen:
-            problems.add(where, column.name, "variable name must be unique, ≤ 8 upper-case "
-                         "letters and digits, letter first")
+            problems.add(
+                where,
+                column.name,
+                "variable name must be unique, ≤ 8 upper-case letters and digits, letter first",
+            )
         seen.add(column.name)
         if len(column.label) > MAX_LABEL or not column.label.isascii():
-            problems.add(where, column.name, f"label {column.label!r} is over 40 characters or "
-                         "not ASCII")
+            problems.add(
+                where, column.name, f"label {column.label!r} is over 40 characters or not ASCII"
+            )
     missing = [v.name for v in domain.variables if v.always and v.name not in seen]
     if missing:
         problems.add(where, ", ".join(missing), "required variables missing")
@@ -101,8 +105,12 @@ def check_rows(
         key = (row.get("USUBJID"), row.get(seq))
         if key in sequences or row.get("DOMAIN") != code:
             source, path = row["_where"]
-            problems.add(source, path, f"{seq} {key[1]} is not unique for {key[0]}, or DOMAIN "
-                         f"{row.get('DOMAIN')!r} is not {code!r}")
+            problems.add(
+                source,
+                path,
+                f"{seq} {key[1]} is not unique for {key[0]}, or DOMAIN "
+                f"{row.get('DOMAIN')!r} is not {code!r}",
+            )
         sequences.add(key)
         if term_check is not None:
             for message in term_check(row, options):
@@ -114,7 +122,11 @@ def _value_problem(column: Variable, value: Any) -> tuple[str | None, bool]:
     """What is wrong with one non-null value of a column, and whether it refuses the export
     (else it is a warning)."""
     if column.type == "Num":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             return f"{column.name} = {value!r} is not a number", True
         return None, False
     if not isinstance(value, str) or value == "":
@@ -143,8 +155,11 @@ def check_links(tu_rows: Sequence[Row], tr_rows: Sequence[Row], problems: Proble
         key = (row["USUBJID"], row["TUEVAL"], row.get("TUEVALID"), row["TULNKID"])
         if key in identified:
             source, path = row["_where"]
-            problems.add(source, path, f"TULNKID {row['TULNKID']!r} is not unique for "
-                         f"{row['USUBJID']} and its evaluator")
+            problems.add(
+                source,
+                path,
+                f"TULNKID {row['TULNKID']!r} is not unique for {row['USUBJID']} and its evaluator",
+            )
         identified.add(key)
     for row in tr_rows:
         link = row.get("TRLNKID")

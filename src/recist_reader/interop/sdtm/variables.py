@@ -91,7 +91,9 @@ TU = Domain(
         _v("TUEVALID", "Evaluator Identifier", "Char", "Perm", True),
         _v("TUACPTFL", "Accepted Record Flag", "Char", "Perm", True),
         *_timing(
-            "TU", "Date/Time of Tumor/Lesion Identification", "Study Day of Tumor/Lesion Identification"
+            "TU",
+            "Date/Time of Tumor/Lesion Identification",
+            "Study Day of Tumor/Lesion Identification",
         ),
     ),
 )
