@@ -11,8 +11,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sdtm_builders import generated_study, p017  # noqa: E402
 
-SAMPLE_RECORDS = Path(__file__).resolve().parents[3] / "sample_data" / "records"
-
 
 @pytest.fixture
 def worked_patient():

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 
 from recist_reader.core.record_builder import RecordBuilder
 from recist_reader.review import adjudication_record, complete_read, lock_timepoint, start_read
 
 STUDY = "NCT05831969"
+SAMPLE_RECORDS = Path(__file__).resolve().parents[3] / "sample_data" / "records"
 
 
 def stamp(date: str, days: int = 2, hour: int = 10) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sdtm_builders import p017, read_xpt
+from sdtm_builders import SAMPLE_RECORDS, p017, read_xpt
 
-from conftest import SAMPLE_RECORDS
 from recist_reader.cli import main
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import html
 
-from sdtm_builders import read_xpt
+from sdtm_builders import SAMPLE_RECORDS, read_xpt
 
-from conftest import SAMPLE_RECORDS
 from recist_reader.cli import main
 
 

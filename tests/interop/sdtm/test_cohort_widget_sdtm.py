@@ -12,9 +12,7 @@ pytest.importorskip("napari")
 from qtpy.QtCore import Qt  # noqa: E402
 from qtpy.QtTest import QTest  # noqa: E402
 from qtpy.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
-from sdtm_builders import read_xpt  # noqa: E402
-
-from conftest import SAMPLE_RECORDS  # noqa: E402
+from sdtm_builders import SAMPLE_RECORDS, read_xpt  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

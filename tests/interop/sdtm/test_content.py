@@ -16,10 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sdtm_builders import read_xpt
+from sdtm_builders import SAMPLE_RECORDS, read_xpt
 from xpt_v5 import read_xpt_v5
 
-from conftest import SAMPLE_RECORDS
 from recist_reader import export_sdtm, review_reads, score_record
 from recist_reader.interop.sdtm.variables import DOMAINS
 
