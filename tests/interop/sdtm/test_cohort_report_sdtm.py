@@ -48,3 +48,14 @@ def test_a_refused_export_is_listed_in_the_report_and_exits_2(tmp_path, capsys):
     assert "Not written: the export refused the records." in text
     assert "HCC-001_confirmed_PR.json: study_id: missing" in text
     assert (out / "report.html").exists() and not (out / "sdtm" / "rs.xpt").exists()
+
+
+def test_central_cohort_writes_every_read(tmp_path, capsys):
+    out = tmp_path / "report"
+    bicr = SAMPLE_RECORDS.parent / "bicr"
+    assert main(["cohort", str(bicr), "--source", "central", "--out", str(out), "--sdtm"]) == 0
+    err = capsys.readouterr().err
+    assert "sdtm: warning: " in err and "'P-009' is awaiting_adjudication" in err
+    rows, _ = read_xpt(out / "sdtm" / "rs.xpt")
+    assert {r["RSEVAL"] for r in rows} == {"INVESTIGATOR", "INDEPENDENT ASSESSOR"}
+    assert '<a href="sdtm/rs.xpt">rs.xpt</a>' in section((out / "report.html").read_text())
