@@ -12,6 +12,8 @@ apt_packages=(
   libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   # the independent reference for DICOM geometry in the loader tests
   dcm2niix
+  # R's foreign::read.xport: another implementation reads the SDTM transport files
+  r-base-core r-cran-foreign
 )
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then

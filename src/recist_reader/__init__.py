@@ -25,6 +25,9 @@ _LAZY_EXPORTS: dict[str, str] = {
     "measure_lesion": "recist_reader.measure",
     "review_reads": "recist_reader.review",
     "read_hash": "recist_reader.review",
+    "export_sdtm": "recist_reader.interop.sdtm",
+    "sdtm_tables": "recist_reader.interop.sdtm",
+    "SdtmExportError": "recist_reader.interop.sdtm",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]

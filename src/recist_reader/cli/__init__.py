@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     review_command.add_parser(subcommands)
     adjudicate_command.add_parser(subcommands)
+    from recist_reader.cli import export_sdtm as export_sdtm_command
+
+    export_sdtm_command.add_parser(subcommands)
     return parser
 
 
