@@ -22,6 +22,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "export_sr": "recist_reader.interop.sr",
+    "import_sr": "recist_reader.interop.sr",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]
