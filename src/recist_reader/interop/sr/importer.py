@@ -118,7 +118,8 @@ def import_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any
 
 def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any]) -> SRImport:
     """Like :func:`import_sr`, also returning other tools' rulers and notes on what was skipped."""
-    documents = list(_documents(datasets_or_paths))
+    images = _ImageIndex()
+    documents = list(_documents(datasets_or_paths, images))
     if not documents:
         raise SRImportError(f"{_describe_input(datasets_or_paths)}: no DICOM SR document found")
     patients = sorted({str(ds.get("PatientID", "")) for _, ds in documents})
@@ -127,7 +128,8 @@ def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any])
             f"the SRs belong to {len(patients)} patients (PatientID {', '.join(map(repr, patients))}); "
             "import one patient's SRs at a time"
         )
-    builder = _RecordBuilder(patients[0])
+    builder = _RecordBuilder(patients[0], images)
+    builder.notes.extend(images.skipped)
     for source, dataset in documents:
         builder.add(source, dataset)
     return builder.result()
@@ -142,7 +144,33 @@ def _describe_input(value: Any) -> str:
 # --- reading the inputs ---------------------------------------------------------------------
 
 
-def _documents(value: Any) -> Iterator[tuple[str, Dataset]]:
+class _ImageIndex:
+    """The image files found beside the SRs in the folders given: the geometry of an image an
+    SR's Image Library does not describe (OHIF's own SRs list images without descriptors).
+    Their headers are read only when such an image is asked for."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+        self.skipped: list[str] = []
+        self._geometry: dict[str, SliceGeometry] | None = None
+
+    def geometry(self, sop_instance_uid: str) -> SliceGeometry | None:
+        if self._geometry is None:
+            self._geometry = {}
+            for path in self.paths:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        header = dcmread(path, stop_before_pixels=True)
+                except Exception:  # noqa: BLE001 - a folder may hold anything
+                    continue
+                found = SliceGeometry.from_dataset(header)
+                if found is not None:
+                    self._geometry[found.sop_instance_uid] = found
+        return self._geometry.get(sop_instance_uid)
+
+
+def _documents(value: Any, images: _ImageIndex) -> Iterator[tuple[str, Dataset]]:
     if isinstance(value, (Dataset, str, os.PathLike)):
         value = [value]
     for number, item in enumerate(value, start=1):
@@ -153,8 +181,15 @@ def _documents(value: Any) -> Iterator[tuple[str, Dataset]]:
             for path in sorted(Path(item).rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
                     dataset = _read_if_sr(path)
-                    if dataset is not None:
-                        yield str(path), dataset
+                    if dataset is None:
+                        images.paths.append(path)
+                        continue
+                    try:
+                        _check_sr(str(path), dataset)
+                    except SRImportError as error:
+                        images.skipped.append(f"{error}; skipped")
+                        continue
+                    yield str(path), dataset
         else:
             path = os.fspath(item)
             try:
@@ -176,9 +211,7 @@ def _read_if_sr(path: Path) -> Dataset | None:
         return None
     if str(header.get("SOPClassUID", "")) not in codes.READABLE_SR_SOP_CLASSES:
         return None
-    dataset = dcmread(path)
-    _check_sr(str(path), dataset)
-    return dataset
+    return dcmread(path)
 
 
 def _check_sr(source: str, dataset: Dataset) -> None:
@@ -295,6 +328,7 @@ class _Group:
     method: tuple[str, str] | None = None
     baseline_category: tuple[str, str] | None = None
     status: str | None = None
+    status_observed_at: str | None = None
     nodal: bool | None = None
     organ: str | None = None
     comment: str | None = None
@@ -339,6 +373,8 @@ def _group(container: Dataset) -> _Group:
             group.baseline_category = concept
         elif _is(item, codes.LESION_STATUS):
             group.status = _STATUS_BY_CODE.get(concept or ("", ""))
+            if item.get("ObservationDateTime"):
+                group.status_observed_at = str(item.ObservationDateTime)
         elif _is(item, codes.NODAL):
             group.nodal = concept == (codes.YES.value, codes.YES.scheme_designator)
         elif _is(item, codes.ORGAN_AS_RECORDED):
@@ -457,8 +493,9 @@ def _iso_datetime(value: str) -> str | None:
 class _RecordBuilder:
     """Gathers the groups of every document into one record."""
 
-    def __init__(self, patient_id: str):
+    def __init__(self, patient_id: str, images: _ImageIndex):
         self.patient_id = patient_id
+        self.images = images
         self.criteria: list[str] = []
         self.lesions: dict[str, dict[str, Any]] = {}
         self.visits: dict[str, dict[str, Any]] = {}
@@ -544,7 +581,9 @@ class _RecordBuilder:
     def _points(
         self, scoord: _Scoord, geometry: dict[str, SliceGeometry]
     ) -> list[list[float]] | None:
-        slice_geometry = geometry.get(scoord.sop_instance_uid)
+        slice_geometry = geometry.get(scoord.sop_instance_uid) or self.images.geometry(
+            scoord.sop_instance_uid
+        )
         if slice_geometry is None:
             return None
         return [[float(v) for v in p] for p in slice_geometry.to_lps(scoord.image_points)]
@@ -612,10 +651,10 @@ class _RecordBuilder:
         first = next((n for n in group.nums if n.kind != "recist_diameter"), None) or (
             group.nums[0] if group.nums else None
         )
-        if first is not None and first.observed_at:
-            observed = _iso_datetime(first.observed_at)
-            if observed:
-                measurement["measured_at"] = observed
+        observed_at = first.observed_at if first is not None else group.status_observed_at
+        observed = _iso_datetime(observed_at) if observed_at else None
+        if observed:
+            measurement["measured_at"] = observed
         if group.semi_automatic:
             measurement["method"] = "semi-automatic"
         elif any(n.scoord is not None for n in group.nums):

@@ -269,13 +269,18 @@ def lesion_group(
                 )
             )
             return None
-        for num in nums:
-            num[0].ObservationDateTime = dicom_datetime
+    else:
+        dicom_datetime = None
 
     evaluations = [_qualitative(codes.BASELINE_CATEGORY, codes.BASELINE_CATEGORIES[lesion.kind])]
     status = measurement.get("status")
     if status is not None:
         evaluations.append(_qualitative(codes.LESION_STATUS, codes.STATUS_CODES[status]))
+    # When the measurement was taken: on its NUMs, or on its status when it has no NUM.
+    if dicom_datetime is not None:
+        stamped = [num[0] for num in nums] or ([evaluations[-1][0]] if status is not None else [])
+        for item in stamped:
+            item.ObservationDateTime = dicom_datetime
     evaluations.append(_qualitative(codes.NODAL, codes.YES if lesion.nodal else codes.NO))
     algorithm = None
     if measurement.get("method") == "semi-automatic":
