@@ -8,6 +8,7 @@ mapping itself is :mod:`recist_reader.interop.sr.tid1500`).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import re
@@ -206,19 +207,37 @@ def _series_headers(
 ) -> dict[str, SeriesHeaders]:
     if not uids:
         return {}
-    if is_dicomweb_url(source):
-        problems.append(
-            f"{source}: reading the visits' series from a DICOMweb server is not available "
-            "here; give the folder that holds the images"
-        )
-        return {}
     from recist_reader.errors import SeriesError
 
+    if is_dicomweb_url(source):
+        return _dicomweb_series_headers(str(source), uids, problems)
     try:
         return read_series_headers(source, uids)
     except SeriesError as error:
         problems.append(f"{error}")
         return {}
+
+
+def _dicomweb_series_headers(
+    url: str, uids: set[str], problems: list[str]
+) -> dict[str, SeriesHeaders]:
+    """The wanted series' instance headers from a DICOMweb server (WADO-RS metadata through
+    the project's DICOMweb layer); a series the server cannot give is a problem naming it."""
+    from recist_reader.errors import SeriesError
+    from recist_reader.io.dicomweb import series_headers
+
+    found = {}
+    for uid in sorted(uids):
+        try:
+            datasets = sorted(
+                series_headers(url, uid),
+                key=lambda ds: (int(ds.get("InstanceNumber") or 0), str(ds.SOPInstanceUID)),
+            )
+        except SeriesError as error:
+            problems.append(f"{error}")
+            continue
+        found[uid] = SeriesHeaders(uid, datasets)
+    return found
 
 
 def _visit_documents(
@@ -347,7 +366,9 @@ def _document(
     scheme.CodingSchemeResponsibleOrganization = codes.PRIVATE_SCHEME_ORGANIZATION
     declared = list(document.get("CodingSchemeIdentificationSequence", []))
     document.CodingSchemeIdentificationSequence = [*declared, scheme]
-    return document
+    # highdicom puts our code constants into the tree by reference: copy them out, so that
+    # changing a returned dataset can never change the constants (or the next export).
+    return copy.deepcopy(document)
 
 
 def _file_name(patient_id: str, visit_id: str, suffix: str) -> str:
