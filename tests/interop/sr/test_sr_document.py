@@ -318,3 +318,15 @@ def test_scoord_is_the_pixel_corner_convention_on_oblique_anisotropic_slices(tmp
     back = import_sr([sr])["visits"][0]["measurements"][0]["ruler"]["points_lps_mm"]
     assert np.max(np.abs(np.subtract(back, [lps(*p) for p in pixels]))) <= 0.01
     del study
+
+
+def test_changing_an_exported_sr_changes_nothing_else(phantom_read):
+    first = export_sr(phantom_read.record, phantom_read.images)
+    first[0].ConceptNameCodeSequence[0].CodeValue = "changed"
+    finding = _one(_group(first[0], "T1"), "121071", "DCM").ConceptCodeSequence[0]
+    finding.CodeValue = "changed"
+    assert first[1].ConceptNameCodeSequence[0].CodeValue == "126000"
+    assert _one(_group(first[1], "T1"), "121071", "DCM").ConceptCodeSequence[0].CodeValue == "52988006"
+    second = export_sr(phantom_read.record, phantom_read.images)
+    assert second[0].ConceptNameCodeSequence[0].CodeValue == "126000"
+    assert _one(_group(second[0], "T1"), "121071", "DCM").ConceptCodeSequence[0].CodeValue == "52988006"

@@ -366,9 +366,28 @@ def _document(
     scheme.CodingSchemeResponsibleOrganization = codes.PRIVATE_SCHEME_ORGANIZATION
     declared = list(document.get("CodingSchemeIdentificationSequence", []))
     document.CodingSchemeIdentificationSequence = [*declared, scheme]
-    # highdicom puts our code constants into the tree by reference: copy them out, so that
-    # changing a returned dataset can never change the constants (or the next export).
-    return copy.deepcopy(document)
+    _detach_shared_items(document)
+    return document
+
+
+def _detach_shared_items(dataset: Dataset) -> None:
+    """Give every coded concept of the document an object of its own.
+
+    highdicom puts our code constants into the tree by reference: copied out, changing a
+    returned dataset can never change the constants, the next export or another item."""
+    seen = set(codes.constant_ids())
+
+    def walk(item: Dataset) -> None:
+        for element in item:
+            if element.VR != "SQ":
+                continue
+            for index, child in enumerate(element.value):
+                if id(child) in seen and element.keyword != "ContentSequence":
+                    child = element.value[index] = copy.deepcopy(child)
+                seen.add(id(child))
+                walk(child)
+
+    walk(dataset)
 
 
 def _file_name(patient_id: str, visit_id: str, suffix: str) -> str:
