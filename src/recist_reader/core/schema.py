@@ -16,9 +16,10 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def record_json_schema() -> dict[str, Any]:
     """JSON Schema of the patient record (design.md §1)."""
-    from recist_reader.core.record import PatientRecord
+    from recist_reader.core.record import MEASUREMENT_SCHEMA_EXTRA, PatientRecord
 
     schema = PatientRecord.model_json_schema(mode="validation")
+    schema["$defs"]["Measurement"].update(MEASUREMENT_SCHEMA_EXTRA)
     return {"$schema": SCHEMA_DIALECT, "$id": "record.schema.json", **schema}
 
 
