@@ -28,6 +28,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "export_sdtm": "recist_reader.interop.sdtm",
     "sdtm_tables": "recist_reader.interop.sdtm",
     "SdtmExportError": "recist_reader.interop.sdtm",
+    "export_sr": "recist_reader.interop.sr",
+    "import_sr": "recist_reader.interop.sr",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]
