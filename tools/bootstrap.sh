@@ -12,6 +12,8 @@ apt_packages=(
   libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   # the independent reference for DICOM geometry in the loader tests
   dcm2niix
+  # a throwaway DICOMweb server (Orthanc and its DICOMweb plugin) for the DICOMweb tests
+  orthanc orthanc-dicomweb
 )
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then

@@ -22,6 +22,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "list_series": "recist_reader.io.dicom.listing",
+    "store_sr": "recist_reader.io.dicomweb",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]
