@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Required, TypedDict
 
 from recist_reader.core.options import ConfigOverrides
-from recist_reader.core.types import IsoDate, NonNegativeMillimetres
+from recist_reader.core.types import (
+    FiniteNumber,
+    IsoDate,
+    IsoDateTime,
+    NonNegativeMillimetres,
+)
 
 SCHEMA_VERSION = 1
 
@@ -76,6 +81,10 @@ class Lesion(_Strict):
         5.0, description="reconstructed slice thickness; sets the measurable size (R2.1)"
     )
     note: str | None = None
+    location_code: NonEmptyText | None = Field(
+        None,
+        description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
+    )
 
 
 class SeriesReference(_Strict):
@@ -138,6 +147,10 @@ class NewLesion(_Strict):
     )
     series_uid: str | None = Field(None, description="the series it was marked on")
     note: str | None = None
+    location_code: NonEmptyText | None = Field(
+        None,
+        description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
+    )
 
 
 class Visit(_Strict):
@@ -149,11 +162,57 @@ class Visit(_Strict):
     new_lesions: list[NewLesion] = Field(default_factory=list)
     series: list[SeriesReference] | None = None
     note: str | None = None
+    locked_at: IsoDateTime | None = Field(
+        None, description="when the reader locked this timepoint (sequential paradigm, §9.1)"
+    )
+    visit_num: FiniteNumber | None = Field(None, description="SDTM VISITNUM (§9.1)")
+    visit_name: NonEmptyText | None = Field(None, description="SDTM VISIT (§9.1)")
+    epoch: NonEmptyText | None = Field(None, description="SDTM EPOCH (§9.1)")
 
     @cached_value
     def measurement_by_lesion(self) -> dict[str, Measurement]:
         """This visit's measurements by lesion id (ids are unique once validated)."""
         return {m["lesion_id"]: m for m in self.measurements}
+
+
+ReadRole = Literal["central_reader", "investigator"]
+ReadSlot = Literal["R1", "R2"]
+ReadStatus = Literal["in_progress", "complete"]
+ReadingParadigm = Literal["sequential_locked", "global"]
+AuditAction = Literal["create", "modify", "delete", "lock", "unlock"]
+#: ``"sha256:"`` and 64 lowercase hexadecimal digits (design.md §9.3, §9.4).
+Sha256Reference = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
+class ReadBlock(_Strict):
+    """Who read this record, in which blinded slot and how (design.md §9.2, CRV1)."""
+
+    read_id: NonEmptyText = Field(description="unique id of this read, e.g. P-017-R1")
+    role: ReadRole
+    slot: ReadSlot | None = Field(None, description="central readers only")
+    reader_id: NonEmptyText = Field(description="pseudonymous person id (rad-11); never a name")
+    status: ReadStatus
+    paradigm: ReadingParadigm | None = None
+    locked_at: IsoDateTime | None = Field(None, description="the read lock (global paradigm)")
+    blinded: bool | None = Field(None, description="written by the widget in reader mode")
+
+
+class AuditEntry(_Strict):
+    """One entry of a read's append-only, hash-chained audit trail (design.md §9.3, CRV13)."""
+
+    at: IsoDateTime
+    by: NonEmptyText
+    action: AuditAction
+    visit_id: str | None = None
+    field: str | None = Field(
+        None, description="the changed value, e.g. measurements[T1].diameter_mm"
+    )
+    old: Any = None
+    new: Any = None
+    reason: str | None = Field(None, description="required for modify, delete and unlock")
+    prev: Sha256Reference = Field(
+        description="sha256 of the previous entry's canonical JSON (of the read_id for the first)"
+    )
 
 
 class PatientRecord(_Strict):
@@ -177,6 +236,23 @@ class PatientRecord(_Strict):
         None,
         description="last date the patient was known to be alive; OS is censored there "
         "(cohort endpoints; ignored by per-patient scoring)",
+    )
+    study_id: NonEmptyText | None = Field(None, description="protocol id; SDTM STUDYID (§9.1)")
+    usubjid: NonEmptyText | None = Field(
+        None, description="SDTM USUBJID; default {study_id}-{patient_id} (§9.1)"
+    )
+    arm: NonEmptyText | None = Field(
+        None, description="treatment arm label (per-arm EDR/LDR, CRV20)"
+    )
+    reference_start_date: IsoDate | None = Field(
+        None, description="SDTM RFSTDTC (first dose); enables --DY (§9.1)"
+    )
+    read: ReadBlock | None = Field(
+        None,
+        description="this record is one reader's read (§9.2); absent = investigator/site read",
+    )
+    audit: list[AuditEntry] | None = Field(
+        None, description="the read's append-only, hash-chained audit trail (§9.3)"
     )
 
     @cached_value
