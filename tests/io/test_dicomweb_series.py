@@ -140,3 +140,25 @@ def test_inspect_url_prints_the_folder_dicts(orthanc, stored):
 def test_inspect_url_without_a_study_is_a_usage_error(orthanc):
     result = _inspect(orthanc.dicomweb_url)
     assert result.returncode == 2 and "--study" in result.stderr
+
+
+def test_series_headers_are_the_instances_without_pixels(orthanc, stored):
+    import pydicom
+
+    from recist_reader.io.dicomweb import series_headers
+
+    folder_volume = load_series(stored["mr"])
+    headers = series_headers(orthanc.dicomweb_url, folder_volume.series_uid)
+    by_uid = {str(ds.SOPInstanceUID): ds for ds in headers}
+    assert set(by_uid) == set(folder_volume.sop_instance_uids)
+    for path in folder_volume.source_files[:3]:
+        original = pydicom.dcmread(path, stop_before_pixels=True)
+        header = by_uid[str(original.SOPInstanceUID)]
+        assert "PixelData" not in header
+        for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"):
+            assert [float(v) for v in header[keyword].value] == [
+                float(v) for v in original[keyword].value
+            ]
+        assert header.StudyInstanceUID == original.StudyInstanceUID
+        assert header.SOPClassUID == original.SOPClassUID
+        assert header.file_meta.MediaStorageSOPInstanceUID == original.SOPInstanceUID

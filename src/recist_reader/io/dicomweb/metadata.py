@@ -7,10 +7,13 @@ so grouping, geometry and the checks are those of a folder, before any pixel is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recist_reader.io.dicom.fastheader import EXPLICIT_VR_LITTLE_ENDIAN
 from recist_reader.io.dicom.headers import FileHeader, UnreadableDicomError, dataset_header
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom.dataset import Dataset
 
 #: DICOM JSON keys (tags) of the three pixel data elements.
 _PIXEL_KEYS = {
@@ -49,23 +52,35 @@ def header_from_json(instance: dict[str, Any], path: str) -> FileHeader:
     UnreadableDicomError
         The JSON cannot be read as a dataset.
     """
-    from pydicom.dataset import Dataset, FileMetaDataset
-
     pixel_keyword = next((k for tag, k in _PIXEL_KEYS.items() if tag in instance), None)
     if pixel_keyword is None and _ROWS in instance:
         pixel_keyword = "PixelData"  # servers leave compressed pixel data out of metadata
-    attributes = {tag: value for tag, value in instance.items() if tag not in _PIXEL_KEYS}
     try:
-        ds = Dataset.from_json(attributes, bulk_data_uri_handler=_no_bulk_data)
+        ds = metadata_dataset(instance)
     except Exception as exc:  # pydicom raises many kinds on odd JSON
         raise UnreadableDicomError(
             f"its metadata cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
         ) from None
+    ds.set_original_encoding(False, True)
+    return dataset_header(path, ds, pixel_keyword)
+
+
+def metadata_dataset(instance: dict[str, Any]) -> Dataset:
+    """One instance's DICOM JSON metadata as a pydicom dataset, without pixel or bulk data.
+
+    ``file_meta.TransferSyntaxUID`` is the server's AvailableTransferSyntaxUID when given,
+    else Explicit VR Little Endian.
+    """
+    from pydicom.dataset import Dataset, FileMetaDataset
+
+    attributes = {tag: value for tag, value in instance.items() if tag not in _PIXEL_KEYS}
+    ds = Dataset.from_json(attributes, bulk_data_uri_handler=_no_bulk_data)
     ds.file_meta = FileMetaDataset()
     syntax = json_value(instance, _AVAILABLE_TRANSFER_SYNTAX_UID)
     ds.file_meta.TransferSyntaxUID = str(syntax or EXPLICIT_VR_LITTLE_ENDIAN)
-    ds.set_original_encoding(False, True)
-    return dataset_header(path, ds, pixel_keyword)
+    ds.file_meta.MediaStorageSOPClassUID = str(json_value(instance, "00080016") or "")
+    ds.file_meta.MediaStorageSOPInstanceUID = instance_uid(instance)
+    return ds
 
 
 def _no_bulk_data(tag: str, vr: str, uri: str) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recist_reader.io.dicom.errors import SeriesError
 from recist_reader.io.dicom.headers import FileHeader, UnreadableDicomError
@@ -26,10 +27,22 @@ from recist_reader.io.dicom.loader import (
 )
 from recist_reader.io.dicom.series import ScanResult
 from recist_reader.io.dicom.volume import Volume
-from recist_reader.io.dicomweb.connection import Connection, Credentials
-from recist_reader.io.dicomweb.metadata import header_from_json, instance_uid, json_value
+from recist_reader.io.dicomweb.connection import (
+    Connection,
+    Credentials,
+    UnknownDicomwebResourceError,
+)
+from recist_reader.io.dicomweb.metadata import (
+    header_from_json,
+    instance_uid,
+    json_value,
+    metadata_dataset,
+)
 from recist_reader.io.dicomweb.retrieve import retrieve_series
 from recist_reader.io.dicomweb.urls import DicomwebSource, parse_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom.dataset import Dataset
 
 _SERIES_INSTANCE_UID = "0020000E"
 
@@ -146,6 +159,37 @@ def list_series(
         return list_scanned(scan, connection.study_url(source.study_uid))
 
 
+def series_headers(
+    url: str,
+    series_uid: str,
+    *,
+    study_uid: str | None = None,
+    credentials: Credentials | None = None,
+) -> list[Dataset]:
+    """Every instance of a series as a pydicom dataset without pixel data (WADO-RS metadata).
+
+    For what needs the instances' attributes but not their pixels (an SR's evidence and
+    image library).
+
+    Raises
+    ------
+    SeriesError
+        ``DicomwebError`` or ``UnknownSeriesError``, naming the URL and the UIDs.
+    """
+    source = parse_source(url, study_uid=study_uid, series_uid=series_uid)
+    with Connection(source.base_url, credentials=credentials) as connection:
+        study = source.study_uid or connection.find_study(source.server_series_uid or "")
+        series = source.server_series_uid or series_uid
+        metadata = connection.series_metadata(study, series)
+        if not metadata:
+            raise UnknownDicomwebResourceError(
+                f"{connection.series_url(study, series)}: the server has no instances of "
+                f"series {series}",
+                url=connection.series_url(study, series),
+            )
+        return [metadata_dataset(item) for item in metadata]
+
+
 def study_scan(connection: Connection, study_uid: str) -> ScanResult:
     """The headers of every instance of a study, from its WADO-RS metadata."""
     return _scan(connection, study_uid, connection.study_metadata(study_uid))
@@ -167,8 +211,6 @@ def prepare_remote(
 
 def _scan(connection: Connection, study_uid: str, metadata: list[dict]) -> ScanResult:
     if not metadata:
-        from recist_reader.io.dicomweb.connection import UnknownDicomwebResourceError
-
         url = connection.study_url(study_uid)
         raise UnknownDicomwebResourceError(
             f"{url}: the server has no instances of study {study_uid}; check the UID", url=url
