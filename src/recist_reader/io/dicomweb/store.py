@@ -53,12 +53,41 @@ def store_sr(
         return []
     with Connection(source.base_url, credentials=credentials) as connection:
         status, answer = _post(connection, items, stow_url, uids)
-    failed = _uids(answer, "FailedSOPSequence")
-    stored = _uids(answer, "ReferencedSOPSequence")
-    refused = [uid for uid in uids if uid in failed or (stored and uid not in stored)]
-    if refused:
-        raise _refused(stow_url, status, refused, len(uids), _reasons(answer))
+        failed = _uids(answer, "FailedSOPSequence")
+        stored = _uids(answer, "ReferencedSOPSequence")
+        refused = [uid for uid in uids if uid in failed or (stored and uid not in stored)]
+        if refused:
+            raise _refused(stow_url, status, refused, len(uids), _reasons(answer))
+        absent = _not_found_afterwards(connection, items)
+    if absent:
+        raise _refused(
+            stow_url,
+            status,
+            absent,
+            len(uids),
+            "the server answered that it stored them, but QIDO-RS does not find them (a "
+            "filter on the server may have discarded them)",
+        )
     return uids
+
+
+def _not_found_afterwards(connection: Connection, items: list[Dataset]) -> list[str]:
+    """The instances QIDO-RS does not find after the store (none when it cannot search)."""
+    from recist_reader.io.dicomweb.errors import DicomwebError
+    from recist_reader.io.dicomweb.metadata import instance_uid
+
+    series: dict[tuple[str, str], list[str]] = {}
+    for ds in items:
+        key = (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID))
+        series.setdefault(key, []).append(str(ds.SOPInstanceUID))
+    absent = []
+    for (study_uid, series_uid), wanted in series.items():
+        try:
+            found = {instance_uid(i) for i in connection.search_instances(study_uid, series_uid)}
+        except DicomwebError:
+            continue  # a server that stores but cannot search: take its word
+        absent.extend(uid for uid in wanted if uid not in found)
+    return absent
 
 
 def _dataset(item: Any) -> Dataset:
@@ -100,7 +129,7 @@ def _post(
 def _refused(
     url: str, status: int | None, refused: list[str], total: int, reasons: str
 ) -> StoreRefusedError:
-    why = f"; reasons: {reasons}" if reasons else ""
+    why = f"; {reasons}" if reasons else ""
     return StoreRefusedError(
         f"{url}: the server refused {len(refused)} of {total} instance(s) (HTTP {status}): "
         f"SOP Instance UIDs {_listing(refused)}{why}",
@@ -141,6 +170,7 @@ def _reasons(answer: Any) -> str:
     """The FailureReason codes of the refused instances (PS3.18 Table I.2-1)."""
     if answer is None:
         return ""
+
     reasons = sorted(
         {
             f"{int(item.FailureReason):04X}H"
@@ -148,4 +178,4 @@ def _reasons(answer: Any) -> str:
             if "FailureReason" in item
         }
     )
-    return ", ".join(reasons)
+    return f"failure reasons {', '.join(reasons)}" if reasons else ""
