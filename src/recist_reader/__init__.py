@@ -24,6 +24,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "measure_lesion": "recist_reader.measure",
     "list_series": "recist_reader.io.dicom.listing",
     "store_sr": "recist_reader.io.dicomweb",
+    "export_sr": "recist_reader.interop.sr",
+    "import_sr": "recist_reader.interop.sr",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]
