@@ -73,13 +73,14 @@ def split_parts(
                     at = buffer.find(delimiter)
                     if at < 0:
                         if state == "body" and len(buffer) > keep:
-                            part.write(buffer[: len(buffer) - keep])  # type: ignore[union-attr]
-                            buffer = buffer[len(buffer) - keep :]
+                            done = len(buffer) - keep  # the rest may start a delimiter
+                            part.write(memoryview(buffer)[:done])  # type: ignore[union-attr]
+                            buffer = buffer[done:]
                         elif state == "preamble":
                             buffer = buffer[-keep:]
                         break
                     if state == "body":
-                        part.write(buffer[:at])  # type: ignore[union-attr]
+                        part.write(memoryview(buffer)[:at])  # type: ignore[union-attr]
                         part.close()  # type: ignore[union-attr]
                         part = None
                         if part_done is not None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recist_reader.io.dicom.fastheader import TAGS, read_fast_header
 from recist_reader.io.dicom.volume import Volume
-from recist_reader.io.dicomweb.connection import Connection
+from recist_reader.io.dicomweb.connection import Connection, UnknownDicomwebResourceError
 from recist_reader.io.dicomweb.errors import DicomwebError
 from recist_reader.io.dicomweb.metadata import instance_uid
 
@@ -98,15 +99,60 @@ def retrieve_series(
         The server has no such series.
     """
     series_url = connection.series_url(study_uid, series_uid)
-    listed = [instance_uid(item) for item in connection.search_instances(study_uid, series_uid)]
-    if not listed:
-        from recist_reader.io.dicomweb.connection import UnknownDicomwebResourceError
-
-        raise UnknownDicomwebResourceError(
-            f"{series_url}: the server lists no instances of series {series_uid} in study "
-            f"{study_uid}; check the UIDs",
+    with ThreadPoolExecutor(1) as pool:  # QIDO-RS while the instances stream in
+        listing = pool.submit(_listed_instances, connection, study_uid, series_uid)
+        retrieved, paths, failure = _stream_series(connection, study_uid, series_uid, folder)
+        listed = listing.result()
+    for sop in [uid for uid in listed if uid not in paths]:
+        part = retrieve_instance(connection, study_uid, series_uid, sop, folder)
+        if part is not None:
+            _file_under_uid(part, paths, retrieved, connection, study_uid, series_uid)
+    missing = [uid for uid in listed if uid not in paths]
+    if missing:
+        shown = ", ".join(missing[:_MAX_UIDS_IN_MESSAGE])
+        more = f" and {len(missing) - _MAX_UIDS_IN_MESSAGE} more" if len(missing) > 5 else ""
+        cause = f" ({failure})" if failure is not None else ""
+        raise DicomwebError(
+            f"{series_url}: the server lists {len(listed)} instances but {len(missing)} could "
+            f"not be retrieved: {shown}{more}{cause}; try again, or check the series on the "
+            "server",
             url=series_url,
         )
+    return retrieved
+
+
+def _listed_instances(connection: Connection, study_uid: str, series_uid: str) -> list[str]:
+    """The SOP Instance UIDs QIDO-RS lists (on a connection of its own: another thread).
+
+    Raises
+    ------
+    UnknownSeriesError
+        It lists none.
+    """
+    with Connection(connection.base_url, credentials=connection.credentials) as own:
+        listed = [instance_uid(item) for item in own.search_instances(study_uid, series_uid)]
+    if not listed:
+        url = connection.series_url(study_uid, series_uid)
+        raise UnknownDicomwebResourceError(
+            f"{url}: the server lists no instances of series {series_uid} in study "
+            f"{study_uid}; check the UIDs",
+            url=url,
+        )
+    return listed
+
+
+def _stream_series(
+    connection: Connection, study_uid: str, series_uid: str, folder: Path
+) -> tuple[RetrievedSeries, dict[str, Path], DicomwebError | None]:
+    """One WADO-RS request for the whole series, each part a file; (the files, SOP Instance
+    UID -> file, why the answer was cut short or None).
+
+    Raises
+    ------
+    DicomwebError
+        The server refused (an HTTP error status).
+    """
+    series_url = connection.series_url(study_uid, series_uid)
     retrieved = RetrievedSeries(folder, series_url)
     paths: dict[str, Path] = {}
     parts: list[Path] = []
@@ -132,22 +178,7 @@ def retrieve_series(
     for index, part in enumerate(parts):  # an incomplete last part, if the answer was cut short
         if index not in completed:
             part.unlink(missing_ok=True)
-    for sop in [uid for uid in listed if uid not in paths]:
-        part = retrieve_instance(connection, study_uid, series_uid, sop, folder)
-        if part is not None:
-            _file_under_uid(part, paths, retrieved, connection, study_uid, series_uid)
-    missing = [uid for uid in listed if uid not in paths]
-    if missing:
-        shown = ", ".join(missing[:_MAX_UIDS_IN_MESSAGE])
-        more = f" and {len(missing) - _MAX_UIDS_IN_MESSAGE} more" if len(missing) > 5 else ""
-        cause = f" ({failure})" if failure is not None else ""
-        raise DicomwebError(
-            f"{series_url}: the server lists {len(listed)} instances but {len(missing)} could "
-            f"not be retrieved: {shown}{more}{cause}; try again, or check the series on the "
-            "server",
-            url=series_url,
-        )
-    return retrieved
+    return retrieved, paths, failure
 
 
 def retrieve_instance(
