@@ -14,6 +14,8 @@ apt_packages=(
   dcm2niix
   # a throwaway DICOMweb server (Orthanc and its DICOMweb plugin) for the DICOMweb tests
   orthanc orthanc-dicomweb
+  # R's foreign::read.xport: another implementation reads the SDTM transport files
+  r-base-core r-cran-foreign
 )
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
