@@ -119,11 +119,27 @@ def new_lesion_targets_confirmed() -> Record:
     p.builder.target("T1", organ="liver", baseline_mm=60.0)
     p.builder.non_target("NT1", organ="portal vein (tumour thrombus)")
     n1, n2 = "liver segment 6", "lung, left upper lobe"
-    p.visit("W8", 56, nlt("N1", 12.0, n1, "liver"), nlt("N2", 10.5, n2, "lung"), T1=55.0, NT1="present")
-    p.visit("W12", 84, nlt("N1", 14.0, n1, "liver"), nlt("N2", 13.5, n2, "lung"), T1=55.0, NT1="present")
-    p.visit("W16", 112, nlt("N1", 16.0, n1, "liver"), nlt("N2", 15.0, n2, "lung"), T1=56.0, NT1="present")
     p.visit(
-        "W24", 168, nlt("N1", 19.0, n1, "liver"), nlt("N2", 17.0, n2, "lung"), T1=58.0, NT1="present",
+        "W8", 56, nlt("N1", 12.0, n1, "liver"), nlt("N2", 10.5, n2, "lung"), T1=55.0, NT1="present"
+    )
+    p.visit(
+        "W12", 84, nlt("N1", 14.0, n1, "liver"), nlt("N2", 13.5, n2, "lung"), T1=55.0, NT1="present"
+    )
+    p.visit(
+        "W16",
+        112,
+        nlt("N1", 16.0, n1, "liver"),
+        nlt("N2", 15.0, n2, "lung"),
+        T1=56.0,
+        NT1="present",
+    )
+    p.visit(
+        "W24",
+        168,
+        nlt("N1", 19.0, n1, "liver"),
+        nlt("N2", 17.0, n2, "lung"),
+        T1=58.0,
+        NT1="present",
         continued=False,
     )
     return p.record()

@@ -100,9 +100,9 @@ def test_irecist_sample(name):
         (e["iupd_visit_id"], e["dated_visit_id"], e["basis"], e["outcome"], e["closed_visit_id"])
         for e in response["iupd_episodes"]
     ] == episodes
-    assert {v["visit_id"]: v["icpd_triggers"] for v in response["visits"] if v["icpd_triggers"]} == (
-        triggers
-    )
+    assert {
+        v["visit_id"]: v["icpd_triggers"] for v in response["visits"] if v["icpd_triggers"]
+    } == (triggers)
     assert response["pfs"] == {"event": event, "date": pfs_date}
     assert (response["progression"] or {}).get("confirmed") == confirmed
     recist = score_record(load(name), criteria="RECIST1.1")

@@ -155,7 +155,9 @@ def test_ia6_missing_tracked_new_lesion_option():
 
 def test_ia6_missing_lesion_does_not_hide_progression_elsewhere():
     record = read(
-        (56, [nl("N1")], {"T1": 40.0}), (84, [nl("N1", "absent")], {"T1": 30.0}), (140, [], {"T1": 40.0})
+        (56, [nl("N1")], {"T1": 40.0}),
+        (84, [nl("N1", "absent")], {"T1": 30.0}),
+        (140, [], {"T1": 40.0}),
     )
     assert overall(score_record(record)) == ["iUPD", "iPR", "iUPD"]
 
@@ -198,6 +200,7 @@ def test_ia19_improvement_from_an_ne_baseline_disease():
     )
     response = score_record(record)
     assert overall(response) == ["iUPD", "iSD"]
-    assert "baseline disease SD now, NE at the iUPD (IA4 improvement)" in (
-        response["visits"][1]["notes"][-1]
+    assert (
+        "baseline disease SD now, NE at the iUPD (IA4 improvement)"
+        in (response["visits"][1]["notes"][-1])
     )

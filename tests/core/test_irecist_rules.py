@@ -18,7 +18,9 @@ class Read:
         for index, baseline_mm in enumerate(targets, start=1):
             self.builder.target(f"T{index}", organ=ORGANS[index - 1], baseline_mm=baseline_mm)
         for index, baseline_mm in enumerate(nodal_targets, start=1):
-            self.builder.target(f"N{index}", organ="lymph node", nodal=True, baseline_mm=baseline_mm)
+            self.builder.target(
+                f"N{index}", organ="lymph node", nodal=True, baseline_mm=baseline_mm
+            )
         for index, organ in enumerate(non_targets, start=1):
             self.builder.non_target(f"NT{index}", organ=organ)
 
@@ -191,8 +193,9 @@ def test_i5_1_a_tracked_lesion_not_listed_again_is_not_evaluated():
     read = Read(targets=(50.0,)).at(56, nlnt("N1"), T1=50.0).at(84, T1=30.0)
     response = read.score()
     assert col(response) == ["iUPD", "NE"]
-    assert "new lesion N1 not listed at this visit: not evaluated (I5.1, IA6)" in (
-        response["visits"][1]["notes"]
+    assert (
+        "new lesion N1 not listed at this visit: not evaluated (I5.1, IA6)"
+        in (response["visits"][1]["notes"])
     )
 
 
@@ -257,7 +260,9 @@ def test_i5_4_at_most_five_new_lesion_targets():
     five = [nlt(f"N{i}", 12.0, organ=organ) for i, organ in enumerate(organs[:5], start=1)]
     assert Read().at(56, *five, T1=50.0).score()["visits"][0]["nlt_sum_mm"] == 60.0
     with pytest.raises(RecordError) as error:
-        Read().at(56, *five, T1=50.0).at(84, *five, nlt("N6", 12.0, organ="kidney"), T1=50.0).score()
+        Read().at(56, *five, T1=50.0).at(
+            84, *five, nlt("N6", 12.0, organ="kidney"), T1=50.0
+        ).score()
     assert [(p.path, p.code) for p in error.value.problems] == [
         ("visits[2].new_lesions[5].kind", "too_many_new_lesion_targets")
     ]
@@ -321,8 +326,16 @@ def test_i5_6_known_new_lesion_non_target_progresses_when_unequivocal_not_when_i
 def test_i5_7_resolved_new_lesions_allow_icr():
     read = Read(targets=(30.0,), nodal_targets=())
     read.at(56, nlt("N1", 12.0), nlnt("N2"), nlt("L1", 16.0, organ="lymph node", nodal=True), T1=0)
-    read.at(84, nlt("N1", 0), nlnt("N2", "absent"), nlt("L1", 9.9, organ="lymph node", nodal=True), T1=0)
-    read.at(140, nlt("N1", 0), nlnt("N2", "absent"), nlt("L1", 9.0, organ="lymph node", nodal=True), T1=0)
+    read.at(
+        84, nlt("N1", 0), nlnt("N2", "absent"), nlt("L1", 9.9, organ="lymph node", nodal=True), T1=0
+    )
+    read.at(
+        140,
+        nlt("N1", 0),
+        nlnt("N2", "absent"),
+        nlt("L1", 9.0, organ="lymph node", nodal=True),
+        T1=0,
+    )
     response = read.score()
     assert col(response) == ["iUPD", "iCR", "iCR"]
     assert col(response, "new_lesions") == [True, False, False]
@@ -473,7 +486,11 @@ def test_i7_3d_non_target_progression_when_non_targets_were_not_in_the_basis():
 
 
 def test_i7_3e_nlnt_increase_confirms_a_new_lesion_episode():
-    r = Read(targets=(50.0,)).at(56, nlnt("N1"), T1=50.0).at(84, nlnt("N1", increased=True), T1=50.0)
+    r = (
+        Read(targets=(50.0,))
+        .at(56, nlnt("N1"), T1=50.0)
+        .at(84, nlnt("N1", increased=True), T1=50.0)
+    )
     response = r.score()
     assert col(response) == ["iUPD", "iCPD"]
     assert response["visits"][1]["icpd_triggers"] == ["nlnt_increase"]
@@ -499,7 +516,12 @@ def test_i7_3f_an_additional_new_lesion_confirms_whatever_the_basis():
 
 
 def test_i7_3f_a_lesion_first_seen_on_a_disregarded_scan_confirms_at_the_next_eligible_one():
-    r = Read(targets=(50.0,)).at(56, T1=60.0).at(70, nlnt("N1"), T1=60.0).at(84, nlnt("N1"), T1=60.0)
+    r = (
+        Read(targets=(50.0,))
+        .at(56, T1=60.0)
+        .at(70, nlnt("N1"), T1=60.0)
+        .at(84, nlnt("N1"), T1=60.0)
+    )
     response = r.score()
     assert col(response) == ["iUPD", "iUPD", "iCPD"]
     assert response["visits"][2]["icpd_triggers"] == ["additional_new_lesion"]

@@ -67,7 +67,9 @@ def test_a_tracked_new_lesion_keeps_kind_nodal_and_organ(later, path):
 
 
 def test_organ_text_may_change_within_the_same_organ():
-    data = record((56, [nlnt("N1", organ="left lung")], 40.0), (84, [nlnt("N1", organ="Lungs")], 40.0))
+    data = record(
+        (56, [nlnt("N1", organ="left lung")], 40.0), (84, [nlnt("N1", organ="Lungs")], 40.0)
+    )
     assert [v["overall"] for v in score_record(data)["visits"]] == ["iUPD", "iUPD"]
 
 
@@ -126,7 +128,9 @@ def test_validation_off_too_many_new_lesion_targets_follows_the_sixth_as_a_non_t
     data = record((56, listings, 40.0), (84, listings, 40.0), irecist_validate_new_lesions=False)
     response = score_record(data)
     assert [v["nlt_sum_mm"] for v in response["visits"]] == [50.0, 50.0]
-    assert any("too many" not in note and "number 6" in note for note in response["visits"][0]["notes"])
+    assert any(
+        "too many" not in note and "number 6" in note for note in response["visits"][0]["notes"]
+    )
 
 
 def test_structural_errors_stay_errors_with_validation_off():

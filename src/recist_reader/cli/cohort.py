@@ -167,6 +167,8 @@ def _rate(block: dict[str, Any]) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The cohort summary as readable text (``recist-reader cohort`` without ``--json``)."""
+    from recist_reader.cohort.criteria_labels import endpoint_labels
+
     criteria = f" ({summary['criteria']})" if summary.get("criteria") else ""
     lines = [
         f"Cohort{criteria}: {summary['n_scored']} patients scored, {summary['n_invalid']} invalid "
@@ -178,7 +180,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     for kind, counts in summary["best_overall_response"].items():
         lines.append(f"  {kind:<21}" + "  ".join(f"{v:>11}" for v in counts.values()))
     lines.append("")
-    for name, title in (("orr", "ORR (CR+PR)"), ("dcr", "DCR (CR+PR+SD+NonCR/NonPD)")):
+    labels = endpoint_labels(summary.get("criteria"))
+    for name, title in (
+        ("orr", f"ORR ({labels.response_text})"),
+        ("dcr", f"DCR ({labels.disease_control_text})"),
+    ):
         for kind in ("confirmed", "unconfirmed"):
             lines.append(f"{title}, {kind}: {_rate(summary[name][kind])}")
     lines.append("")

@@ -196,7 +196,9 @@ def tracked_patient_record(
             elif gone:
                 listing["status"] = "absent"
             else:
-                ends = truth.short_axis_endpoints_mm if truth.nodal else truth.long_axis_endpoints_mm
+                ends = (
+                    truth.short_axis_endpoints_mm if truth.nodal else truth.long_axis_endpoints_mm
+                )
                 listing["nodal"] = truth.nodal
                 listing["diameter_mm"] = round(truth.recist_mm, decimals)
                 listing["slice_thickness_mm"] = float(visit.series.grid.spacing_mm[0])

@@ -240,7 +240,9 @@ class Irecist(Recist11):
         window = response_window(visits, episodes)
         evaluable = [a for a in visits if not a.disregarded] if episodes else visits  # I9.3
         baseline_date = record.baseline_date
-        pfs_date = progression.date if progression else last_evaluable_date(evaluable, baseline_date)
+        pfs_date = (
+            progression.date if progression else last_evaluable_date(evaluable, baseline_date)
+        )
         best = self.best_overall_response(window, options, has_targets=baseline_sum is not None)
         if episodes and any(a.confirmed for a in visits):  # the first iCPD ends the window
             best = {kind: ICPD if label == I_LABELS[PD] else label for kind, label in best.items()}
@@ -311,7 +313,9 @@ def response_window(
     if not episodes:  # the common case: every time point counts
         return [TimePoint(a.date, a.day, a.overall) for a in assessments]
     dropped = [
-        (episode.date, episode.iupd.date) for episode in episodes if episode.date < episode.iupd.date
+        (episode.date, episode.iupd.date)
+        for episode in episodes
+        if episode.date < episode.iupd.date
     ]
     window: list[TimePoint] = []
     for assessment in assessments:
@@ -321,7 +325,6 @@ def response_window(
         if assessment.confirmed:
             break
     return window
-
 
 
 def _progression(episode: Episode, declaring: IrecistVisit) -> Progression:

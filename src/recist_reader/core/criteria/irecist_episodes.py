@@ -9,7 +9,7 @@ without an open episode, I7 with one.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -127,9 +127,7 @@ def _sum_over(values: dict, keys) -> Decimal:
     return total
 
 
-def further_increase(
-    reference: dict, current: dict, *, what: str
-) -> tuple[bool, str] | None:
+def further_increase(reference: dict, current: dict, *, what: str) -> tuple[bool, str] | None:
     """I7.3a/e: the lesions of ``reference`` measure at least 5 mm more now.
 
     Compared over the reference's lesions that are evaluated now; lesions not evaluated now
@@ -248,7 +246,9 @@ class EpisodeTracker:
         self.episodes.append(episode)
         return episode
 
-    def _with_episode(self, visit: IrecistVisit, reading: NewLesionReading, episode: Episode) -> None:
+    def _with_episode(
+        self, visit: IrecistVisit, reading: NewLesionReading, episode: Episode
+    ) -> None:
         """I7: early scan, confirmation, reset, or the episode goes on."""
         options = self.options
         days = (visit.date - episode.iupd.date).days
@@ -340,9 +340,7 @@ class EpisodeTracker:
         return overall_non_target_only(visit.non_target, False)
 
     # ------------------------------------------------------------------ I5.6
-    def known_new_lesion_progression(
-        self, visit: IrecistVisit, reading: NewLesionReading
-    ) -> str:
+    def known_new_lesion_progression(self, visit: IrecistVisit, reading: NewLesionReading) -> str:
         """I5.6: known new lesions progress (NLT sum PD vs its nadir, or an NLNT
         ``unequivocal_progression``); the reason, or "" when they do not."""
         if not reading.known:
@@ -360,7 +358,9 @@ class EpisodeTracker:
         known = [key for key in reading.nlt_values if reading.known[key].first_date < date]
         if known:
             nadir = self.nlt_nadir.get(frozenset(known))
-            evaluated = [reading.nlt_values[key] for key in known if reading.nlt_values[key] is not None]
+            evaluated = [
+                reading.nlt_values[key] for key in known if reading.nlt_values[key] is not None
+            ]
             if nadir is not None and evaluated:
                 total = ZERO
                 for value in evaluated:
@@ -570,9 +570,7 @@ class EpisodeTracker:
                 episode.target_reference = target_reference
             known = {lesion.key for lesion in episode.known_new_lesions}
             nlt_reference = {
-                key: value
-                for key, value in values.items()
-                if key in known and value is not None
+                key: value for key, value in values.items() if key in known and value is not None
             }
             if nlt_reference:
                 episode.nlt_reference = nlt_reference

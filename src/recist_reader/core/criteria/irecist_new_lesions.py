@@ -397,7 +397,9 @@ def read_new_lesions(
             reading.listed_present = reading.listed_present or listing is not None
             continue
         if listing is None:
-            notes.append(f"new lesion {lesion.name} not listed at this visit: not evaluated (I5.1, IA6)")
+            notes.append(
+                f"new lesion {lesion.name} not listed at this visit: not evaluated (I5.1, IA6)"
+            )
             _unevaluated(reading, lesion)
             continue
         if lesion.lesion is not None:
