@@ -35,6 +35,37 @@ EXPECTED = {
         None,
     ),
     "HCC-007_NE_missed_lesion": (["SD", "NE", "PR", "PR", "PR"], "PR", "PR", None, 84),
+    # iRECIST reads (sample_data/generate_irecist_records.py; tests/test_sample_data_irecist.py)
+    "HCC-101_iRECIST_pseudoprogression": (
+        ["iUPD", "iSD", "iSD", "iPR", "iPR"], "iPR", "iPR", None, 56
+    ),
+    "HCC-102_iRECIST_confirmed_further_growth": (
+        ["iUPD", "iUPD", "iCPD", "iCPD"], "iCPD", "iCPD", ("W16", "W8"), None
+    ),
+    "HCC-103_iRECIST_new_lesion_targets": (
+        ["iUPD", "iCPD", "iCPD", "iCPD"], "iCPD", "iCPD", ("W12", "W8"), None
+    ),
+    "HCC-104_iRECIST_new_lesion_persists": (
+        ["iPR", "iUPD", "iUPD", "iUPD"], "iSD", "iPR", None, 112
+    ),
+    "HCC-105_iRECIST_early_scan_disregarded": (
+        ["iSD", "iUPD", "iUPD", "iCPD", "iCPD"], "iSD", "iSD", ("W14", "W10"), None
+    ),
+    "HCC-106_iRECIST_reset_then_confirmed": (
+        ["iSD", "iUPD", "iPR", "iUPD", "iCPD"], "iSD", "iPR", ("W30", "W26"), 56
+    ),
+    "HCC-107_iRECIST_non_target_increase": (
+        ["iSD", "iUPD", "iUPD", "iCPD"], "iSD", "iSD", ("W24", "W16"), None
+    ),
+    "HCC-108_iRECIST_unconfirmed_treatment_stopped": (
+        ["iSD", "iSD", "iSD", "iUPD"], "iSD", "iSD", ("W24", "W24"), None
+    ),
+    "HCC-109_iRECIST_equivocal_backdated": (
+        ["iPR", "iPR", "iUPD", "iCPD"], "iSD", "iPR", ("W28", "W16"), 56
+    ),
+    "HCC-110_iRECIST_new_lesion_not_assessed": (
+        ["iUPD", "iPR", "NE", "iPR"], "iPR", "iPR", None, 112
+    ),
 }
 
 

@@ -49,11 +49,19 @@ class RulerController(QObject):
         context.file_changed.connect(self.publish_record)
 
     # ------------------------------------------------------------------ drawing
-    def start_ruler(self, axis: str = "long") -> None:
-        """Let the reader draw the selected target's ruler on the current visit's image."""
+    def start_ruler(self, axis: str = "long", *, new_lesion_id: str | None = None) -> None:
+        """Let the reader draw the selected target's ruler (or that of the tracked new-lesion
+        target ``new_lesion_id``) on the current visit's image."""
         session = self.context.require_session()
-        lesion_id = self.context.require_lesion()
-        lesion = session.lesion(lesion_id)
+        if new_lesion_id is not None:
+            lesion_id, lesion = new_lesion_id, session.tracked_new_lesion(new_lesion_id).as_lesion()
+            if not session.is_new_lesion_target(new_lesion_id):
+                raise ReadingError(
+                    f"{new_lesion_id} is a new-lesion non-target: set its status instead"
+                )
+        else:
+            lesion_id = self.context.require_lesion()
+            lesion = session.lesion(lesion_id)
         if lesion["kind"] != "target":
             raise ReadingError(
                 f"{lesion_id} is a non-target: set its status instead of drawing a ruler"
@@ -223,7 +231,7 @@ class RulerController(QObject):
         session = self.context.require_session()
         features = self.context.visit_layers[visit_id].rulers.features
         present = set(zip(features["lesion_id"], features["axis"]))
-        for lesion in session.lesions("target"):
+        for lesion in [*session.lesions("target"), *session.new_lesion_targets()]:
             for axis in ("long", "short"):
                 if (lesion["lesion_id"], axis) not in present and session.ruler(
                     visit_id, lesion["lesion_id"], axis=axis

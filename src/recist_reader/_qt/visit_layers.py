@@ -105,9 +105,10 @@ class DrawnRuler:
 
 
 def rulers_to_draw(layers: VisitLayers, session: ReadingSession, visit_id: str) -> list[DrawnRuler]:
-    """The record's rulers of a visit that lie on this visit's series, in record order."""
+    """The record's rulers of a visit that lie on this visit's series, in record order (the
+    targets', then the tracked new-lesion targets', design.md §7b)."""
     drawn = []
-    for lesion in session.lesions("target"):
+    for lesion in [*session.lesions("target"), *session.new_lesion_targets()]:
         for axis in ("long", "short"):
             ruler = session.ruler(visit_id, lesion["lesion_id"], axis=axis)  # type: ignore[arg-type]
             if ruler is None or ruler.series_uid != layers.series_uid:

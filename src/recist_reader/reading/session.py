@@ -22,11 +22,13 @@ from pydantic import ValidationError
 from recist_reader.core.criteria import CRITERIA
 from recist_reader.core.record import PatientRecord
 from recist_reader.core.scoring import score_parsed_record, score_record
+from recist_reader.core.tracking import derived_lesion_tracking_uid
 from recist_reader.core.types import iso_date
 from recist_reader.core.validation import cross_field_problems, problems_from_validation_error
 from recist_reader.errors import RecordError, RecordProblem
 from recist_reader.io.record_json import read_record_file, write_json_atomic
 from recist_reader.reading.geometry import Ruler, is_perpendicular
+from recist_reader.reading.new_lesion_tracking import NewLesionTracking
 
 LesionKind = Literal["target", "non-target"]
 Axis = Literal["long", "short"]
@@ -124,8 +126,8 @@ def _parse_date(value: str | dt.date) -> dt.date:
         raise ReadingError(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
-class ReadingSession:
-    """An editable patient record.
+class ReadingSession(NewLesionTracking):
+    """An editable patient record (tracked new lesions for iRECIST: :class:`NewLesionTracking`).
 
     Parameters
     ----------
@@ -252,7 +254,9 @@ class ReadingSession:
         return None if found is None else copy.deepcopy(found)
 
     def ruler(self, visit_id: str, lesion_id: str, *, axis: Axis = "long") -> Ruler | None:
-        """The ruler drawn for a lesion at a visit, if any."""
+        """The ruler drawn for a lesion (or a new-lesion target) at a visit, if any."""
+        if self.is_new_lesion_target(lesion_id):
+            return self.new_lesion_ruler(visit_id, lesion_id, axis=axis)
         measurement = self._measurement(self._visit(visit_id), lesion_id)
         key = "ruler" if axis == "long" else "short_axis_ruler"
         if measurement is None or not measurement.get(key):
@@ -421,8 +425,11 @@ class ReadingSession:
         node's (R4.1). The other axis is kept as ``long_axis_mm`` / ``short_axis_mm``.
         ``method`` records how the ruler was made (``semi-automatic`` for a proposal the
         reader accepted or adjusted); by default the measurement keeps its method, or
-        ``manual`` for a new one.
+        ``manual`` for a new one. A tracked new-lesion target's ruler goes on its listing
+        (:meth:`set_new_lesion_ruler`).
         """
+        if self.is_new_lesion_target(lesion_id):
+            return self.set_new_lesion_ruler(visit_id, lesion_id, ruler, axis=axis)
         lesion = self._lesion(lesion_id)
         if lesion["kind"] != "target":
             raise ReadingError(f"{lesion_id} is a non-target: it takes a status, not a ruler")
@@ -452,6 +459,9 @@ class ReadingSession:
 
     def remove_ruler(self, visit_id: str, lesion_id: str, *, axis: Axis = "long") -> None:
         """Delete one ruler of a lesion at a visit (and the diameter it gave)."""
+        if self.is_new_lesion_target(lesion_id):
+            self.remove_new_lesion_ruler(visit_id, lesion_id, axis=axis)
+            return
         visit = self._visit(visit_id)
         measurement = self._measurement(visit, lesion_id)
         if measurement is None:
@@ -600,8 +610,9 @@ class ReadingSession:
                     )
         return out
 
-    def score(self, **options: Any) -> LiveScore:
-        """Score the record as it stands (baseline rule violations reported, not fatal).
+    def score(self, *, criteria: str | None = None, **options: Any) -> LiveScore:
+        """Score the record as it stands (baseline rule violations reported, not fatal), under
+        its primary criteria or ``criteria``.
 
         The record is validated once for both the checks and the score: this runs on every
         edit, live while a ruler is dragged.
@@ -618,7 +629,10 @@ class ReadingSession:
             return LiveScore(None, problems, checks)
         try:
             response = score_parsed_record(
-                record, {"validate_baseline": False, **options}, option_prefix="options"
+                record,
+                {"validate_baseline": False, **options},
+                option_prefix="options",
+                criteria=criteria,
             )
         except RecordError as error:
             return LiveScore(None, list(error.problems), checks)
@@ -640,6 +654,10 @@ class ReadingSession:
         if blocking:
             raise SaveBlockedError(
                 [RecordProblem(c.lesion_id or "", c.message, c.code) for c in blocking]
+            )
+        for lesion in self._record["lesions"]:  # design.md §8.1: written once, at first save
+            lesion.setdefault(
+                "tracking_uid", derived_lesion_tracking_uid(self.patient_id, lesion["lesion_id"])
             )
         write_json_atomic(target, self._record)
         old_sidecar = self.autosave_file()

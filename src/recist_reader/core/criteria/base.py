@@ -216,20 +216,13 @@ class Criteria(ABC):
         pfs_date = (
             progression.date if progression else last_evaluable_date(assessments, baseline_date)
         )
-        baseline_json: dict[str, Any] = {
-            "visit_id": baseline.visit_id,
-            "date": baseline.date.isoformat(),
-            "sum_mm": to_json_number(baseline_sum),
-        }
-        if baseline_notes:
-            baseline_json["notes"] = baseline_notes
         visit_json = self.visit_json
         return {
             "schema_version": SCHEMA_VERSION,
             "patient_id": record.patient_id,
             "criteria": self.name,
             "config": options.as_json(),
-            "baseline": baseline_json,
+            "baseline": self.baseline_json(baseline, baseline_sum, baseline_notes),
             "visits": [visit_json(a) for a in assessments],
             "progression": None
             if progression is None
@@ -246,6 +239,20 @@ class Criteria(ABC):
                 window, progression, assessments, baseline_date
             ),
         }
+
+    @staticmethod
+    def baseline_json(
+        baseline: Visit, baseline_sum: Decimal | None, baseline_notes: list[str]
+    ) -> dict[str, Any]:
+        """The response's ``baseline`` (design.md §2)."""
+        baseline_json: dict[str, Any] = {
+            "visit_id": baseline.visit_id,
+            "date": baseline.date.isoformat(),
+            "sum_mm": to_json_number(baseline_sum),
+        }
+        if baseline_notes:
+            baseline_json["notes"] = baseline_notes
+        return baseline_json
 
     def visit_json(self, assessment: VisitAssessment) -> dict[str, Any]:
         """One entry of the response's ``visits`` (design.md §2)."""

@@ -88,6 +88,22 @@ TargetSpec = tuple[Lesion, str, Decimal | None]
 NewLesionReading = tuple[bool, bool, tuple[NewLesion, ...]]
 _NO_NEW_LESION: NewLesionReading = (False, False, ())
 
+#: The baseline disease at one visit (:meth:`Recist11.read_baseline_disease`): the targets'
+#: values (None without targets), ``sum_mm``, ``partial_sum_mm``, the displayed % changes from
+#: baseline and nadir, the target response and whether a target shows disease, the non-target
+#: response and whether a non-target shows disease. A plain tuple, as :data:`TargetReading`.
+BaselineDiseaseReading = tuple[
+    list[Decimal | None] | None,
+    Decimal | None,
+    Decimal | None,
+    float | None,
+    float | None,
+    Response,
+    bool,
+    Response,
+    bool,
+]
+
 #: The targets at one visit (:meth:`Recist11.read_targets`): each target's value in
 #: ``record.target_lesions`` order (None when not evaluated), the exact sum of the evaluated
 #: ones, how many were not evaluated, and whether one shows disease (R5.8; when none does,
@@ -146,6 +162,9 @@ class Recist11(Criteria):
 
     #: Whether a visit can have new lesions without listings (mRECIST's derived nodes, M7.7).
     derives_new_lesions: ClassVar[bool] = False
+    #: Notes state the ordinary category decisions (R5.1–R5.4, R6.3), not only what was
+    #: substituted and the exceptions. iRECIST's notes give its own rules instead (§7b).
+    category_notes: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._specs_record: PatientRecord | None = None
@@ -306,9 +325,22 @@ class Recist11(Criteria):
         value = measurement.get("diameter_mm")
         if value is None:  # reported as baseline_target_not_measured by validation
             return []
+        reason = self.not_measurable_reason(lesion, value)
+        if reason is None:
+            return []
+        return [
+            RecordProblem(
+                f"{path}.diameter_mm",
+                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
+                "target_not_measurable",
+            )
+        ]
+
+    def not_measurable_reason(self, lesion: Lesion, value: Decimal) -> str | None:
+        """Why ``lesion`` measuring ``value`` mm is not measurable (R2), None when it is."""
         minimum = self.measurable_min_mm(lesion)
         if value >= minimum:
-            return []
+            return None
         if lesion.nodal:
             what = (
                 "a node of 10 to < 15 mm short axis is pathological but not measurable: "
@@ -327,13 +359,7 @@ class Recist11(Criteria):
                 f"{lesion.method} with {mm_text(to_decimal(lesion.slice_thickness_mm))} mm slices "
                 "(R2.1: ≥ 10 mm and ≥ twice the slice thickness)"
             )
-        return [
-            RecordProblem(
-                f"{path}.diameter_mm",
-                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
-                "target_not_measurable",
-            )
-        ]
+        return reason
 
     # ------------------------------------------------------------------ visits (R4–R10)
     def target_values(
@@ -516,15 +542,21 @@ class Recist11(Criteria):
                 notes.append(
                     f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: {self.normal_nodes_text()} ({rules['cr_precedence']})"
                 )
-            else:
+            elif self.category_notes:
                 notes.append(f"target CR: {self.cr_category_text()} ({rules['cr']})")
             return CR
         if progression:
-            threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
-            notes.append(
-                f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
-            )
+            if self.category_notes:
+                threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
+                notes.append(
+                    f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
+                )
             return PD
+        if not self.category_notes:  # only an exception (A7) is noted
+            if self.meets_partial_response(total, baseline):
+                return PR
+            if not (options.continuing_pr and state.had_target_response):
+                return SD
         pct = (
             pct_change(total, baseline, options.pct_decimals)
             if pct_change_baseline is None
@@ -595,10 +627,11 @@ class Recist11(Criteria):
         rules = self.rules
         disease = bool(present or progressed)
         if progressed:
-            notes.append(
-                f"non-target PD: unequivocal progression of {', '.join(progressed)} "
-                f"({rules['non_target_pd']})"
-            )
+            if self.category_notes:
+                notes.append(
+                    f"non-target PD: unequivocal progression of {', '.join(progressed)} "
+                    f"({rules['non_target_pd']})"
+                )
             return PD, disease
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = [
@@ -674,7 +707,52 @@ class Recist11(Criteria):
         options: ScoringOptions,
     ) -> VisitAssessment:
         notes: list[str] = []
+        reading = self.read_baseline_disease(record, visit, state, options, notes)
+        target, non_target = reading[5], reading[7]
+        if visit.new_lesions or self.derives_new_lesions:
+            new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
+                record, visit, options, notes
+            )
+        else:  # most visits list none
+            new_lesion = equivocal_new_lesion = False
+            counted = ()
+        if state.baseline_sum_mm is not None:
+            overall = overall_with_targets(target, non_target, new_lesion)
+        else:
+            overall = overall_non_target_only(non_target, new_lesion)
+        documented_disease = reading[8] or new_lesion or overall is PD or reading[6]
+        # Positional: keyword arguments cost more than the rest of this call (17 fields).
+        return VisitAssessment(
+            visit,
+            visit.visit_id,
+            visit.date,
+            (visit.date - record.baseline_date).days,  # day
+            reading[1],  # sum_mm
+            reading[2],  # partial_sum_mm
+            state.nadir_mm,
+            target,
+            non_target,
+            new_lesion,
+            equivocal_new_lesion,
+            overall,
+            documented_disease,
+            notes,
+            reading[3],  # pct_change_baseline
+            reading[4],  # pct_change_nadir
+            counted,
+        )
+
+    def read_baseline_disease(
+        self,
+        record: PatientRecord,
+        visit: Visit,
+        state: ReadingState,
+        options: ScoringOptions,
+        notes: list[str],
+    ) -> BaselineDiseaseReading:
+        """The targets and non-targets at ``visit``: sums, displayed changes, categories."""
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
+        values: list[Decimal | None] | None = None
         sum_mm = partial_sum_mm = None
         target_disease = False
         pct_baseline = pct_nadir = None
@@ -708,35 +786,14 @@ class Recist11(Criteria):
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
-        if visit.new_lesions or self.derives_new_lesions:
-            new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
-                record, visit, options, notes
-            )
-        else:  # most visits list none
-            new_lesion = equivocal_new_lesion = False
-            counted = ()
-        if baseline is not None:
-            overall = overall_with_targets(target, non_target, new_lesion)
-        else:
-            overall = overall_non_target_only(non_target, new_lesion)
-        documented_disease = non_target_disease or new_lesion or overall is PD or target_disease
-        # Positional: keyword arguments cost more than the rest of this call (17 fields).
-        return VisitAssessment(
-            visit,
-            visit.visit_id,
-            visit.date,
-            (visit.date - record.baseline_date).days,  # day
+        return (
+            values,
             sum_mm,
             partial_sum_mm,
-            nadir,
-            target,
-            non_target,
-            new_lesion,
-            equivocal_new_lesion,
-            overall,
-            documented_disease,
-            notes,
             pct_baseline,
             pct_nadir,
-            counted,
+            target,
+            target_disease,
+            non_target,
+            non_target_disease,
         )
