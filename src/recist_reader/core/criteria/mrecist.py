@@ -79,8 +79,9 @@ class _Roles:
     targets: tuple[Lesion, ...]
     non_targets: tuple[Lesion, ...]
     excluded_nodes: tuple[Lesion, ...]
-    #: By lesion id: the first date with malignant cytology (M6.4, MA20).
-    malignant_since: dict[str, dt.date] = field(default_factory=dict)
+    #: By lesion id: the first date with malignant cytology (M6.4, MA20), None if never;
+    #: filled when needed.
+    malignant_since: dict[str, dt.date | None] = field(default_factory=dict)
 
 
 class Mrecist(Recist11):
@@ -124,25 +125,19 @@ class Mrecist(Recist11):
     def roles(self, record: PatientRecord) -> _Roles:
         """The record's mRECIST targets, non-targets and excluded porta hepatis nodes."""
         if self._roles_record is not record:
-            lesions = record.lesions
-            roles = _Roles(
-                tuple(lesion for lesion in lesions if mrecist_role(lesion) == "target"),
-                tuple(lesion for lesion in lesions if mrecist_role(lesion) == "non-target"),
-                tuple(
-                    lesion
-                    for lesion in lesions
-                    if mrecist_role(lesion) == "excluded"
-                    and lesion.lesion_type == PORTA_HEPATIS_NODE
-                ),
-            )
-            for visit in record.visits:
-                for measurement in visit.measurements:
-                    if measurement.get("cytology") == "malignant":
-                        lesion_id = measurement["lesion_id"]
-                        since = roles.malignant_since.get(lesion_id)
-                        if since is None or visit.date < since:
-                            roles.malignant_since[lesion_id] = visit.date
-            self._roles, self._roles_record = roles, record
+            targets: list[Lesion] = []
+            non_targets: list[Lesion] = []
+            excluded: list[Lesion] = []
+            for lesion in record.lesions:
+                role = lesion.mrecist_kind or lesion.kind
+                if role == "target":
+                    targets.append(lesion)
+                elif role == "non-target":
+                    non_targets.append(lesion)
+                elif lesion.lesion_type == PORTA_HEPATIS_NODE:
+                    excluded.append(lesion)
+            self._roles = _Roles(tuple(targets), tuple(non_targets), tuple(excluded))
+            self._roles_record = record
         return self._roles
 
     def findings(self, record: PatientRecord) -> NewLesionFindings:
@@ -164,14 +159,16 @@ class Mrecist(Recist11):
     ) -> tuple[TargetSpec, ...]:
         """Typical-HCC targets by their viable diameter; the others whole (M4.1, MA12)."""
         return tuple(
-            (lesion, "viable_diameter_mm", None)
-            if lesion.lesion_type == TYPICAL
-            else (
-                lesion,
-                "diameter_mm",
-                self.node_normal_below_mm(lesion, options) if lesion.nodal else None,
-            )
-            for lesion in self.roles(record).targets
+            [
+                (lesion, "viable_diameter_mm", None)
+                if lesion.lesion_type == TYPICAL
+                else (
+                    lesion,
+                    "diameter_mm",
+                    self.node_normal_below_mm(lesion, options) if lesion.nodal else None,
+                )
+                for lesion in self.roles(record).targets
+            ]
         )
 
     def baseline_sum_mm(
@@ -300,7 +297,16 @@ class Mrecist(Recist11):
 
     def malignant_by(self, record: PatientRecord, lesion: Lesion, visit: Visit) -> bool:
         """Malignant cytology recorded for ``lesion`` at ``visit`` or earlier (M6.4, MA20)."""
-        since = self.roles(record).malignant_since.get(lesion.lesion_id)
+        known = self.roles(record).malignant_since
+        lesion_id = lesion.lesion_id
+        if lesion_id not in known:
+            dates = [
+                seen.date
+                for seen in record.visits
+                if seen.measurement_by_lesion.get(lesion_id, {}).get("cytology") == "malignant"
+            ]
+            known[lesion_id] = min(dates) if dates else None
+        since = known[lesion_id]
         return since is not None and since <= visit.date
 
     def non_target_readings(
@@ -319,34 +325,40 @@ class Mrecist(Recist11):
         needs_cytology = options.mrecist_effusion_pd_requires_cytology  # type: ignore[attr-defined]
         for lesion in non_targets:
             measurement = by_id.get(lesion.lesion_id)
-            state = self.non_target_state(lesion, measurement, options)
+            if measurement is not None and lesion.kind == "non-target":  # the common case
+                state = (
+                    measurement.get("mrecist_status")
+                    or measurement.get("status")
+                    or "not_evaluated"
+                )
+            else:
+                state = self.non_target_state(lesion, measurement, options)
             lesion_type = lesion.lesion_type
-            if (
-                state == "present"
-                and lesion_type in _ENHANCEMENT_TYPES
-                and measurement is not None
-                and measurement.get("enhancing") is False
-            ):
-                notes.append(
-                    f"{lesion.lesion_id}: {_TYPE_WORDS[lesion_type]} no longer enhances in the "
-                    "arterial phase: counted as absent (M6.2)"
-                )
-                state = "absent"
-            elif (
-                state == "unequivocal_progression"
-                and lesion_type == EFFUSION
-                and needs_cytology
-                and not self.malignant_by(record, lesion, visit)
-            ):
-                notes.append(
-                    f"{lesion.lesion_id}: effusion progression without malignant cytology is not "
-                    "PD (M6.4, MA2)"
-                )
-                state = "present"
             if state == "present":
+                if (
+                    lesion_type in _ENHANCEMENT_TYPES
+                    and measurement is not None
+                    and measurement.get("enhancing") is False
+                ):
+                    notes.append(
+                        f"{lesion.lesion_id}: {_TYPE_WORDS[lesion_type]} no longer enhances in "
+                        "the arterial phase: counted as absent (M6.2)"
+                    )
+                    continue
                 present.append(lesion)
             elif state == "unequivocal_progression":
-                progressed.append(lesion.lesion_id)
+                if (
+                    lesion_type == EFFUSION
+                    and needs_cytology
+                    and not self.malignant_by(record, lesion, visit)
+                ):
+                    notes.append(
+                        f"{lesion.lesion_id}: effusion progression without malignant cytology is "
+                        "not PD (M6.4, MA2)"
+                    )
+                    present.append(lesion)
+                else:
+                    progressed.append(lesion.lesion_id)
             elif state != "absent":
                 missing.append(lesion.lesion_id)
         return present, progressed, missing
@@ -514,12 +526,13 @@ class Mrecist(Recist11):
             lesions_by_id.setdefault(lesion.lesion_id, lesion)
             if lesion.lesion_type != "other" or lesion.mrecist_kind is not None:
                 problems.extend(_lesion_problems(index, lesion))
+        keys = _MRECIST_MEASUREMENT_KEYS
         for v_index, visit in enumerate(record.visits):
             for m_index, measurement in enumerate(visit.measurements):
-                if not _MRECIST_MEASUREMENT_KEYS.intersection(measurement):
+                if keys.isdisjoint(measurement):
                     continue  # the common case: no mRECIST reading to check
                 lesion = lesions_by_id.get(measurement["lesion_id"])
-                if lesion is not None:
+                if lesion is not None and _measurement_has_problem(lesion, measurement):
                     problems.extend(
                         _measurement_problems(
                             f"visits[{v_index}].measurements[{m_index}]", lesion, measurement
@@ -554,11 +567,11 @@ class Mrecist(Recist11):
                 )
             )
         selection = self.target_selection_problems(
-            (
+            [
                 (index, lesion)
                 for index, lesion in enumerate(record.lesions)
-                if mrecist_role(lesion) == "target"
-            ),
+                if (lesion.mrecist_kind or lesion.kind) == "target"
+            ],
             _mrecist_organ,
         )
         for index, lesion in enumerate(record.lesions):
@@ -770,6 +783,15 @@ def _lesion_problems(index: int, lesion: Lesion) -> list[RecordProblem]:
             )
         )
     return problems
+
+
+def _measurement_has_problem(lesion: Lesion, measurement: Measurement) -> bool:
+    """The cheap test before :func:`_measurement_problems` (most readings are fine)."""
+    if "mrecist_status" in measurement and (lesion.mrecist_kind or lesion.kind) != "non-target":
+        return True
+    if lesion.lesion_type == TYPICAL:
+        return "viable_diameter_mm" in measurement and "viable_status" in measurement
+    return "viable_diameter_mm" in measurement or "viable_status" in measurement
 
 
 def _measurement_problems(
