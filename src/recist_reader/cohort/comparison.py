@@ -312,14 +312,7 @@ def write_comparison_report(
             folder / result.criteria, result.summary, result.patients, result.curves
         )
         links[result.criteria] = page.relative_to(folder).as_posix()
-        figure = waterfall_figure(result.patients)
-        axes = figure.axes[0]
-        axes.set_title(
-            axes.get_title().replace("Waterfall", f"{_title(result.criteria)} waterfall"),
-            fontsize=11,
-        )
-        if result.criteria == "mRECIST":
-            axes.set_ylabel("Best change in the viable-tumour sum (%)")
+        figure = waterfall_figure(result.patients)  # titled with its criteria
         waterfalls[result.criteria] = save_figure(
             figure, folder / "plots", f"waterfall_{result.criteria}"
         )
