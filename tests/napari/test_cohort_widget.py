@@ -21,9 +21,10 @@ RECORDS = Path(__file__).resolve().parents[2] / "sample_data" / "records"
 
 @pytest.fixture
 def records(tmp_path):
-    """A copy of the sample cohort (7 records), so that nothing is written beside the originals."""
+    """A copy of the sample cohort (the 7 RECIST 1.1 records), so that nothing is written
+    beside the originals."""
     folder = tmp_path / "records"
-    shutil.copytree(RECORDS, folder)
+    shutil.copytree(RECORDS, folder, ignore=shutil.ignore_patterns("*_iRECIST_*"))
     return folder
 
 
