@@ -37,34 +37,112 @@ EXPECTED = {
     "HCC-007_NE_missed_lesion": (["SD", "NE", "PR", "PR", "PR"], "PR", "PR", None, 84),
     # iRECIST reads (sample_data/generate_irecist_records.py; tests/test_sample_data_irecist.py)
     "HCC-101_iRECIST_pseudoprogression": (
-        ["iUPD", "iSD", "iSD", "iPR", "iPR"], "iPR", "iPR", None, 56
+        ["iUPD", "iSD", "iSD", "iPR", "iPR"],
+        "iPR",
+        "iPR",
+        None,
+        56,
     ),
     "HCC-102_iRECIST_confirmed_further_growth": (
-        ["iUPD", "iUPD", "iCPD", "iCPD"], "iCPD", "iCPD", ("W16", "W8"), None
+        ["iUPD", "iUPD", "iCPD", "iCPD"],
+        "iCPD",
+        "iCPD",
+        ("W16", "W8"),
+        None,
     ),
     "HCC-103_iRECIST_new_lesion_targets": (
-        ["iUPD", "iCPD", "iCPD", "iCPD"], "iCPD", "iCPD", ("W12", "W8"), None
+        ["iUPD", "iCPD", "iCPD", "iCPD"],
+        "iCPD",
+        "iCPD",
+        ("W12", "W8"),
+        None,
     ),
     "HCC-104_iRECIST_new_lesion_persists": (
-        ["iPR", "iUPD", "iUPD", "iUPD"], "iSD", "iPR", None, 112
+        ["iPR", "iUPD", "iUPD", "iUPD"],
+        "iSD",
+        "iPR",
+        None,
+        112,
     ),
     "HCC-105_iRECIST_early_scan_disregarded": (
-        ["iSD", "iUPD", "iUPD", "iCPD", "iCPD"], "iSD", "iSD", ("W14", "W10"), None
+        ["iSD", "iUPD", "iUPD", "iCPD", "iCPD"],
+        "iSD",
+        "iSD",
+        ("W14", "W10"),
+        None,
     ),
     "HCC-106_iRECIST_reset_then_confirmed": (
-        ["iSD", "iUPD", "iPR", "iUPD", "iCPD"], "iSD", "iPR", ("W30", "W26"), 56
+        ["iSD", "iUPD", "iPR", "iUPD", "iCPD"],
+        "iSD",
+        "iPR",
+        ("W30", "W26"),
+        56,
     ),
     "HCC-107_iRECIST_non_target_increase": (
-        ["iSD", "iUPD", "iUPD", "iCPD"], "iSD", "iSD", ("W24", "W16"), None
+        ["iSD", "iUPD", "iUPD", "iCPD"],
+        "iSD",
+        "iSD",
+        ("W24", "W16"),
+        None,
     ),
     "HCC-108_iRECIST_unconfirmed_treatment_stopped": (
-        ["iSD", "iSD", "iSD", "iUPD"], "iSD", "iSD", ("W24", "W24"), None
+        ["iSD", "iSD", "iSD", "iUPD"],
+        "iSD",
+        "iSD",
+        ("W24", "W24"),
+        None,
     ),
     "HCC-109_iRECIST_equivocal_backdated": (
-        ["iPR", "iPR", "iUPD", "iCPD"], "iSD", "iPR", ("W28", "W16"), 56
+        ["iPR", "iPR", "iUPD", "iCPD"],
+        "iSD",
+        "iPR",
+        ("W28", "W16"),
+        56,
     ),
     "HCC-110_iRECIST_new_lesion_not_assessed": (
-        ["iUPD", "iPR", "NE", "iPR"], "iPR", "iPR", None, 112
+        ["iUPD", "iPR", "NE", "iPR"],
+        "iPR",
+        "iPR",
+        None,
+        112,
+    ),
+    # mRECIST reads (sample_data/generate_mrecist_records.py; tests/test_sample_data_mrecist.py)
+    "HCC-201_mRECIST_viable_PR_RECIST_SD": (["SD", "PR", "PR", "PR", "PR"], "PR", "PR", None, 126),
+    "HCC-202_mRECIST_CR_by_enhancement": (["PR", "CR", "CR", "CR", "CR"], "CR", "CR", None, 168),
+    "HCC-203_mRECIST_effusion_needs_cytology": (
+        ["SD", "SD", "SD", "PD", "PD"],
+        "SD",
+        "SD",
+        ("W24", "W24"),
+        None,
+    ),
+    "HCC-204_mRECIST_new_nodules_size_and_pattern": (
+        ["SD", "PR", "PR", "PD"],
+        "SD",
+        "SD",
+        ("W24", "W12"),
+        None,
+    ),
+    "HCC-205_mRECIST_porta_hepatis_node": (
+        ["SD", "SD", "SD", "PD"],
+        "SD",
+        "SD",
+        ("W24", "W24"),
+        None,
+    ),
+    "HCC-206_mRECIST_PD_without_5_mm": (
+        ["PR", "PR", "PR", "PD", "PD"],
+        "PR",
+        "PR",
+        ("W24", "W24"),
+        125,
+    ),
+    "HCC-207_mRECIST_infiltrative_only": (
+        ["NonCR/NonPD"] * 5,
+        "NonCR/NonPD",
+        "NonCR/NonPD",
+        None,
+        None,
     ),
 }
 

@@ -172,3 +172,18 @@ def test_records_of_different_primary_criteria_need_criteria(tmp_path, capsys):
 def test_an_unsupported_criteria_is_a_usage_error(records_23, capsys):
     assert main(["cohort", str(records_23), "--criteria", "RECIST"]) == 2
     assert "RECIST1.1, mRECIST, iRECIST" in capsys.readouterr().err
+
+
+def test_several_criteria_give_a_summary_each(tmp_path, capsys):
+    folder = tmp_path / "records"
+    copy_recist_samples(folder)
+    assert main(["cohort", str(folder), "--json", "--criteria", "RECIST1.1,mRECIST"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert list(document) == ["schema_version", "summaries"]
+    assert list(document["summaries"]) == ["RECIST1.1", "mRECIST"]
+    recist, mrecist = document["summaries"].values()
+    assert (recist["criteria"], mrecist["criteria"]) == ("RECIST1.1", "mRECIST")
+    assert "mrecist_pd_min_increase_mm" in mrecist["config"]
+    assert "mrecist_pd_min_increase_mm" not in recist["config"]
+    assert main(["cohort", str(folder), "--json", "--criteria", "RECIST1.1"]) == 0
+    assert json.loads(capsys.readouterr().out) == recist

@@ -117,11 +117,17 @@ def run(args: argparse.Namespace) -> int:
         if len(results) == 1:
             cohort, summary, curves = results[0]
             write_report(args.out, summary, cohort.patients, curves, sdtm=sdtm)
-        else:
-            for cohort, summary, curves in results:
-                write_report(
-                    args.out / str(cohort.criteria), summary, cohort.patients, curves, sdtm=sdtm
-                )
+        else:  # side by side, each criteria's full report in its own folder
+            from recist_reader.cohort.comparison import CriteriaResult, write_comparison_report
+
+            write_comparison_report(
+                args.out,
+                [
+                    CriteriaResult(str(cohort.criteria), summary, cohort.patients, curves)
+                    for cohort, summary, curves in results
+                ],
+                document,
+            )
     if args.json:
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

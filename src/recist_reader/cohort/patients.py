@@ -146,7 +146,5 @@ def patient_endpoints(
         iupd_days=tuple(
             _days(episode["iupd_date"], origin) for episode in response.get("iupd_episodes", ())
         ),
-        icpd_days=next(
-            (v["day"] for v in response["visits"] if v["overall"] == "iCPD"), None
-        ),
+        icpd_days=next((v["day"] for v in response["visits"] if v["overall"] == "iCPD"), None),
     )

@@ -141,8 +141,14 @@ def waterfall_figure(patients: Sequence[PatientEndpoints]) -> Figure:
     missing = len(patients) - len(measured)
     note = f" ({missing} without a measurable sum not shown)" if missing else ""
     ax.set_xlabel(f"Patients, ordered by best change{note}")
-    ax.set_ylabel("Best change in sum of diameters (%)")
-    ax.set_title(f"Waterfall: best change from baseline (n = {len(measured)})", fontsize=11)
+    criteria = patients_criteria(patients)
+    if criteria == "mRECIST":  # the sum of viable (arterially enhancing) diameters (M4.1)
+        ax.set_ylabel("Best change in the viable-tumour sum (%)")
+    else:
+        ax.set_ylabel("Best change in sum of diameters (%)")
+    shown_criteria = {"RECIST1.1": "RECIST 1.1"}.get(criteria or "", criteria)
+    prefix = f"{shown_criteria} waterfall" if shown_criteria else "Waterfall"
+    ax.set_title(f"{prefix}: best change from baseline (n = {len(measured)})", fontsize=11)
     _outside_legend(figure, _legend_handles(_labels(measured), _bor_counts(measured)))
     return figure
 

@@ -89,10 +89,14 @@ class Irecist(Recist11):
         return list(self._registry.problems)
 
     def baseline_problems(
-        self, record: PatientRecord, baseline: Visit, baseline_index: int
+        self,
+        record: PatientRecord,
+        baseline: Visit,
+        baseline_index: int,
+        options: ScoringOptions | None = None,
     ) -> list[RecordProblem]:
         """R1–R3 unchanged; a new lesion at baseline is ``baseline_new_lesions`` (I1.2)."""
-        problems = super().baseline_problems(record, baseline, baseline_index)
+        problems = super().baseline_problems(record, baseline, baseline_index, options)
         return [
             RecordProblem(
                 problem.path,

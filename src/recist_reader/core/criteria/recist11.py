@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from recist_reader.core.assessment import ReadingState, TargetValue, VisitAssessment
 from recist_reader.core.criteria.base import Criteria
@@ -77,13 +77,10 @@ def _organ_text_key(organ: str) -> str:
     return "".join(words) or "".join(organ.lower().split())
 
 
-class TargetSpec(NamedTuple):
-    """How a criteria reads one target: the measurement key of its value, and the short axis
-    below which it is normal (None for a non-nodal target, normal only at 0)."""
-
-    lesion: Lesion
-    value_key: str
-    normal_below_mm: Decimal | None
+#: How a criteria reads one target: (lesion, the measurement key of its value, the short axis
+#: below which it is normal; None for a non-nodal target, normal only at 0). A plain tuple: a
+#: named tuple costs a Python call to build.
+TargetSpec = tuple[Lesion, str, Decimal | None]
 
 
 #: What a visit's new-lesion listings give (:meth:`Recist11.new_lesions_at`): an unequivocal
@@ -163,6 +160,8 @@ class Recist11(Criteria):
         "equivocal_new_lesion": "R7.2",
     }
 
+    #: Whether a visit can have new lesions without listings (mRECIST's derived nodes, M7.7).
+    derives_new_lesions: ClassVar[bool] = False
     #: Notes state the ordinary category decisions (R5.1–R5.4, R6.3), not only what was
     #: substituted and the exceptions. iRECIST's notes give its own rules instead (§7b).
     category_notes: ClassVar[bool] = True
@@ -184,7 +183,9 @@ class Recist11(Criteria):
             self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2)
         )
 
-    def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
+    def baseline_sum_mm(
+        self, record: PatientRecord, baseline: Visit, options: ScoringOptions
+    ) -> Decimal | None:
         if not record.target_lesions:
             return None
         by_id = baseline.measurement_by_lesion
@@ -207,19 +208,29 @@ class Recist11(Criteria):
         """RECIST 1.1 targets, by ``diameter_mm``; nodes normal below 10 mm (R4.1, R5.1)."""
         normal_below = self.nodal_normal_below_mm
         return tuple(
-            TargetSpec(lesion, "diameter_mm", normal_below if lesion.nodal else None)
-            for lesion in record.target_lesions
+            [
+                (lesion, "diameter_mm", normal_below if lesion.nodal else None)
+                for lesion in record.target_lesions
+            ]
         )
 
     def baseline_problems(
-        self, record: PatientRecord, baseline: Visit, baseline_index: int
+        self,
+        record: PatientRecord,
+        baseline: Visit,
+        baseline_index: int,
+        options: ScoringOptions | None = None,
     ) -> list[RecordProblem]:
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
         by_id = baseline.measurement_by_lesion
-        selection = self.target_selection_problems(
-            ((i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"),
-            organ_key,
+        selection = (
+            self.target_selection_problems(
+                [(i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"],
+                organ_key,
+            )
+            if len(record.target_lesions) > self.max_targets_per_organ
+            else None
         )
         for index, lesion in enumerate(record.lesions):
             if lesion.kind == "target":
@@ -279,6 +290,8 @@ class Recist11(Criteria):
         """
         targets = list(targets)
         problems: dict[int, list[RecordProblem]] = {}
+        if len(targets) <= self.max_targets_per_organ:
+            return problems  # too few to break either limit
         per_organ: dict[str, int] = {}
         one_too_many, one_too_many_per_organ = self.max_targets + 1, self.max_targets_per_organ + 1
         for seen, (index, lesion) in enumerate(targets, start=1):
@@ -368,7 +381,8 @@ class Recist11(Criteria):
         add = EXACT.add
         values: list[Decimal | None] = []
         total, n_missing, disease = ZERO, 0, False
-        for lesion, value_key, normal_below in self.target_specs(record, options):
+        specs = self._specs if self._specs_record is record else self.target_specs(record, options)
+        for lesion, value_key, normal_below in specs:
             measurement = by_id.get(lesion.lesion_id)
             value_mm = None if measurement is None else measurement.get(value_key)
             if value_mm is None:
@@ -424,10 +438,10 @@ class Recist11(Criteria):
         """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal at or above
         its normal short axis."""
         return [
-            TargetValue(spec.lesion, value_mm)
-            for spec, value_mm in zip(specs, values)
+            TargetValue(lesion, value_mm)
+            for (lesion, _, normal_below), value_mm in zip(specs, values)
             if value_mm is not None
-            and (value_mm > 0 if spec.normal_below_mm is None else value_mm >= spec.normal_below_mm)
+            and (value_mm > 0 if normal_below is None else value_mm >= normal_below)
         ]
 
     def meets_progression(
@@ -446,6 +460,10 @@ class Recist11(Criteria):
     def cr_category_text(self) -> str:
         """What the target CR category means, for notes (R5.1)."""
         return "non-nodal targets gone, every node < 10 mm"
+
+    def normal_nodes_text(self) -> str:
+        """Why the CR category beats an arithmetic rise, for notes (A1)."""
+        return "every node < 10 mm is normal"
 
     def meets_partial_response(self, sum_mm: Decimal, baseline_mm: Decimal) -> bool:
         """R5.2: ``10·S ≤ 7·B``, exactly (inclusive)."""
@@ -522,7 +540,7 @@ class Recist11(Criteria):
         if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
             if progression:
                 notes.append(
-                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal ({rules['cr_precedence']})"
+                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: {self.normal_nodes_text()} ({rules['cr_precedence']})"
                 )
             elif self.category_notes:
                 notes.append(f"target CR: {self.cr_category_text()} ({rules['cr']})")
@@ -559,9 +577,12 @@ class Recist11(Criteria):
 
     def non_target_readings(
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
-    ) -> tuple[list[Lesion], list[str], list[str]]:
+    ) -> tuple[list[Lesion], list[str], list[str]] | None:
         """The non-targets at ``visit``: those present, the ids of those unequivocally
-        progressing, and the ids of those not evaluated (R1.3, R6)."""
+        progressing, and the ids of those not evaluated (R1.3, R6); None without
+        non-targets."""
+        if not record.non_target_lesions:
+            return None
         by_id = visit.measurement_by_lesion
         progressed: list[str] = []
         present: list[Lesion] = []
@@ -577,13 +598,18 @@ class Recist11(Criteria):
                 missing.append(lesion.lesion_id)
         return present, progressed, missing
 
-    def has_non_targets(self, record: PatientRecord) -> bool:
-        """Whether the patient has non-target disease under this criteria."""
-        return bool(record.non_target_lesions)
-
-    def can_reappear(self, lesion: Lesion, visit: Visit) -> bool:
+    def can_reappear(
+        self, record: PatientRecord, lesion: Lesion, visit: Visit, options: ScoringOptions
+    ) -> bool:
         """Whether ``lesion`` present after CR is reappearance (R6.5; a node is not, A21)."""
         return not lesion.nodal
+
+    def not_reappearance_note(self, present: Sequence[Lesion], visit: Visit) -> str:
+        """The note on non-targets present after CR that are not reappearance (A21)."""
+        return (
+            "nodal non-target present after CR is not reappearance "
+            f"({self.rules['nodal_non_target_after_cr']})"
+        )
 
     def non_target_response(
         self,
@@ -594,9 +620,10 @@ class Recist11(Criteria):
         notes: list[str],
     ) -> tuple[Response, bool]:
         """Non-target response (R6) and whether a non-target documents disease."""
-        if not self.has_non_targets(record):
+        readings = self.non_target_readings(record, visit, options, notes)
+        if readings is None:
             return NA, False
-        present, progressed, missing = self.non_target_readings(record, visit, options, notes)
+        present, progressed, missing = readings
         rules = self.rules
         disease = bool(present or progressed)
         if progressed:
@@ -608,7 +635,9 @@ class Recist11(Criteria):
             return PD, disease
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = [
-                lesion.lesion_id for lesion in present if self.can_reappear(lesion, visit)
+                lesion.lesion_id
+                for lesion in present
+                if self.can_reappear(record, lesion, visit, options)
             ]
             if reappeared:
                 notes.append(
@@ -617,10 +646,7 @@ class Recist11(Criteria):
                 )
                 return PD, disease
             if present:
-                notes.append(
-                    "nodal non-target present after CR is not reappearance "
-                    f"({rules['nodal_non_target_after_cr']})"
-                )
+                notes.append(self.not_reappearance_note(present, visit))
         if missing:
             if present and not options.nontarget_partial_missing_is_ne:
                 notes.append(
@@ -644,7 +670,7 @@ class Recist11(Criteria):
         A listing recorded ``absent`` or ``not_evaluated`` (an iRECIST re-listing) is not a new
         finding (design.md §7.5).
         """
-        if not visit.new_lesions:  # most visits find none
+        if not visit.new_lesions:
             return _NO_NEW_LESION
         counted: list[NewLesion] = []
         equivocal: list[str] = []
@@ -683,9 +709,13 @@ class Recist11(Criteria):
         notes: list[str] = []
         reading = self.read_baseline_disease(record, visit, state, options, notes)
         target, non_target = reading[5], reading[7]
-        new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
-            record, visit, options, notes
-        )
+        if visit.new_lesions or self.derives_new_lesions:
+            new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
+                record, visit, options, notes
+            )
+        else:  # most visits list none
+            new_lesion = equivocal_new_lesion = False
+            counted = ()
         if state.baseline_sum_mm is not None:
             overall = overall_with_targets(target, non_target, new_lesion)
         else:
@@ -742,7 +772,7 @@ class Recist11(Criteria):
             else:
                 partial_sum_mm = total
             target = self.target_response(
-                self.target_specs(record, options),
+                self._specs,  # read_targets computed them for this record
                 values,
                 total,
                 state,
