@@ -220,7 +220,7 @@ def equivocal_then_unequivocal() -> Record:
     p = Patient("HCC-109", "2024-02-19")
     p.builder.target("T1", organ="liver", baseline_mm=44.0)
     p.builder.target("T2", organ="peritoneum", baseline_mm=21.0)
-    p.builder.non_target("NT1", organ="ascites")
+    p.builder.non_target("NT1", organ="ascites", location_code="PERITONEAL CAVITY")
     bone = "bone, T10 vertebral body"
     p.visit("W8", 56, T1=30.0, T2=14.0, NT1="present")
     p.visit("W16", 112, nlnt("N1", bone, "bone", equivocal=True), T1=29.0, T2=14.0, NT1="present")

@@ -276,6 +276,21 @@ class ReadingSession(NewLesionTracking):
         self._record["patient_id"] = patient_id.strip()
         self._changed()
 
+    @property
+    def criteria(self) -> str:
+        """The record's primary criteria (design.md §7.1)."""
+        return self._record["criteria"]
+
+    def set_criteria(self, criteria: str) -> None:
+        """Make ``criteria`` the record's primary criteria (RECIST1.1, mRECIST or iRECIST)."""
+        if criteria not in CRITERIA:
+            raise ReadingError(
+                f"unsupported criteria {criteria!r}; supported: {', '.join(CRITERIA)}"
+            )
+        if criteria != self._record["criteria"]:
+            self._record["criteria"] = criteria
+            self._changed()
+
     def set_baseline_date(self, date: str | dt.date) -> None:
         """Move the baseline date (and the baseline visit's date with it)."""
         new = _parse_date(date)
