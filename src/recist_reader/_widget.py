@@ -38,6 +38,7 @@ from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
+from recist_reader._qt.mrecist_view import MrecistView
 from recist_reader._qt.new_lesions_view import NewLesionsView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
@@ -81,6 +82,7 @@ class ReadingWidget(QWidget):
         self.tracked_new_lesions = TrackedNewLesionsView(context, self.rulers)  # iRECIST
         self.clinical_status = ClinicalStatusView(context)  # iRECIST
         self.criteria_response = CriteriaResponseView(context)
+        self.mrecist = MrecistView(context, self.series, self.rulers)  # mRECIST (HCC)
         self.messages = MessagesView(context)
 
         outer = QVBoxLayout(self)
@@ -106,6 +108,7 @@ class ReadingWidget(QWidget):
             (self.new_lesions, "New lesions at this visit"),
             (self.tracked_new_lesions, "Tracked new lesions (iRECIST)"),
             (self.clinical_status, "Clinical status at this visit (iRECIST)"),
+            (self.mrecist, "HCC reading (mRECIST)"),
             (self.response, "Response (primary criteria)"),
             (self.criteria_response, "Response by criteria"),
         ):

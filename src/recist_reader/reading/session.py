@@ -28,10 +28,11 @@ from recist_reader.core.validation import cross_field_problems, problems_from_va
 from recist_reader.errors import RecordError, RecordProblem
 from recist_reader.io.record_json import read_record_file, write_json_atomic
 from recist_reader.reading.geometry import Ruler, is_perpendicular
+from recist_reader.reading.mrecist_reading import VIABLE_AXIS, MrecistReading
 from recist_reader.reading.new_lesion_tracking import NewLesionTracking
 
 LesionKind = Literal["target", "non-target"]
-Axis = Literal["long", "short"]
+Axis = Literal["long", "short", "viable"]
 
 TARGET_STATUSES = ("too_small", "absent", "not_evaluated")
 NON_TARGET_STATUSES = ("present", "absent", "unequivocal_progression", "not_evaluated")
@@ -126,7 +127,7 @@ def _parse_date(value: str | dt.date) -> dt.date:
         raise ReadingError(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
-class ReadingSession(NewLesionTracking):
+class ReadingSession(NewLesionTracking, MrecistReading):
     """An editable patient record (tracked new lesions for iRECIST: :class:`NewLesionTracking`).
 
     Parameters
@@ -254,7 +255,10 @@ class ReadingSession(NewLesionTracking):
         return None if found is None else copy.deepcopy(found)
 
     def ruler(self, visit_id: str, lesion_id: str, *, axis: Axis = "long") -> Ruler | None:
-        """The ruler drawn for a lesion (or a new-lesion target) at a visit, if any."""
+        """The ruler drawn for a lesion (or a new-lesion target) at a visit, if any; axis
+        ``viable`` is a typical HCC's viable-diameter ruler (mRECIST)."""
+        if axis == VIABLE_AXIS:
+            return self.viable_ruler(visit_id, lesion_id)
         if self.is_new_lesion_target(lesion_id):
             return self.new_lesion_ruler(visit_id, lesion_id, axis=axis)
         measurement = self._measurement(self._visit(visit_id), lesion_id)
@@ -441,8 +445,11 @@ class ReadingSession(NewLesionTracking):
         ``method`` records how the ruler was made (``semi-automatic`` for a proposal the
         reader accepted or adjusted); by default the measurement keeps its method, or
         ``manual`` for a new one. A tracked new-lesion target's ruler goes on its listing
-        (:meth:`set_new_lesion_ruler`).
+        (:meth:`set_new_lesion_ruler`); axis ``viable`` records a typical HCC's viable
+        diameter (:meth:`set_viable_ruler`).
         """
+        if axis == VIABLE_AXIS:
+            return self.set_viable_ruler(visit_id, lesion_id, ruler)
         if self.is_new_lesion_target(lesion_id):
             return self.set_new_lesion_ruler(visit_id, lesion_id, ruler, axis=axis)
         lesion = self._lesion(lesion_id)
@@ -474,6 +481,9 @@ class ReadingSession(NewLesionTracking):
 
     def remove_ruler(self, visit_id: str, lesion_id: str, *, axis: Axis = "long") -> None:
         """Delete one ruler of a lesion at a visit (and the diameter it gave)."""
+        if axis == VIABLE_AXIS:
+            self.remove_viable_ruler(visit_id, lesion_id)
+            return
         if self.is_new_lesion_target(lesion_id):
             self.remove_new_lesion_ruler(visit_id, lesion_id, axis=axis)
             return
