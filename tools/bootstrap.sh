@@ -12,6 +12,10 @@ apt_packages=(
   libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   # the independent reference for DICOM geometry in the loader tests
   dcm2niix
+  # a throwaway DICOMweb server (Orthanc and its DICOMweb plugin) for the DICOMweb tests
+  orthanc orthanc-dicomweb
+  # R's foreign::read.xport: another implementation reads the SDTM transport files
+  r-base-core r-cran-foreign
   # the DICOM SR validators of the SR tests: dciodvfy, and PixelMed's DicomSRValidator on a JRE
   dicom3tools pixelmed-apps default-jre-headless
 )

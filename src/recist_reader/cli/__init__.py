@@ -33,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export_sr_command.add_parser(subcommands)
     import_sr_command.add_parser(subcommands)
+    from recist_reader.cli import review as review_command  # noqa: I001
+    from recist_reader.cli import adjudicate as adjudicate_command
+
+    review_command.add_parser(subcommands)
+    adjudicate_command.add_parser(subcommands)
+    from recist_reader.cli import export_sdtm as export_sdtm_command
+
+    export_sdtm_command.add_parser(subcommands)
     return parser
 
 
