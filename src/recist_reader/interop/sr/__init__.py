@@ -10,13 +10,6 @@ record. The record → TID 1500 mapping is :mod:`~recist_reader.interop.sr.tid15
 from __future__ import annotations
 
 from recist_reader.interop.sr.errors import SRExportError, SRImportError
-from recist_reader.interop.sr.importer import (
-    ForeignRuler,
-    SRImport,
-    import_sr,
-    read_sr,
-    visit_of_series,
-)
 from recist_reader.interop.sr.export import (
     SRDocument,
     SRExportWarning,
@@ -24,6 +17,13 @@ from recist_reader.interop.sr.export import (
     export_sr_documents,
     export_sr_files,
     write_sr_documents,
+)
+from recist_reader.interop.sr.importer import (
+    ForeignRuler,
+    SRImport,
+    import_sr,
+    read_sr,
+    visit_of_series,
 )
 
 __all__ = [
