@@ -134,7 +134,7 @@ def export_sr_documents(
     headers = _series_headers(series_folder, {u for uids in wanted.values() for u in uids}, problems)
     for visit_id, uids in wanted.items():
         for uid in uids:
-            if uid not in headers and not problems_name(problems, uid):
+            if uid not in headers and not _named_in(problems, uid):
                 problems.append(
                     f"visit {visit_id}: series {uid} not found under {_describe(series_folder)}; "
                     "point --series-folder at the folder that holds the visit's images"
@@ -178,7 +178,7 @@ def _describe(source: SeriesSource) -> str:
     return ", ".join(os.fspath(s) for s in source)
 
 
-def problems_name(problems: Sequence[str], text: str) -> bool:
+def _named_in(problems: Sequence[str], text: str) -> bool:
     """Whether a problem already names ``text`` (one line per missing series, not per visit)."""
     return any(text in problem for problem in problems)
 
@@ -445,20 +445,15 @@ def _previous_documents(
     return list(previous)
 
 
-def _report_key(dataset: Dataset) -> tuple[str, str, frozenset[str]]:
-    """(study, observer, time point identifiers): what makes two SRs versions of one report."""
-    observer = ""
+def _report_key(dataset: Dataset) -> tuple[str, frozenset[str]]:
+    """(study, time point identifiers): a new export of a visit supersedes every earlier SR
+    of that visit, whichever reader's."""
     time_points: set[str] = set()
     for item in _walk(dataset.get("ContentSequence", [])):
         name = item.get("ConceptNameCodeSequence")
-        if not name:
-            continue
-        code = name[0]
-        if codes.same_code(code, codes.PERSON_OBSERVER_NAME) and not observer:
-            observer = str(item.get("PersonName", ""))
-        elif codes.same_code(code, codes.SUBJECT_TIME_POINT_IDENTIFIER):
+        if name and codes.same_code(name[0], codes.SUBJECT_TIME_POINT_IDENTIFIER):
             time_points.add(str(item.get("TextValue", "")))
-    return str(dataset.get("StudyInstanceUID", "")), observer, frozenset(time_points)
+    return str(dataset.get("StudyInstanceUID", "")), frozenset(time_points)
 
 
 def _walk(items: Iterable[Dataset]) -> Iterable[Dataset]:

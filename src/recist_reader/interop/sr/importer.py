@@ -134,6 +134,15 @@ def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any])
             documents.append((source, dataset))
     if not documents:
         raise SRImportError(f"{_describe_input(datasets_or_paths)}: no DICOM SR document found")
+    superseded = {
+        str(reference.ReferencedSOPInstanceUID)
+        for _, dataset in documents
+        for study in dataset.get("PredecessorDocumentsSequence", [])
+        for series in study.get("ReferencedSeriesSequence", [])
+        for reference in series.get("ReferencedSOPSequence", [])
+    }
+    skipped = [source for source, ds in documents if str(ds.SOPInstanceUID) in superseded]
+    documents = [(source, ds) for source, ds in documents if str(ds.SOPInstanceUID) not in superseded]
     patients = sorted({str(ds.get("PatientID", "")) for _, ds in documents})
     if len(patients) > 1:
         raise SRImportError(
@@ -142,6 +151,7 @@ def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any])
         )
     builder = _RecordBuilder(patients[0], images)
     builder.notes.extend(images.skipped)
+    builder.notes.extend(f"{source}: replaced by a later SR of the same visit; skipped" for source in skipped)
     for source, dataset in documents:
         builder.add(source, dataset)
     return builder.result()
