@@ -149,22 +149,18 @@ class DicomSRView(ReadingView):
 
     # ------------------------------------------------------------------ import
     def _read(self, paths: list[str | os.PathLike[str]]) -> Any:
+        """``read_sr`` of ``paths``; its errors as ReadingError (shown, not raised)."""
         from recist_reader.interop.sr import SRImportError, read_sr
 
         try:
-            return read_sr([*paths, *self.series_folders()])
+            return read_sr(paths)
         except SRImportError as error:
             raise ReadingError(str(error)) from None
 
     def open_srs(self, folder: str | os.PathLike[str]) -> ReadingSession:
         """Reopen a read from the SRs under ``folder`` (the images too when they are there);
         other tools' rulers become unassigned rulers."""
-        from recist_reader.interop.sr import SRImportError, read_sr
-
-        try:
-            imported = read_sr([folder])
-        except SRImportError as error:
-            raise ReadingError(str(error)) from None
+        imported = self._read([folder])
         reader = self.context.session.reader if self.context.session is not None else ""
         session = ReadingSession(imported.record, reader=reader)
         session.dirty = True  # not saved as a record yet
@@ -191,7 +187,7 @@ class DicomSRView(ReadingView):
     def add_rulers_from(self, paths: list[str | os.PathLike[str]]) -> int:
         """Offer the rulers of other tools' SRs under ``paths`` as unassigned rulers; returns
         how many were added."""
-        imported = self._read(paths)
+        imported = self._read([*paths, *self.series_folders()])  # the images' geometry too
         added = [r for r in imported.foreign_rulers if r not in self.unassigned]
         self.unassigned.extend(added)
         self._show_rulers()
