@@ -1,4 +1,4 @@
-"""recist-reader: RECIST 1.1 tumour response assessment.
+"""recist-reader: tumour response assessment by RECIST 1.1, mRECIST and iRECIST.
 
 The public API is importable without Qt or napari::
 
@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 _LAZY_EXPORTS: dict[str, str] = {
     "score_record": "recist_reader.core.scoring",
+    "SUPPORTED_CRITERIA": "recist_reader.core.scoring",
     "ScoringOptions": "recist_reader.core.options",
     "RecordError": "recist_reader.errors",
     "SeriesError": "recist_reader.errors",

@@ -7,7 +7,13 @@ import datetime as dt
 from typing import Any
 
 from recist_reader.core.record_builder import RecordBuilder
-from recist_reader.review import adjudication_record, complete_read, lock_read, lock_timepoint, start_read
+from recist_reader.review import (
+    adjudication_record,
+    complete_read,
+    lock_read,
+    lock_timepoint,
+    start_read,
+)
 
 
 def stamp(date: str, days: int = 2, hour: int = 10, minute: int = 0) -> str:
@@ -62,7 +68,9 @@ def e1_records() -> tuple[dict[str, Any], dict[str, Any]]:
     r1 = builder(42.0, 18.0)
     r1.visit(day=56, visit_id="W8", T1=28.0, T2=12.0, NT1="present")
     r1.visit(day=112, visit_id="W16", T1=27.0, T2=11.0, NT1="present")
-    r1.visit(day=168, visit_id="W24", T1=27.0, T2=11.0, NT1="present", new=["lung, right lower lobe"])
+    r1.visit(
+        day=168, visit_id="W24", T1=27.0, T2=11.0, NT1="present", new=["lung, right lower lobe"]
+    )
     r2 = builder(44.0, 17.0)
     r2.visit(day=56, visit_id="W8", T1=34.0, T2=13.0, NT1="present")
     r2.visit(day=112, visit_id="W16", T1=30.0, T2=12.0, NT1="present")
@@ -84,7 +92,12 @@ def e1_reads() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def signed_adjudication(
-    r1: dict[str, Any], r2: dict[str, Any], *, selected: str = "R1", by: str = "rad-19", **fields: Any
+    r1: dict[str, Any],
+    r2: dict[str, Any],
+    *,
+    selected: str = "R1",
+    by: str = "rad-19",
+    **fields: Any,
 ) -> dict[str, Any]:
     """An adjudication of the patient of ``r1``/``r2`` with the current read hashes."""
     document = adjudication_record(
@@ -150,8 +163,12 @@ def pair(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two complete locked reads of a one-target patient."""
     return (
-        locked_read(target_record(patient_id, r1_diameters, **kwargs), slot="R1", reader_id=r1_reader),
-        locked_read(target_record(patient_id, r2_diameters, **kwargs), slot="R2", reader_id=r2_reader),
+        locked_read(
+            target_record(patient_id, r1_diameters, **kwargs), slot="R1", reader_id=r1_reader
+        ),
+        locked_read(
+            target_record(patient_id, r2_diameters, **kwargs), slot="R2", reader_id=r2_reader
+        ),
     )
 
 
@@ -195,7 +212,9 @@ def scripted_read(
     if read_locked_at:
         read["read"]["locked_at"] = read_locked_at
     first = min(v["date"] for v in record["visits"])
-    read = append_audit_entry(read, {"at": stamp(first, 1), "by": reader_id, "action": "create", "visit_id": None})
+    read = append_audit_entry(
+        read, {"at": stamp(first, 1), "by": reader_id, "action": "create", "visit_id": None}
+    )
     for entry in entries:
         read = append_audit_entry(read, {"by": reader_id, **entry})
         visit = next((v for v in read["visits"] if v["visit_id"] == entry.get("visit_id")), None)
@@ -208,4 +227,8 @@ def scripted_read(
 
 def day(n: int, hour: int = 10) -> str:
     """Day ``n`` after the 2024-01-10 baseline, at ``hour`` UTC."""
-    return (dt.datetime(2024, 1, 10, hour, tzinfo=dt.timezone.utc) + dt.timedelta(days=n)).isoformat().replace("+00:00", "Z")
+    return (
+        (dt.datetime(2024, 1, 10, hour, tzinfo=dt.timezone.utc) + dt.timedelta(days=n))
+        .isoformat()
+        .replace("+00:00", "Z")
+    )

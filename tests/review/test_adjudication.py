@@ -61,7 +61,9 @@ def test_adjudicator_is_a_reader(e1):
     r1, r2 = e1
     adjudication = signed_adjudication(r1, r2, by="rad-12")
     patient = review(e1, adjudication)
-    assert patient["status"] == "awaiting_adjudication" and codes(patient) == ["adjudicator_is_reader"]
+    assert patient["status"] == "awaiting_adjudication" and codes(patient) == [
+        "adjudicator_is_reader"
+    ]
     assert "R2" in patient["problems"][0]["message"]
 
 
@@ -113,10 +115,14 @@ def test_two_adjudications(e1):
     assert patient["adjudication"] is None
 
 
-@pytest.mark.parametrize(("policy", "status", "source"), [("apply", "adjudicated", "R2"), ("ignore", "concordant", "R1")])
+@pytest.mark.parametrize(
+    ("policy", "status", "source"), [("apply", "adjudicated", "R2"), ("ignore", "concordant", "R1")]
+)
 def test_crv9_unrequired_adjudication(policy, status, source):
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
-    patient = review([r1, r2], signed_adjudication(r1, r2, selected="R2"), unrequired_adjudication=policy)
+    patient = review(
+        [r1, r2], signed_adjudication(r1, r2, selected="R2"), unrequired_adjudication=policy
+    )
     assert patient["status"] == status
     assert patient["central"]["source"] == source
     assert warning_codes(patient) == ["adjudication_not_required"]
@@ -129,7 +135,11 @@ def test_unrequired_adjudication_stays_out_of_the_reader_metrics():
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
     result = review_reads([r1, r2], [signed_adjudication(r1, r2, selected="R2")])
     assert result["agreement"]["readers"]["rad-12"] == {
-        "n_reads": 1, "n_adjudicated": 0, "n_selected": 0, "aar": None, "rdi_pct": 0.0,
+        "n_reads": 1,
+        "n_adjudicated": 0,
+        "n_selected": 0,
+        "aar": None,
+        "rdi_pct": 0.0,
     }
     assert result["agreement"]["n_discordant"] == 0
 
@@ -155,7 +165,9 @@ def test_crv9_premature_adjudication_is_ignored(e1, case):
     assert patient["status"] == ("invalid" if case == "invalid" else "awaiting_reads")
     assert warning_codes(patient) == ["adjudication_premature"]
     assert patient["central"] is None
-    assert patient["adjudication"]["applied"] is False and patient["adjudication"]["required"] is None
+    assert (
+        patient["adjudication"]["applied"] is False and patient["adjudication"]["required"] is None
+    )
 
 
 def test_adjudication_of_a_patient_without_reads():

@@ -20,7 +20,12 @@ from recist_reader.review.agreement import (
 
 def expand(table, labels):
     """(rater 1, rater 2) pairs from a square table of counts."""
-    return [(labels[i], labels[j]) for i, row in enumerate(table) for j, n in enumerate(row) for _ in range(n)]
+    return [
+        (labels[i], labels[j])
+        for i, row in enumerate(table)
+        for j, n in enumerate(row)
+        for _ in range(n)
+    ]
 
 
 def test_kappa_textbook_fleiss_levin_paik():
@@ -58,7 +63,9 @@ def test_e7_bor_kappa_by_hand():
     assert list(result["matrix"]) == ["CR", "PR", "SD", "NonCR/NonPD", "PD", "NE"]
 
 
-@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (2, 6), (0, 10), (10, 10), (3, 23), (42, 100), (7, 300)])
+@pytest.mark.parametrize(
+    ("k", "n"), [(0, 1), (1, 1), (2, 6), (0, 10), (10, 10), (3, 23), (42, 100), (7, 300)]
+)
 @pytest.mark.parametrize("alpha", [0.05, 0.1, 0.01])
 def test_clopper_pearson_against_scipy(k, n, alpha):
     from scipy.stats import binomtest
@@ -120,7 +127,9 @@ def e7_reads():
     two discordant ones adjudicated to R2."""
     reads, adjudications = [], []
     for number, (bor1, bor2) in enumerate(E7_CONFIRMED, start=1):
-        r1, r2 = pair(f"P{number}", BOR_SERIES[bor1], BOR_SERIES[bor2], r1_reader="rad-A", r2_reader="rad-B")
+        r1, r2 = pair(
+            f"P{number}", BOR_SERIES[bor1], BOR_SERIES[bor2], r1_reader="rad-A", r2_reader="rad-B"
+        )
         reads += [r1, r2]
         if bor1 != bor2:
             adjudications.append(signed_adjudication(r1, r2, selected="R2", by="rad-C"))

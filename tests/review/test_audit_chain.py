@@ -35,7 +35,9 @@ def test_design_example_hashes_reproduce_exactly():
 
 
 def test_canonical_json_is_sorted_compact_utf8():
-    assert canonical({"b": 1, "a": "é", "c": [1.0, None]}) == '{"a":"é","b":1,"c":[1.0,null]}'.encode()
+    assert (
+        canonical({"b": 1, "a": "é", "c": [1.0, None]}) == '{"a":"é","b":1,"c":[1.0,null]}'.encode()
+    )
 
 
 def test_e9_rewritten_reason_of_the_first_entry():
@@ -61,7 +63,9 @@ def tamper(read, how):
     elif how == "reordered entries":
         audit[1], audit[2] = audit[2], audit[1]
     elif how == "inserted entry":
-        audit.insert(2, {**audit[2], "action": "modify", "field": "x", "old": 1, "new": 2, "reason": "r"})
+        audit.insert(
+            2, {**audit[2], "action": "modify", "field": "x", "old": 1, "new": 2, "reason": "r"}
+        )
     elif how == "missing prev":
         del audit[3]["prev"]
     elif how == "renamed read":

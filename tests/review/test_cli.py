@@ -26,9 +26,9 @@ def test_bundled_study_is_the_generated_one():
     files = sample_study()
     assert sorted(p.name for p in BICR.glob("*.json")) == sorted(files)
     for name, document in files.items():
-        assert (BICR / name).read_text(encoding="utf-8") == study_file_text(document), (
-            f"sample_data/bicr/{name} is stale: python -m recist_reader.review.sample_study sample_data/bicr"
-        )
+        assert (
+            (BICR / name).read_text(encoding="utf-8") == study_file_text(document)
+        ), f"sample_data/bicr/{name} is stale: python -m recist_reader.review.sample_study sample_data/bicr"
 
 
 def test_study_p017_r1_starts_with_the_design_trail():
@@ -121,7 +121,9 @@ def test_review_tampered_read_is_invalid_but_the_command_ran(study, capsys):
     read["audit"][2]["old"] = 30.0
     (study / "P-017-R1.json").write_text(json.dumps(read))
     assert main(["review", str(study), "--json"]) == 0
-    p017 = next(p for p in json.loads(capsys.readouterr().out)["patients"] if p["patient_id"] == "P-017")
+    p017 = next(
+        p for p in json.loads(capsys.readouterr().out)["patients"] if p["patient_id"] == "P-017"
+    )
     assert p017["status"] == "invalid"
     assert [p["code"] for p in p017["problems"]] == ["audit_chain_broken"]
     assert p017["problems"][0]["path"] == "audit[3].prev"
@@ -135,7 +137,9 @@ def test_adjudicate_writes_a_signed_record_and_never_overwrites(study, capsys):
     from recist_reader import read_hash
 
     assert written["selected_read"] == "R2" and written["triggers_seen"] == ["bor"]
-    assert written["read_hashes"]["R1"] == read_hash(json.loads((study / "P-009-R1.json").read_text()))
+    assert written["read_hashes"]["R1"] == read_hash(
+        json.loads((study / "P-009-R1.json").read_text())
+    )
     assert written["signature"]["by"] == "rad-19" and written["reason_codes"] == ["MEASUREMENT"]
     assert main(["review", str(study), "--strict"]) == 0
     before = (study / "adjudication-P-009.json").read_text()
@@ -162,7 +166,17 @@ def test_adjudicate_refuses_an_explicit_existing_out(study, capsys):
     ],
 )
 def test_adjudicate_refusals(study, capsys, extra, message):
-    args = ["adjudicate", str(study), "--select", "R1", "--rationale", "x", "--by", "rad-19", *extra]
+    args = [
+        "adjudicate",
+        str(study),
+        "--select",
+        "R1",
+        "--rationale",
+        "x",
+        "--by",
+        "rad-19",
+        *extra,
+    ]
     assert main(args) == 2
     assert message in capsys.readouterr().err
 
@@ -177,7 +191,19 @@ def test_adjudicate_refuses_a_reader_as_adjudicator_and_an_empty_rationale(study
 
 
 def test_adjudicate_force_on_a_concordant_patient(study, capsys):
-    args = ["adjudicate", str(study), "--patient", "P-001", "--select", "R2", "--rationale", "QC", "--by", "rad-19", "--force"]
+    args = [
+        "adjudicate",
+        str(study),
+        "--patient",
+        "P-001",
+        "--select",
+        "R2",
+        "--rationale",
+        "QC",
+        "--by",
+        "rad-19",
+        "--force",
+    ]
     assert main(args) == 0
     assert main(["review", str(study), "--json"]) == 0
     p001 = json.loads(capsys.readouterr().out.split("\n", 1)[1])["patients"][0]
@@ -203,7 +229,10 @@ def test_cohort_r1_r2_sensitivity(study, capsys, source, responders, n):
     assert main(["cohort", str(study), "--source", source, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["source"] == source and summary["n_pending"] == 0
-    assert (summary["orr"]["confirmed"]["responders"], summary["orr"]["confirmed"]["n"]) == (responders, n)
+    assert (summary["orr"]["confirmed"]["responders"], summary["orr"]["confirmed"]["n"]) == (
+        responders,
+        n,
+    )
     assert "agreement" not in summary
 
 

@@ -43,13 +43,25 @@ def test_e6_editing_a_locked_timepoint_is_invalid_by_default():
 
 
 def test_e6_forbid_policy_ignores_an_unlock():
-    unlock = {"action": "unlock", "visit_id": "W8", "at": day(113), "by": "qc-2", "reason": "reader query QRY-12"}
+    unlock = {
+        "action": "unlock",
+        "visit_id": "W8",
+        "at": day(113),
+        "by": "qc-2",
+        "reason": "reader query QRY-12",
+    }
     read = e6_read(unlock, EDIT_W8, lock("W8", day(114, 11)))
     assert codes(review_e6(read)) == ["locked_timepoint_modified"]
 
 
 def test_e6_unlock_with_a_reason_then_relock_is_valid_with_reason_policy():
-    unlock = {"action": "unlock", "visit_id": "W8", "at": day(113), "by": "qc-2", "reason": "reader query QRY-12"}
+    unlock = {
+        "action": "unlock",
+        "visit_id": "W8",
+        "at": day(113),
+        "by": "qc-2",
+        "reason": "reader query QRY-12",
+    }
     read = e6_read(unlock, EDIT_W8, lock("W8", day(114, 11)))
     patient = review_e6(read, unlock_policy="with_reason")
     assert patient["problems"] == []
@@ -57,7 +69,13 @@ def test_e6_unlock_with_a_reason_then_relock_is_valid_with_reason_policy():
 
 
 def test_with_reason_policy_needs_the_unlock_before_the_change():
-    unlock = {"action": "unlock", "visit_id": "W8", "at": day(114, 11), "by": "qc-2", "reason": "QRY-12"}
+    unlock = {
+        "action": "unlock",
+        "visit_id": "W8",
+        "at": day(114, 11),
+        "by": "qc-2",
+        "reason": "QRY-12",
+    }
     read = e6_read(EDIT_W8, unlock, lock("W8", day(114, 12)))
     assert codes(review_e6(read, unlock_policy="with_reason")) == ["locked_timepoint_modified"]
 
@@ -70,14 +88,26 @@ def test_with_reason_policy_an_unlock_without_reason_does_not_unlock():
 
 
 def test_with_reason_policy_an_unlocked_visit_must_be_locked_again():
-    unlock = {"action": "unlock", "visit_id": "W8", "at": day(113), "by": "qc-2", "reason": "QRY-12"}
+    unlock = {
+        "action": "unlock",
+        "visit_id": "W8",
+        "at": day(113),
+        "by": "qc-2",
+        "reason": "QRY-12",
+    }
     patient = review_e6(e6_read(unlock, EDIT_W8), unlock_policy="with_reason")
     assert codes(patient) == ["visit_not_locked"]
     assert patient["problems"][0]["path"] == "visits[1].locked_at"
 
 
 def test_an_unlock_of_another_visit_does_not_open_w8():
-    unlock = {"action": "unlock", "visit_id": "BL", "at": day(113), "by": "qc-2", "reason": "QRY-12"}
+    unlock = {
+        "action": "unlock",
+        "visit_id": "BL",
+        "at": day(113),
+        "by": "qc-2",
+        "reason": "QRY-12",
+    }
     read = e6_read(unlock, EDIT_W8, lock("BL", day(114, 11)))
     assert codes(review_e6(read, unlock_policy="with_reason")) == ["locked_timepoint_modified"]
 
@@ -85,7 +115,16 @@ def test_an_unlock_of_another_visit_does_not_open_w8():
 def test_a_change_before_the_lock_is_normal():
     edit = {**EDIT_W8, "at": day(58)}
     _, record = e1_records()
-    read = scripted_read(record, [lock("BL", day(2)), edit, lock("W8", day(59)), lock("W16", day(115)), lock("W24", day(170))])
+    read = scripted_read(
+        record,
+        [
+            lock("BL", day(2)),
+            edit,
+            lock("W8", day(59)),
+            lock("W16", day(115)),
+            lock("W24", day(170)),
+        ],
+    )
     assert review_e6(read)["problems"] == []
 
 
@@ -118,7 +157,9 @@ def test_e6_under_global_the_same_edit_before_the_read_lock_is_valid():
 def test_global_edit_after_the_read_lock_is_invalid():
     _, record = e1_records()
     late = {**EDIT_W8, "at": day(171)}
-    read = scripted_read(record, [lock(None, day(170)), late], paradigm="global", read_locked_at=day(170))
+    read = scripted_read(
+        record, [lock(None, day(170)), late], paradigm="global", read_locked_at=day(170)
+    )
     r1, _ = e1_records()
     r1_read = locked_read(r1, slot="R1", reader_id="rad-11", paradigm="global")
     patient = only(review_reads([r1_read, read], paradigm="global"))
@@ -137,8 +178,15 @@ def test_global_read_unlocked_with_reason_and_relocked():
     read = scripted_read(record, entries, paradigm="global", read_locked_at=day(173))
     r1, _ = e1_records()
     r1_read = locked_read(r1, slot="R1", reader_id="rad-11", paradigm="global")
-    assert only(review_reads([r1_read, read], paradigm="global", unlock_policy="with_reason"))["problems"] == []
-    assert codes(only(review_reads([r1_read, read], paradigm="global"))) == ["locked_timepoint_modified"]
+    assert (
+        only(review_reads([r1_read, read], paradigm="global", unlock_policy="with_reason"))[
+            "problems"
+        ]
+        == []
+    )
+    assert codes(only(review_reads([r1_read, read], paradigm="global"))) == [
+        "locked_timepoint_modified"
+    ]
 
 
 def test_complete_global_read_without_its_lock():
@@ -168,7 +216,12 @@ def test_in_progress_read_with_unlocked_visits_awaits():
 
 def test_lock_order():
     _, record = e1_records()
-    entries = [lock("BL", day(2)), lock("W16", day(115)), lock("W8", day(116)), lock("W24", day(170))]
+    entries = [
+        lock("BL", day(2)),
+        lock("W16", day(115)),
+        lock("W8", day(116)),
+        lock("W24", day(170)),
+    ]
     patient = review_e6(scripted_read(record, entries))
     assert codes(patient) == ["lock_order"]
     assert "W16" in patient["problems"][0]["message"] and "W8" in patient["problems"][0]["message"]
@@ -180,7 +233,14 @@ def test_lock_order_in_progress_later_visit_locked_first():
     assert codes(review_e6(read)) == ["lock_order"]
 
 
-@pytest.mark.parametrize(("declared", "charter"), [("global", "sequential_locked"), ("sequential_locked", "global"), ("consensus", "sequential_locked")])
+@pytest.mark.parametrize(
+    ("declared", "charter"),
+    [
+        ("global", "sequential_locked"),
+        ("sequential_locked", "global"),
+        ("consensus", "sequential_locked"),
+    ],
+)
 def test_paradigm_mismatch(declared, charter):
     r1, r2 = e1_records()
     r1_read = locked_read(r1, slot="R1", reader_id="rad-11", paradigm=charter)

@@ -49,7 +49,9 @@ def test_bad_options_raise_value_error(options, match):
 
 
 def test_list_options_take_comma_separated_text():
-    options = ReviewOptions.from_mapping({"triggers": "pd_date,bor", "pd_date_windows_days": "56,0,28"})
+    options = ReviewOptions.from_mapping(
+        {"triggers": "pd_date,bor", "pd_date_windows_days": "56,0,28"}
+    )
     assert options.triggers == ("bor", "pd_date")
     assert options.pd_date_windows_days == (0, 28, 56)
     assert ReviewOptions.from_mapping({"triggers": "timepoint"}).triggers == ("timepoint",)
@@ -58,7 +60,9 @@ def test_list_options_take_comma_separated_text():
 
 def new_read():
     record, _ = e1_records()
-    return start_read(record, read_id="P-017-R1", reader_id="rad-11", slot="R1", at="2024-01-12T09:00:00Z")
+    return start_read(
+        record, read_id="P-017-R1", reader_id="rad-11", slot="R1", at="2024-01-12T09:00:00Z"
+    )
 
 
 def test_a_session_builds_a_valid_read():
@@ -79,7 +83,14 @@ def test_a_session_builds_a_valid_read():
     _, r2 = e1_records()
     patient = only(review_reads([read, locked_read(r2, slot="R2", reader_id="rad-12")]))
     assert patient["problems"] == []
-    assert [e["action"] for e in read["audit"]] == ["create", "lock", "modify", "lock", "lock", "lock"]
+    assert [e["action"] for e in read["audit"]] == [
+        "create",
+        "lock",
+        "modify",
+        "lock",
+        "lock",
+        "lock",
+    ]
     assert read["visits"][0]["locked_at"] == "2024-01-12T10:00:00Z"
 
 
@@ -99,14 +110,27 @@ def test_a_locked_timepoint_refuses_changes_until_unlocked_with_a_reason():
     read = lock_timepoint(new_read(), "BL", by="rad-11", at="2024-01-12T10:00:00Z")
     assert not change_allowed(read, "BL") and change_allowed(read, "W8")
     assert not change_allowed(read, None)  # the lesion list belongs to the baseline
-    change = dict(visit_id="BL", field="measurements[T1].diameter_mm", old=42.0, new=41.0, by="rad-11")
+    change = dict(
+        visit_id="BL", field="measurements[T1].diameter_mm", old=42.0, new=41.0, by="rad-11"
+    )
     with pytest.raises(ReadActionError, match="locked"):
         record_change(read, at="2024-01-13T10:00:00Z", reason="typo", **change)
     with pytest.raises(ReadActionError, match="forbids"):
-        unlock_timepoint(read, "BL", by="qc-1", at="2024-01-13T10:00:00Z", reason="Q-1", unlock_policy="forbid")
+        unlock_timepoint(
+            read, "BL", by="qc-1", at="2024-01-13T10:00:00Z", reason="Q-1", unlock_policy="forbid"
+        )
     with pytest.raises(ReadActionError, match="reason"):
-        unlock_timepoint(read, "BL", by="qc-1", at="2024-01-13T10:00:00Z", reason=" ", unlock_policy="with_reason")
-    read = unlock_timepoint(read, "BL", by="qc-1", at="2024-01-13T10:00:00Z", reason="Q-1", unlock_policy="with_reason")
+        unlock_timepoint(
+            read,
+            "BL",
+            by="qc-1",
+            at="2024-01-13T10:00:00Z",
+            reason=" ",
+            unlock_policy="with_reason",
+        )
+    read = unlock_timepoint(
+        read, "BL", by="qc-1", at="2024-01-13T10:00:00Z", reason="Q-1", unlock_policy="with_reason"
+    )
     assert "locked_at" not in read["visits"][0]
     with pytest.raises(ReadActionError, match="reason"):
         record_change(read, at="2024-01-13T10:05:00Z", **change)
@@ -126,7 +150,9 @@ def test_a_broken_trail_is_never_extended():
 def test_entries_are_appended_in_time_order():
     read = new_read()
     with pytest.raises(ReadActionError, match="before the last audit entry"):
-        append_audit_entry(read, {"at": "2024-01-11T10:00:00Z", "by": "rad-11", "action": "lock", "visit_id": "BL"})
+        append_audit_entry(
+            read, {"at": "2024-01-11T10:00:00Z", "by": "rad-11", "action": "lock", "visit_id": "BL"}
+        )
 
 
 def test_completing_needs_every_timepoint_locked():
@@ -136,7 +162,9 @@ def test_completing_needs_every_timepoint_locked():
 
 def test_a_reader_cannot_switch_slot_inside_a_read():
     with pytest.raises(ReadActionError, match="switch slot"):
-        start_read(new_read(), read_id="P-017-R2", reader_id="rad-11", slot="R2", at="2024-01-12T09:00:00Z")
+        start_read(
+            new_read(), read_id="P-017-R2", reader_id="rad-11", slot="R2", at="2024-01-12T09:00:00Z"
+        )
 
 
 @pytest.mark.parametrize("require", [True, False])
@@ -150,7 +178,11 @@ def test_missing_change_reason_option(require):
         read = lock_timepoint(read, visit["visit_id"], by="rad-11", at=stamp(visit["date"], 3))
     read = complete_read(read)
     _, r2 = e1_records()
-    patient = only(review_reads([read, locked_read(r2, slot="R2", reader_id="rad-12")], require_change_reason=require))
+    patient = only(
+        review_reads(
+            [read, locked_read(r2, slot="R2", reader_id="rad-12")], require_change_reason=require
+        )
+    )
     assert codes(patient) == (["missing_change_reason"] if require else [])
 
 
@@ -171,7 +203,16 @@ def test_bad_audit_entry(entry, path):
     from recist_reader.review.canonical import entry_hash
 
     prev = entry_hash(read["audit"][-1])
-    read["audit"].append({"at": "2024-03-08T10:00:00Z", "by": "rad-11", "action": "create", "visit_id": "W8", **entry, "prev": prev})
+    read["audit"].append(
+        {
+            "at": "2024-03-08T10:00:00Z",
+            "by": "rad-11",
+            "action": "create",
+            "visit_id": "W8",
+            **entry,
+            "prev": prev,
+        }
+    )
 
     problems, _ = audit_trail_problems("P-017-R1", read["audit"], require_change_reason=True)
     found = [p for p in problems if p.code == "bad_audit_entry"]
@@ -181,7 +222,9 @@ def test_bad_audit_entry(entry, path):
 
 def test_audit_out_of_order():
     read = new_read()
-    read = append_audit_entry(read, {"at": "2024-03-08T10:00:00Z", "by": "rad-11", "action": "lock", "visit_id": "BL"})
+    read = append_audit_entry(
+        read, {"at": "2024-03-08T10:00:00Z", "by": "rad-11", "action": "lock", "visit_id": "BL"}
+    )
     read["audit"].append({"at": "2024-02-01T10:00:00Z", "by": "rad-11", "action": "lock", "visit_id": "W8",
                           "prev": "sha256:" + "0" * 64})  # fmt: skip
     from recist_reader.review.audit_trail import audit_trail_problems

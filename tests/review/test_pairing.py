@@ -25,7 +25,9 @@ def test_a_record_without_read_block_is_not_part_of_review(e1):
 def test_missing_reads_await(present):
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
     reads = [r for slot, r in (("R1", r1), ("R2", r2)) if slot in present]
-    inv = locked_read(target_record("P1", BOR_SERIES["PR"]), slot=None, role="investigator", reader_id="site-3")
+    inv = locked_read(
+        target_record("P1", BOR_SERIES["PR"]), slot=None, role="investigator", reader_id="site-3"
+    )
     patient = only(review_reads([*reads, inv]))
     assert patient["status"] == "awaiting_reads"
     assert patient["central"] is None and patient["problems"] == []
@@ -43,18 +45,29 @@ def test_an_in_progress_read_awaits_and_is_not_scored():
 
 def test_two_reads_in_one_slot():
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
-    other = locked_read(target_record("P1", BOR_SERIES["SD"]), slot="R1", reader_id="rad-13", read_id="P1-R1b")
+    other = locked_read(
+        target_record("P1", BOR_SERIES["SD"]), slot="R1", reader_id="rad-13", read_id="P1-R1b"
+    )
     patient = only(review_reads([r1, r2, other]))
     assert patient["status"] == "invalid"
     assert codes(patient) == ["duplicate_read"]
-    assert "P1-R1" in patient["problems"][0]["message"] and "P1-R1b" in patient["problems"][0]["message"]
+    assert (
+        "P1-R1" in patient["problems"][0]["message"]
+        and "P1-R1b" in patient["problems"][0]["message"]
+    )
     assert "R1" not in patient["reads"]
 
 
 def test_two_investigator_reads():
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
     inv = [
-        locked_read(target_record("P1", BOR_SERIES["PR"]), slot=None, role="investigator", reader_id="site-3", read_id=f"P1-INV{i}")
+        locked_read(
+            target_record("P1", BOR_SERIES["PR"]),
+            slot=None,
+            role="investigator",
+            reader_id="site-3",
+            read_id=f"P1-INV{i}",
+        )
         for i in (1, 2)
     ]
     assert codes(only(review_reads([r1, r2, *inv]))) == ["duplicate_read"]
@@ -63,7 +76,9 @@ def test_two_investigator_reads():
 def test_repeated_read_id():
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
     q1, q2 = pair("P2", BOR_SERIES["PR"], BOR_SERIES["PR"])
-    q1 = locked_read(target_record("P2", BOR_SERIES["PR"]), slot="R1", reader_id="rad-11", read_id="P1-R1")
+    q1 = locked_read(
+        target_record("P2", BOR_SERIES["PR"]), slot="R1", reader_id="rad-11", read_id="P1-R1"
+    )
     result = review_reads([r1, r2, q1, q2])
     statuses = {p["patient_id"]: (p["status"], codes(p)) for p in result["patients"]}
     assert statuses == {"P1": ("concordant", []), "P2": ("invalid", ["duplicate_read"])}
@@ -102,7 +117,9 @@ def test_bad_read_block(field, value, code):
 
 def test_an_investigator_read_has_no_slot():
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
-    inv = locked_read(target_record("P1", BOR_SERIES["PR"]), slot=None, role="investigator", reader_id="site-3")
+    inv = locked_read(
+        target_record("P1", BOR_SERIES["PR"]), slot=None, role="investigator", reader_id="site-3"
+    )
     inv["read"]["slot"] = "R1"
     assert codes(only(review_reads([r1, r2, inv]))) == ["bad_slot"]
 
@@ -118,7 +135,9 @@ def test_timepoint_mismatch_on_a_visit_date():
 
 def test_timepoint_mismatch_on_a_missing_visit():
     r1, _ = pair("P1", BOR_SERIES["PR"], BOR_SERIES["PR"])
-    r2 = locked_read(target_record("P1", BOR_SERIES["PR"][:3], days=(56, 112)), slot="R2", reader_id="rad-12")
+    r2 = locked_read(
+        target_record("P1", BOR_SERIES["PR"][:3], days=(56, 112)), slot="R2", reader_id="rad-12"
+    )
     patient = only(review_reads([r1, r2]))
     assert codes(patient) == ["timepoint_mismatch"]
     assert "only in R1: W24" in patient["problems"][0]["message"]
@@ -134,13 +153,21 @@ def test_timepoint_mismatch_on_the_study():
 
 
 def test_scoring_config_mismatch():
-    r1 = locked_read(target_record("P1", BOR_SERIES["PR"], config={"sd_min_days": 56}), slot="R1", reader_id="rad-1")
+    r1 = locked_read(
+        target_record("P1", BOR_SERIES["PR"], config={"sd_min_days": 56}),
+        slot="R1",
+        reader_id="rad-1",
+    )
     r2 = locked_read(target_record("P1", BOR_SERIES["PR"]), slot="R2", reader_id="rad-2")
     patient = only(review_reads([r1, r2]))
     assert patient["status"] == "invalid" and codes(patient) == ["scoring_config_mismatch"]
     assert "sd_min_days: 56 vs 42" in patient["problems"][0]["message"]
     # the same options written twice are the same config
-    r2 = locked_read(target_record("P1", BOR_SERIES["PR"], config={"sd_min_days": 56}), slot="R2", reader_id="rad-2")
+    r2 = locked_read(
+        target_record("P1", BOR_SERIES["PR"], config={"sd_min_days": 56}),
+        slot="R2",
+        reader_id="rad-2",
+    )
     assert only(review_reads([r1, r2]))["status"] == "concordant"
 
 
@@ -150,7 +177,11 @@ def test_charter_scoring_options_apply_to_both_reads():
     result = review_reads([r1, r2], scoring={"sd_min_days": 100})
     patient = only(result)
     assert result["scoring"] == {"sd_min_days": 100}
-    assert patient["reads"]["R1"]["bor"] == patient["reads"]["R2"]["bor"] == {"unconfirmed": "NE", "confirmed": "NE"}
+    assert (
+        patient["reads"]["R1"]["bor"]
+        == patient["reads"]["R2"]["bor"]
+        == {"unconfirmed": "NE", "confirmed": "NE"}
+    )
 
 
 def test_unknown_scoring_option_raises():
@@ -166,7 +197,9 @@ def test_a_read_the_engine_rejects_makes_the_patient_invalid():
     assert patient["status"] == "invalid"
     assert codes(patient) == ["record_error"]
     assert patient["problems"][0]["path"] == "visits[2].measurements[0].diameter_mm"
-    assert patient["problems"][0]["message"].startswith("read P1-R2: visits[2].measurements[0].diameter_mm: ")
+    assert patient["problems"][0]["message"].startswith(
+        "read P1-R2: visits[2].measurements[0].diameter_mm: "
+    )
     assert patient["triggers"] == [] and patient["central"] is None
 
 

@@ -41,19 +41,35 @@ def test_any_reordering_breaks_the_chain(order):
     assert (broken is None) == (list(order) == sorted(order))
 
 
-DIAMETERS = st.lists(st.sampled_from([0.0, 10.0, 25.0, 30.0, 34.0, 36.0, 45.0, 50.0, 61.0, 75.0]), min_size=3, max_size=3)
+DIAMETERS = st.lists(
+    st.sampled_from([0.0, 10.0, 25.0, 30.0, 34.0, 36.0, 45.0, 50.0, 61.0, 75.0]),
+    min_size=3,
+    max_size=3,
+)
 
 
 @SETTINGS
-@given(first=DIAMETERS, second=DIAMETERS, new1=st.sampled_from([None, 1, 2, 3]), new2=st.sampled_from([None, 1, 2, 3]))
+@given(
+    first=DIAMETERS,
+    second=DIAMETERS,
+    new1=st.sampled_from([None, 1, 2, 3]),
+    new2=st.sampled_from([None, 1, 2, 3]),
+)
 def test_swapping_the_slots_keeps_status_and_triggers(first, second, new1, new2):
     def read(diameters, new, slot, reader):
         record = target_record("P1", [50.0, *diameters], new={new: "lung"} if new else None)
         return locked_read(record, slot=slot, reader_id=reader)
 
-    options = {"triggers": ["bor", "pd_date", "pd_status", "response_date", "timepoint"], "bor_type": "both"}
-    straight = review_reads([read(first, new1, "R1", "rad-1"), read(second, new2, "R2", "rad-2")], **options)
-    swapped = review_reads([read(second, new2, "R1", "rad-2"), read(first, new1, "R2", "rad-1")], **options)
+    options = {
+        "triggers": ["bor", "pd_date", "pd_status", "response_date", "timepoint"],
+        "bor_type": "both",
+    }
+    straight = review_reads(
+        [read(first, new1, "R1", "rad-1"), read(second, new2, "R2", "rad-2")], **options
+    )
+    swapped = review_reads(
+        [read(second, new2, "R1", "rad-2"), read(first, new1, "R2", "rad-1")], **options
+    )
     a, b = straight["patients"][0], swapped["patients"][0]
     assert a["status"] == b["status"] and a["triggers"] == b["triggers"]
     assert a["problems"] == [] and a["status"] in ("concordant", "awaiting_adjudication")

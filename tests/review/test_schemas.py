@@ -25,9 +25,9 @@ def validator(name):
 
 @pytest.mark.parametrize("name", sorted(REVIEW_SCHEMAS))
 def test_published_schema_is_generated_from_the_models(name):
-    assert (DOCS_SCHEMAS / f"{name}.schema.json").read_text() == review_schema_text(name), (
-        f"docs/schemas/{name}.schema.json is stale: run python -m recist_reader.review.schema docs/schemas"
-    )
+    assert (
+        (DOCS_SCHEMAS / f"{name}.schema.json").read_text() == review_schema_text(name)
+    ), f"docs/schemas/{name}.schema.json is stale: run python -m recist_reader.review.schema docs/schemas"
 
 
 def test_the_study_files_conform():
@@ -44,7 +44,13 @@ def test_review_outputs_conform():
     adjudications = [d for d in documents if d.get("kind") == "adjudication"]
     outputs = [
         review_reads(reads, adjudications),
-        review_reads(reads, adjudications, full=True, triggers=["bor", "pd_date", "pd_status", "response_date", "timepoint"], bor_type="both"),
+        review_reads(
+            reads,
+            adjudications,
+            full=True,
+            triggers=["bor", "pd_date", "pd_status", "response_date", "timepoint"],
+            bor_type="both",
+        ),
         review_reads(reads[:3]),
         review_reads([]),
     ]

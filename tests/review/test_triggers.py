@@ -20,16 +20,28 @@ def test_e2_concordant_central_is_the_concordant_source(source, read_id):
     assert patient["triggers"] == [] and patient["discordance"] == {}
     assert patient["adjudication"] is None
     central = patient["central"]
-    assert (central["source"], central["basis"], central["read_id"]) == (source, "concordant", read_id)
+    assert (central["source"], central["basis"], central["read_id"]) == (
+        source,
+        "concordant",
+        read_id,
+    )
     assert central["best_overall_response"] == {"unconfirmed": "PR", "confirmed": "PR"}
-    assert central["progression"] is None and central["pfs"] == {"event": False, "date": "2024-06-26"}
+    assert central["progression"] is None and central["pfs"] == {
+        "event": False,
+        "date": "2024-06-26",
+    }
 
 
 def test_e3_measurement_differences_are_not_discordance():
     """CRV6: R2 31/32/30 mm vs R1 30/30/30 — PR at every visit for both."""
     r1, r2 = pair("P1", [50.0, 30.0, 30.0, 30.0], [50.0, 31.0, 32.0, 30.0])
     assert review(r1, r2)["status"] == "concordant"
-    assert review(r1, r2, triggers=["bor", "pd_date", "pd_status", "response_date", "timepoint"])["status"] == "concordant"
+    assert (
+        review(r1, r2, triggers=["bor", "pd_date", "pd_status", "response_date", "timepoint"])[
+            "status"
+        ]
+        == "concordant"
+    )
 
 
 def test_e3_a_timepoint_left_not_evaluated_only_fires_the_timepoint_trigger():
@@ -53,7 +65,10 @@ def test_e4_confirmed_vs_unconfirmed_bor():
     assert patient["reads"]["R2"]["bor"] == {"unconfirmed": "PR", "confirmed": "SD"}
     assert patient["status"] == "awaiting_adjudication" and patient["triggers"] == ["bor"]
     assert patient["discordance"]["bor"] == {
-        "R1": {"confirmed": "PR"}, "R2": {"confirmed": "SD"}, "differs_on": ["confirmed"], "compare": "category",
+        "R1": {"confirmed": "PR"},
+        "R2": {"confirmed": "SD"},
+        "differs_on": ["confirmed"],
+        "compare": "category",
     }
     assert review(r1, r2, bor_type="unconfirmed")["status"] == "concordant"
     assert review(r1, r2, bor_type="both")["discordance"]["bor"]["differs_on"] == ["confirmed"]
@@ -61,7 +76,9 @@ def test_e4_confirmed_vs_unconfirmed_bor():
 
 def test_e4_adjudicated_to_r2_gives_central_confirmed_sd():
     r1, r2 = e4()
-    patient = review(r1, r2, signed_adjudication(r1, r2, selected="R2", reason_codes=["MEASUREMENT"]))
+    patient = review(
+        r1, r2, signed_adjudication(r1, r2, selected="R2", reason_codes=["MEASUREMENT"])
+    )
     assert patient["status"] == "adjudicated"
     assert patient["central"]["source"] == "R2" and patient["central"]["basis"] == "adjudicated"
     assert patient["central"]["best_overall_response"] == {"unconfirmed": "PR", "confirmed": "SD"}
@@ -85,7 +102,10 @@ def pd_pair(r1_pd_visit, r2_pd_visit):
 
     def read(visit, slot, reader):
         record = target_record(
-            "P1", [50.0, 30.0, 30.0, 30.0, 30.0], days=FOUR_VISITS, new={visit: "lung"} if visit else None
+            "P1",
+            [50.0, 30.0, 30.0, 30.0, 30.0],
+            days=FOUR_VISITS,
+            new={visit: "lung"} if visit else None,
         )
         return locked_read(record, slot=slot, reader_id=reader)
 
@@ -118,14 +138,23 @@ def test_e1_response_date_trigger(e1):
     r1, r2 = e1
     patient = review(r1, r2, triggers=["bor", "pd_date", "response_date"])
     assert patient["triggers"] == ["pd_date", "response_date"]
-    assert patient["discordance"]["response_date"] == {"R1": "2024-03-06", "R2": "2024-05-01", "days_apart": 56}
-    assert review(r1, r2, triggers=["response_date"], response_date_tolerance_days=56)["status"] == "concordant"
+    assert patient["discordance"]["response_date"] == {
+        "R1": "2024-03-06",
+        "R2": "2024-05-01",
+        "days_apart": 56,
+    }
+    assert (
+        review(r1, r2, triggers=["response_date"], response_date_tolerance_days=56)["status"]
+        == "concordant"
+    )
 
 
 def test_response_date_in_one_read_only():
     r1, r2 = pair("P1", BOR_SERIES["PR"], BOR_SERIES["SD"])
     patient = review(r1, r2, triggers=["response_date"])
-    assert patient["discordance"] == {"response_date": {"R1": "2024-03-06", "R2": None, "days_apart": None}}
+    assert patient["discordance"] == {
+        "response_date": {"R1": "2024-03-06", "R2": None, "days_apart": None}
+    }
 
 
 def test_e5_same_pd_visit_different_pd_date():
@@ -138,13 +167,19 @@ def test_e5_same_pd_visit_different_pd_date():
         slot="R1", reader_id="rad-11",
     )  # fmt: skip
     r2 = locked_read(
-        target_record("P1", [50.0, 30.0, 30.0, 30.0], new={3: "liver segment 7"}), slot="R2", reader_id="rad-12"
+        target_record("P1", [50.0, 30.0, 30.0, 30.0], new={3: "liver segment 7"}),
+        slot="R2",
+        reader_id="rad-12",
     )
     patient = review(r1, r2)
     assert patient["reads"]["R1"]["bor"] == {"unconfirmed": "PR", "confirmed": "SD"}
     assert patient["reads"]["R2"]["bor"] == {"unconfirmed": "PR", "confirmed": "PR"}
     assert patient["triggers"] == ["bor", "pd_date"]
-    assert patient["discordance"]["pd_date"] == {"R1": "2024-05-01", "R2": "2024-06-26", "days_apart": 56}
+    assert patient["discordance"]["pd_date"] == {
+        "R1": "2024-05-01",
+        "R2": "2024-06-26",
+        "days_apart": 56,
+    }
 
 
 def test_no_triggers_configured_means_always_concordant():

@@ -28,18 +28,24 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="the reads (files or folders)")
     parser.add_argument("--patient", required=True, metavar="ID", help="the patient_id")
     parser.add_argument("--select", required=True, choices=("R1", "R2"), help="the read selected")
-    parser.add_argument("--rationale", default="", metavar="TEXT", help="why this read (required by default)")
+    parser.add_argument(
+        "--rationale", default="", metavar="TEXT", help="why this read (required by default)"
+    )
     parser.add_argument(
         "--reason", action="append", default=[], choices=REASON_CODES, metavar="CODE",
         help=f"reason code (repeatable): {', '.join(REASON_CODES)}",
     )  # fmt: skip
-    parser.add_argument("--by", required=True, metavar="ID", help="the adjudicator's pseudonymous id")
+    parser.add_argument(
+        "--by", required=True, metavar="ID", help="the adjudicator's pseudonymous id"
+    )
     parser.add_argument(
         "--out", type=Path, metavar="FILE",
         help="where to write (default adjudication-<patient_id>.json in the folder of the reads)",
     )  # fmt: skip
     parser.add_argument(
-        "--force", action="store_true", help="adjudicate a concordant patient (an unrequired adjudication, CRV9)"
+        "--force",
+        action="store_true",
+        help="adjudicate a concordant patient (an unrequired adjudication, CRV9)",
     )
     add_settings_argument(parser)
     parser.set_defaults(run=run)
@@ -75,10 +81,15 @@ def run(args: argparse.Namespace) -> int:
         return _refuse(f"no read of patient {args.patient!r} under {', '.join(args.paths)}")
     allowed = {"awaiting_adjudication"} | ({"concordant"} if args.force else set())
     if patient.status not in allowed:
-        hint = " (use --force for an unrequired adjudication)" if patient.status == "concordant" else ""
+        hint = (
+            " (use --force for an unrequired adjudication)"
+            if patient.status == "concordant"
+            else ""
+        )
         reasons = "; ".join(p.message for p in patient.problems)
         return _refuse(
-            f"patient {args.patient} is {patient.status}{hint}" + (f": {reasons}" if reasons else "")
+            f"patient {args.patient} is {patient.status}{hint}"
+            + (f": {reasons}" if reasons else "")
         )
     at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     document = adjudication_record(

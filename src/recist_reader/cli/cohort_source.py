@@ -47,7 +47,7 @@ def investigator_paths(paths: list[str]) -> list[Any]:
 
 def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any]], str]) -> int:
     """The cohort on ``args.source`` (central, R1 or R2); return the exit code."""
-    from recist_reader.cli.review import report_inputs, split_settings
+    from recist_reader.cli.review import split_settings
     from recist_reader.cohort import cohort_curves, summarize_cohort
     from recist_reader.review.cohort_source import cohort_from_review, source_summary
 
@@ -73,7 +73,13 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
     curves = cohort_curves(cohort.patients)
     summary = source_summary(
         result,
-        summarize_cohort(cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves),
+        summarize_cohort(
+            cohort.patients,
+            config=cohort.config,
+            invalid=cohort.invalid,
+            curves=curves,
+            criteria=cohort.criteria,
+        ),
     )
     if args.out is not None:
         from recist_reader.cli.cohort import export_cohort_sdtm
@@ -93,8 +99,10 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(f"Source: {args.source} ({len(cohort.patients)} patients with a read, "
-              f"{len(result.pending)} pending)")
+        print(
+            f"Source: {args.source} ({len(cohort.patients)} patients with a read, "
+            f"{len(result.pending)} pending)"
+        )
         print(format_summary(summary))
         for item in result.pending:
             print(f"  pending: {item['patient_id']} ({item['status']})")
@@ -102,7 +110,9 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
             from recist_reader.review.text import format_agreement, format_investigator_vs_central
 
             print()
-            print("\n".join(format_agreement(summary["agreement"], result.review.options.as_json())))
+            print(
+                "\n".join(format_agreement(summary["agreement"], result.review.options.as_json()))
+            )
             print("\n".join(format_investigator_vs_central(summary["investigator_vs_central"])))
         if args.out is not None:
             print(f"\nReport written to {args.out / 'report.html'}")

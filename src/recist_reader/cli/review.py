@@ -80,15 +80,22 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="read records and adjudication records (files or folders)"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="read records and adjudication records (files or folders)",
     )
     parser.add_argument("--json", action="store_true", help="print the review JSON")
     parser.add_argument("--out", metavar="FILE", type=Path, help="write the review JSON to FILE")
     add_settings_argument(parser)
     parser.add_argument(
-        "--strict", action="store_true", help="exit 3 while any patient is not concordant or adjudicated"
+        "--strict",
+        action="store_true",
+        help="exit 3 while any patient is not concordant or adjudicated",
     )
-    parser.add_argument("--full", action="store_true", help="add each central read's whole response")
+    parser.add_argument(
+        "--full", action="store_true", help="add each central read's whole response"
+    )
     parser.set_defaults(run=run)
 
 

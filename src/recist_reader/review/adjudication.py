@@ -61,9 +61,7 @@ class AdjudicationRecord(BaseModel):
     given, so that a bad value is a review problem of the patient rather than a broken file.
     """
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, title="Adjudication record"
-    )
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="Adjudication record")
 
     schema_version: Literal[1] = ADJUDICATION_SCHEMA_VERSION
     kind: Literal["adjudication"]
@@ -160,7 +158,11 @@ def adjudication_problems(
         problems.append(problem(code, text, read_id=label, path=path, subject="adjudication"))
 
     if record.selected_read not in SLOTS:
-        add("bad_selection", "selected_read", f"must be R1 or R2 (one whole read), got {record.selected_read!r}")
+        add(
+            "bad_selection",
+            "selected_read",
+            f"must be R1 or R2 (one whole read), got {record.selected_read!r}",
+        )
     readers = {slot: read.reader_id for slot, read in reads.items()}
     for slot, reader_id in readers.items():
         if record.adjudicator_id == reader_id:
@@ -173,7 +175,9 @@ def adjudication_problems(
     if rationale is not None and not isinstance(rationale, str):
         add("missing_rationale", "rationale", f"must be text, got {rationale!r}")
     elif options.require_rationale and not (rationale or "").strip():
-        add("missing_rationale", "rationale", "the charter requires a rationale (require_rationale)")
+        add(
+            "missing_rationale", "rationale", "the charter requires a rationale (require_rationale)"
+        )
     codes = record.reason_codes
     if codes is not None:
         if not isinstance(codes, list):

@@ -43,9 +43,7 @@ def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
     return low, high
 
 
-def cohen_kappa(
-    pairs: Sequence[tuple[str, str]], labels: Sequence[str] = ()
-) -> dict[str, Any]:
+def cohen_kappa(pairs: Sequence[tuple[str, str]], labels: Sequence[str] = ()) -> dict[str, Any]:
     """Unweighted Cohen's κ of paired ratings.
 
     Parameters
@@ -88,7 +86,9 @@ def _responder(label: str) -> str:
 def bor_agreement(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """CRV16 for one kind of BOR: the category κ and the responder κ."""
     agreement = cohen_kappa(pairs, BOR_LABELS)
-    responder = cohen_kappa([(_responder(a), _responder(b)) for a, b in pairs], RESPONDER_CATEGORIES)
+    responder = cohen_kappa(
+        [(_responder(a), _responder(b)) for a, b in pairs], RESPONDER_CATEGORIES
+    )
     agreement["responder"] = responder
     return agreement
 

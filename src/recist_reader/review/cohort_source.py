@@ -99,7 +99,7 @@ def cohort_from_review(
     **options
         Review options (central-review.md §5).
     """
-    from recist_reader.core.options import ScoringOptions
+    from recist_reader.core.criteria import criteria_class
 
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
@@ -107,11 +107,12 @@ def cohort_from_review(
     inputs = load_review_inputs(paths)
     review = inputs.review(scoring=scoring, **options)
     cohort = Cohort(
-        config=ScoringOptions().with_overrides(scoring, path_prefix="--set ").as_json(),
         invalid=[InvalidRecord(line.split(": ", 1)[0], (line,)) for line in inputs.errors],
         empty_folders=inputs.empty_folders,
     )
-    plain = {doc["patient_id"]: doc for doc, _ in inputs.plain if isinstance(doc.get("patient_id"), str)}
+    plain = {
+        doc["patient_id"]: doc for doc, _ in inputs.plain if isinstance(doc.get("patient_id"), str)
+    }
     result = SourceCohort(source, cohort, review, skipped=inputs.skipped)
     for patient in review.patients:
         read = _source_read(patient, source)
@@ -129,6 +130,14 @@ def cohort_from_review(
         cohort.patients.append(
             patient_endpoints(record, read.response, file=read.source or read.read_id or "")
         )
+    criteria = {p.response["criteria"] for p in cohort.patients}
+    cohort.criteria = criteria.pop() if len(criteria) == 1 else None
+    cohort.config = (
+        criteria_class(cohort.criteria or "RECIST1.1")
+        .options_class()
+        .with_overrides(scoring, path_prefix="--set ")
+        .as_json()
+    )
     return result
 
 
@@ -145,4 +154,3 @@ def source_summary(source_cohort: SourceCohort, summary: dict[str, Any]) -> dict
         added["agreement"] = review_json["agreement"]
         added["investigator_vs_central"] = review_json["investigator_vs_central"]
     return {**summary, **added}
-

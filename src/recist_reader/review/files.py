@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from recist_reader.errors import RecordError
-from recist_reader.review.adjudication import AdjudicationFileError, is_adjudication, parse_adjudication
+from recist_reader.review.adjudication import (
+    AdjudicationFileError,
+    is_adjudication,
+    parse_adjudication,
+)
 
 
 @dataclass

@@ -33,6 +33,25 @@ class _Visit:
     locked_at: dt.datetime | None
 
 
+def _lock_time(
+    value: Any, read_id: str | None, path: str, problems: list[ReviewProblem]
+) -> dt.datetime | None:
+    """A ``locked_at`` as a time; a value that is not an ISO 8601 date-time is reported."""
+    if value is None:
+        return None
+    locked_at = parse_date_time(value)
+    if locked_at is None:
+        problems.append(
+            problem(
+                "record_error",
+                f"must be an ISO 8601 date and time with its offset, got {value!r}",
+                read_id=read_id,
+                path=path,
+            )
+        )
+    return locked_at
+
+
 def _visits(
     read_id: str | None, record: Mapping[str, Any], problems: list[ReviewProblem]
 ) -> list[_Visit]:
@@ -46,19 +65,9 @@ def _visits(
             date = iso_date(visit.get("date"))
         except ValueError:
             continue
-        locked_at = None
-        if visit.get("locked_at") is not None:
-            locked_at = parse_date_time(visit["locked_at"])
-            if locked_at is None:
-                problems.append(
-                    problem(
-                        "record_error",
-                        f"must be an ISO 8601 date and time with its offset, got "
-                        f"{visit['locked_at']!r}",
-                        read_id=read_id,
-                        path=f"visits[{index}].locked_at",
-                    )
-                )
+        locked_at = _lock_time(
+            visit.get("locked_at"), read_id, f"visits[{index}].locked_at", problems
+        )
         visits.append(_Visit(index, visit["visit_id"], date, locked_at))
     return sorted(visits, key=lambda v: v.date)
 
@@ -203,7 +212,11 @@ def _sequential_problems(
         for earlier in visits[:position]:
             earlier_lock = first_lock[earlier.visit_id]
             if earlier.date < visit.date and (earlier_lock is None or earlier_lock > locked):
-                when = "is not locked" if earlier_lock is None else f"was locked later ({earlier_lock.isoformat()})"
+                when = (
+                    "is not locked"
+                    if earlier_lock is None
+                    else f"was locked later ({earlier_lock.isoformat()})"
+                )
                 problems.append(
                     problem(
                         "lock_order",
@@ -245,18 +258,7 @@ def _global_problems(
     complete: bool,
 ) -> list[ReviewProblem]:
     problems: list[ReviewProblem] = []
-    read_lock = None
-    if block.get("locked_at") is not None:
-        read_lock = parse_date_time(block["locked_at"])
-        if read_lock is None:
-            problems.append(
-                problem(
-                    "record_error",
-                    f"must be an ISO 8601 date and time with its offset, got {block['locked_at']!r}",
-                    read_id=read_id,
-                    path="read.locked_at",
-                )
-            )
+    read_lock = _lock_time(block.get("locked_at"), read_id, "read.locked_at", problems)
     read_events = [e for e in events if e.action not in ("lock", "unlock") or e.visit_id is None]
     has_lock_entry = any(e.action == "lock" for e in read_events)
     synthetic = {_READ: read_lock} if read_lock is not None and not has_lock_entry else {}
@@ -265,7 +267,9 @@ def _global_problems(
     )
     problems += changes
     if complete and (read_lock is None or state.get(_READ) == "unlocked"):
-        detail = "has no read.locked_at" if read_lock is None else "was unlocked and not locked again"
+        detail = (
+            "has no read.locked_at" if read_lock is None else "was unlocked and not locked again"
+        )
         problems.append(
             problem(
                 "read_not_locked",

@@ -56,7 +56,9 @@ class ReadSummary(_Closed):
     bor: BestOverallResponse | None
     progression_date: str | None = DateText
     first_response_date: str | None = Field(
-        DateText.default, description="duration_of_response.start_date", pattern=r"^\d{4}-\d{2}-\d{2}$"
+        DateText.default,
+        description="duration_of_response.start_date",
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
     )
 
 
@@ -67,7 +69,9 @@ class Adjudication(_Closed):
     adjudicated_at: str
     rationale: Any
     reason_codes: Any
-    required: bool | None = Field(description="the reads were discordant; null without two valid reads")
+    required: bool | None = Field(
+        description="the reads were discordant; null without two valid reads"
+    )
     applied: bool
 
 
@@ -96,7 +100,9 @@ class Patient(_Closed):
     status: Status
     reads: dict[str, ReadSummary] = Field(description="keyed R1, R2")
     triggers: list[Trigger] = Field(description="the triggers that fired, sorted")
-    discordance: dict[str, dict[str, Any]] = Field(description="each fired trigger with both values")
+    discordance: dict[str, dict[str, Any]] = Field(
+        description="each fired trigger with both values"
+    )
     adjudication: Adjudication | None
     central: Central | None = Field(description="null unless concordant or adjudicated")
     investigator: ReadSummary | None

@@ -67,7 +67,12 @@ class ReviewProblem:
 
     def as_json(self) -> dict[str, Any]:
         """``{"code", "message", "read_id", "path"}``."""
-        return {"code": self.code, "message": self.message, "read_id": self.read_id, "path": self.path}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "read_id": self.read_id,
+            "path": self.path,
+        }
 
 
 def problem(

@@ -13,7 +13,12 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from recist_reader.review.audit_trail import AUDIT_ACTIONS, REASONED_ACTIONS, chain_problem, parse_date_time
+from recist_reader.review.audit_trail import (
+    AUDIT_ACTIONS,
+    REASONED_ACTIONS,
+    chain_problem,
+    parse_date_time,
+)
 from recist_reader.review.canonical import entry_hash, first_entry_prev
 from recist_reader.review.options import PARADIGMS, SLOTS
 
@@ -63,9 +68,13 @@ def append_audit_entry(record: Mapping[str, Any], entry: Mapping[str, Any]) -> d
     """
     verify_audit_chain(record)
     if parse_date_time(entry.get("at")) is None:
-        raise ReadActionError(f"at: an ISO 8601 date-time with offset is required, got {entry.get('at')!r}")
+        raise ReadActionError(
+            f"at: an ISO 8601 date-time with offset is required, got {entry.get('at')!r}"
+        )
     if entry.get("action") not in AUDIT_ACTIONS:
-        raise ReadActionError(f"action: one of {', '.join(AUDIT_ACTIONS)}, got {entry.get('action')!r}")
+        raise ReadActionError(
+            f"action: one of {', '.join(AUDIT_ACTIONS)}, got {entry.get('action')!r}"
+        )
     if not isinstance(entry.get("by"), str) or not entry["by"].strip():
         raise ReadActionError("by: the pseudonymous id of who acts is required")
     audit = list(record.get("audit") or [])
@@ -98,7 +107,9 @@ def start_read(
     if paradigm not in PARADIGMS:
         raise ReadActionError(f"paradigm: one of {', '.join(PARADIGMS)}, got {paradigm!r}")
     if record.get("read") is not None or record.get("audit"):
-        raise ReadActionError("the record is already a read: a reader cannot switch slot inside a read")
+        raise ReadActionError(
+            "the record is already a read: a reader cannot switch slot inside a read"
+        )
     block: dict[str, Any] = {"read_id": read_id, "role": role}
     if slot is not None:
         block["slot"] = slot
@@ -106,7 +117,9 @@ def start_read(
     if blinded is not None:
         block["blinded"] = blinded
     started = {**copy.deepcopy(dict(record)), "read": block}
-    return append_audit_entry(started, {"at": at, "by": reader_id, "action": "create", "visit_id": None})
+    return append_audit_entry(
+        started, {"at": at, "by": reader_id, "action": "create", "visit_id": None}
+    )
 
 
 def _visit(record: Mapping[str, Any], visit_id: str) -> tuple[int, Mapping[str, Any]]:
@@ -171,7 +184,13 @@ def record_change(
         raise ReadActionError(f"{where} is locked: a change needs an unlock with a reason first")
     if action in REASONED_ACTIONS and require_change_reason and not (reason or "").strip():
         raise ReadActionError(f"a {action} needs a reason (the charter sets require_change_reason)")
-    entry: dict[str, Any] = {"at": at, "by": by, "action": action, "visit_id": visit_id, "field": field}
+    entry: dict[str, Any] = {
+        "at": at,
+        "by": by,
+        "action": action,
+        "visit_id": visit_id,
+        "field": field,
+    }
     if action != "create":
         entry["old"] = old
     if action != "delete":
@@ -196,7 +215,9 @@ def lock_timepoint(record: Mapping[str, Any], visit_id: str, *, by: str, at: str
                 f"visit {other.get('visit_id')} ({other.get('date')}) is not locked yet: "
                 "timepoints are locked in date order"
             )
-    locked = append_audit_entry(record, {"at": at, "by": by, "action": "lock", "visit_id": visit_id})
+    locked = append_audit_entry(
+        record, {"at": at, "by": by, "action": "lock", "visit_id": visit_id}
+    )
     locked["visits"][index]["locked_at"] = at
     return locked
 
@@ -216,11 +237,15 @@ def unlock_timepoint(
     ``locked_at`` is removed until the timepoint is locked again.
     """
     if unlock_policy != "with_reason":
-        raise ReadActionError("the charter forbids unlocking a locked timepoint (unlock_policy: forbid)")
+        raise ReadActionError(
+            "the charter forbids unlocking a locked timepoint (unlock_policy: forbid)"
+        )
     if not (reason or "").strip():
         raise ReadActionError("an unlock needs a reason (e.g. the QC query id)")
     if not lock_state(record).get(visit_id):
-        raise ReadActionError(f"{'the read' if visit_id is None else f'visit {visit_id}'} is not locked")
+        raise ReadActionError(
+            f"{'the read' if visit_id is None else f'visit {visit_id}'} is not locked"
+        )
     unlocked = append_audit_entry(
         record, {"at": at, "by": by, "action": "unlock", "visit_id": visit_id, "reason": reason}
     )
@@ -248,9 +273,15 @@ def complete_read(record: Mapping[str, Any]) -> dict[str, Any]:
         if not state.get(None):
             raise ReadActionError("lock the read before completing it")
     else:
-        unlocked = [v.get("visit_id") for v in record.get("visits") or [] if not state.get(v.get("visit_id"))]
+        unlocked = [
+            v.get("visit_id")
+            for v in record.get("visits") or []
+            if not state.get(v.get("visit_id"))
+        ]
         if unlocked:
-            raise ReadActionError(f"lock every timepoint before completing the read: {', '.join(unlocked)}")
+            raise ReadActionError(
+                f"lock every timepoint before completing the read: {', '.join(unlocked)}"
+            )
     completed = copy.deepcopy(dict(record))
     completed["read"]["status"] = "complete"
     return completed

@@ -103,29 +103,51 @@ def _block_problems(read: Read, block: Mapping[str, Any]) -> list[ReviewProblem]
 
     unknown = [key for key in block if key not in READ_FIELDS]
     if unknown:
-        add("record_error", unknown[0], f"unknown field(s) {', '.join(map(repr, unknown))} in the read block")
+        add(
+            "record_error",
+            unknown[0],
+            f"unknown field(s) {', '.join(map(repr, unknown))} in the read block",
+        )
     if read.read_id is None:
-        add("record_error", "read_id", f"required: a unique text id such as P-017-R1, got {block.get('read_id')!r}")
+        add(
+            "record_error",
+            "read_id",
+            f"required: a unique text id such as P-017-R1, got {block.get('read_id')!r}",
+        )
     if read.role is None:
         add("bad_role", "role", f"must be one of {', '.join(ROLES)}, got {block.get('role')!r}")
     if read.role == "central_reader" and read.slot is None:
-        add("bad_slot", "slot", f"a central reader's read has slot R1 or R2, got {block.get('slot')!r}")
+        add(
+            "bad_slot",
+            "slot",
+            f"a central reader's read has slot R1 or R2, got {block.get('slot')!r}",
+        )
     if read.role == "investigator" and block.get("slot") is not None:
         add("bad_slot", "slot", f"an investigator read has no slot, got {block.get('slot')!r}")
     if read.reader_id is None:
-        add("record_error", "reader_id", f"required: the reader's pseudonymous id, got {block.get('reader_id')!r}")
+        add(
+            "record_error",
+            "reader_id",
+            f"required: the reader's pseudonymous id, got {block.get('reader_id')!r}",
+        )
     if read.status is None:
-        add("record_error", "status", f"must be one of {', '.join(READ_STATUSES)}, got {block.get('status')!r}")
+        add(
+            "record_error",
+            "status",
+            f"must be one of {', '.join(READ_STATUSES)}, got {block.get('status')!r}",
+        )
     if block.get("locked_at") is not None and parse_date_time(block["locked_at"]) is None:
-        add("record_error", "locked_at", f"must be an ISO 8601 date and time with its offset, got {block['locked_at']!r}")
+        add(
+            "record_error",
+            "locked_at",
+            f"must be an ISO 8601 date and time with its offset, got {block['locked_at']!r}",
+        )
     if block.get("blinded") is not None and not isinstance(block["blinded"], bool):
         add("record_error", "blinded", f"must be true or false, got {block['blinded']!r}")
     return problems
 
 
-def make_read(
-    data: Mapping[str, Any], *, label: str, source: str | None = None
-) -> Read:
+def make_read(data: Mapping[str, Any], *, label: str, source: str | None = None) -> Read:
     """The :class:`Read` of ``data`` with its ``read`` block's fields (not yet checked)."""
     block = data.get("read")
     block = block if isinstance(block, Mapping) else {}
@@ -158,7 +180,12 @@ def check_read(read: Read, options: ReviewOptions, scoring: Mapping[str, Any]) -
     block = data.get("read")
     if not isinstance(block, Mapping):
         read.problems.append(
-            problem("record_error", "the read block is a JSON object (design.md §9.2)", read_id=read.label, path="read")
+            problem(
+                "record_error",
+                "the read block is a JSON object (design.md §9.2)",
+                read_id=read.label,
+                path="read",
+            )
         )
         return
     read.problems += _block_problems(read, block)

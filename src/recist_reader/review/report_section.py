@@ -56,10 +56,20 @@ def central_review_section(result: SourceCohort) -> str:
     ]
     rows += [[f"Discordant on {k}", v] for k, v in agreement["by_trigger"].items()]
     for kind, block in agreement["bor"].items():
-        rows.append([f"Cohen's kappa, {kind} BOR (p_o / p_e)", f"{_cell(block['kappa'])} ({_cell(block['p_o'])} / {_cell(block['p_e'])})"])
+        rows.append(
+            [
+                f"Cohen's kappa, {kind} BOR (p_o / p_e)",
+                f"{_cell(block['kappa'])} ({_cell(block['p_o'])} / {_cell(block['p_e'])})",
+            ]
+        )
         rows.append([f"Cohen's kappa, responder ({kind})", block["responder"]["kappa"]])
     pd = agreement["pd"]
-    rows.append(["PD: both / R1 only / R2 only / neither", f"{pd['both']} / {pd['r1_only']} / {pd['r2_only']} / {pd['neither']}"])
+    rows.append(
+        [
+            "PD: both / R1 only / R2 only / neither",
+            f"{pd['both']} / {pd['r1_only']} / {pd['r2_only']} / {pd['neither']}",
+        ]
+    )
     rows.append(["PD status agreement", _pct(pd["status_agreement"])])
     for days, window in pd["windows_days"].items():
         rows.append([
@@ -70,7 +80,14 @@ def central_review_section(result: SourceCohort) -> str:
     rows.append([f"Timepoint kappa ({timepoint['n']} visit pairs)", timepoint["kappa"]])
     parts += ["<h3>Agreement</h3>", _table(["Statistic", "Value"], rows)]
     readers = [
-        [reader_id, m["n_reads"], m["n_adjudicated"], m["n_selected"], m["aar"], f"{m['rdi_pct']:.1f}"]
+        [
+            reader_id,
+            m["n_reads"],
+            m["n_adjudicated"],
+            m["n_selected"],
+            m["aar"],
+            f"{m['rdi_pct']:.1f}",
+        ]
         for reader_id, m in agreement["readers"].items()
     ]
     parts += [
@@ -89,7 +106,10 @@ def central_review_section(result: SourceCohort) -> str:
         ]
         for p in review["patients"]
     ]
-    parts += ["<h3>Patients</h3>", _table(["Patient", "Status", "Triggers", "Central read", "Problems"], patients)]
+    parts += [
+        "<h3>Patients</h3>",
+        _table(["Patient", "Status", "Triggers", "Central read", "Problems"], patients),
+    ]
     blocks = review["investigator_vs_central"]
     edr = [
         [key, b["n"], b["a1_inv_earlier"], b["a2_same"], b["a3_inv_later"], b["b_inv_only"],
@@ -98,8 +118,21 @@ def central_review_section(result: SourceCohort) -> str:
     ]  # fmt: skip
     parts += [
         "<h3>Investigator vs central</h3>",
-        _table(["Group", "n", "a1 inv. earlier", "a2 same", "a3 inv. later", "b inv. only",
-                "c central only", "d neither", "EDR", "LDR"], edr),  # fmt: skip
+        _table(
+            [
+                "Group",
+                "n",
+                "a1 inv. earlier",
+                "a2 same",
+                "a3 inv. later",
+                "b inv. only",
+                "c central only",
+                "d neither",
+                "EDR",
+                "LDR",
+            ],
+            edr,
+        ),  # fmt: skip
         f'<p class="note">{html.escape(EDR_LDR_LABEL)}: EDR = (a1 + b)/(a1 + a2 + a3 + b); '
         "LDR = (a3 + c)/(a1 + a3 + b + c).</p>",
     ]

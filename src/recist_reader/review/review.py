@@ -176,7 +176,9 @@ def _pair_problems(r1: Read, r2: Read) -> list[ReviewProblem]:
 
     def mismatch(code: str, path: str, text: str) -> None:
         problems.append(
-            problem(code, f"R1 {r1.read_id} and R2 {r2.read_id}: {text}", read_id=r2.read_id, path=path)
+            problem(
+                code, f"R1 {r1.read_id} and R2 {r2.read_id}: {text}", read_id=r2.read_id, path=path
+            )
         )
 
     if r1.record.baseline_date != r2.record.baseline_date:
@@ -190,9 +192,11 @@ def _pair_problems(r1: Read, r2: Read) -> list[ReviewProblem]:
         only1 = sorted(set(dates1) - set(dates2))
         only2 = sorted(set(dates2) - set(dates1))
         moved = sorted(v for v in set(dates1) & set(dates2) if dates1[v] != dates2[v])
-        parts = [f"only in R1: {', '.join(only1)}" if only1 else "",
-                 f"only in R2: {', '.join(only2)}" if only2 else "",
-                 ", ".join(f"{v} dated {dates1[v]} vs {dates2[v]}" for v in moved)]
+        parts = [
+            f"only in R1: {', '.join(only1)}" if only1 else "",
+            f"only in R2: {', '.join(only2)}" if only2 else "",
+            ", ".join(f"{v} dated {dates1[v]} vs {dates2[v]}" for v in moved),
+        ]
         mismatch(
             "timepoint_mismatch",
             "visits",
@@ -262,8 +266,11 @@ def _apply_adjudications(patient: PatientReview, options: ReviewOptions) -> None
             problem(
                 "adjudication_not_required",
                 f"the reads of {patient.patient_id} are concordant; the adjudication is "
-                + ("applied (unrequired_adjudication: apply)" if options.unrequired_adjudication == "apply"
-                   else "ignored (unrequired_adjudication: ignore)"),
+                + (
+                    "applied (unrequired_adjudication: apply)"
+                    if options.unrequired_adjudication == "apply"
+                    else "ignored (unrequired_adjudication: ignore)"
+                ),
                 read_id=valid.label,
                 subject="adjudication",
             )
@@ -328,7 +335,9 @@ def run_review(
         patients.setdefault(read.patient_id, PatientReview(read.patient_id)).reads.append(read)
     for adjudication in adjudications:
         patient_id = adjudication.record.patient_id
-        patients.setdefault(patient_id, PatientReview(patient_id)).adjudications.append(adjudication)
+        patients.setdefault(patient_id, PatientReview(patient_id)).adjudications.append(
+            adjudication
+        )
     ordered = [patients[key] for key in sorted(patients)]
     for patient in ordered:
         review_patient(patient, options)
@@ -413,9 +422,7 @@ def review_documents(
             raise ReviewInputError(f"{where}: patient_id: required, the patient's id as text")
         reads.append(make_read(record, label=where, source=source))
     parsed = [
-        Adjudication(
-            parse_adjudication(document, source=source), document, source
-        )
+        Adjudication(parse_adjudication(document, source=source), document, source)
         for document, source in zip(
             adjudications,
             adjudication_sources if adjudication_sources is not None else _nones(),
@@ -509,7 +516,10 @@ def agreement_json(patients: Sequence[PatientReview], options: ReviewOptions) ->
         "by_trigger": mapping_counts(options.triggers, (p.discordance for p in pairs)),
         "bor": {
             kind: bor_agreement(
-                [(r1["best_overall_response"][kind], r2["best_overall_response"][kind]) for r1, r2 in responses]
+                [
+                    (r1["best_overall_response"][kind], r2["best_overall_response"][kind])
+                    for r1, r2 in responses
+                ]
             )
             for kind in ("confirmed", "unconfirmed")
         },

@@ -38,9 +38,19 @@ READS: dict[tuple[str, str], dict[str, Any]] = {
     ("P-001", "INV"): {"reader": "site-04", "t1": [48, 30, 30, 30], "t2": [16, 10, 9, 9]},
     ("P-009", "R1"): {"reader": "rad-11", "t1": [40, 22, 21, 22], "t2": [20, 12, 12, 12]},
     ("P-009", "R2"): {"reader": "rad-12", "t1": [41, 26, 28, 28], "t2": [20, 14, 15, 15]},
-    ("P-017", "R1"): {"reader": "rad-11", "t1": [42, 28, 27, 27], "t2": [18, 12, 11, 11], "new": "W24"},
+    ("P-017", "R1"): {
+        "reader": "rad-11",
+        "t1": [42, 28, 27, 27],
+        "t2": [18, 12, 11, 11],
+        "new": "W24",
+    },
     ("P-017", "R2"): {"reader": "rad-12", "t1": [44, 34, 30, 29], "t2": [17, 13, 12, 12]},
-    ("P-017", "INV"): {"reader": "site-07", "t1": [45, 30, 30, 31], "t2": [18, 12, 12, 12], "new": "W16"},
+    ("P-017", "INV"): {
+        "reader": "site-07",
+        "t1": [45, 30, 30, 31],
+        "t2": [18, 12, 12, 12],
+        "new": "W16",
+    },
 }
 ARMS = {"P-001": "A", "P-009": "B", "P-017": "A"}
 
@@ -111,7 +121,9 @@ def _locked_read(record: dict[str, Any], patient_id: str, slot: str, reader: str
         blinded=None if slot == "INV" else True,
     )  # fmt: skip
     for visit in read["visits"]:
-        read = lock_timepoint(read, visit["visit_id"], by=reader, at=_at(visit["date"], 2, "15:00:00"))
+        read = lock_timepoint(
+            read, visit["visit_id"], by=reader, at=_at(visit["date"], 2, "15:00:00")
+        )
     return complete_read(read)
 
 

@@ -8,12 +8,11 @@ match.
 from __future__ import annotations
 
 import copy
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from recist_reader.core.schema import SCHEMA_DIALECT, record_json_schema
+from recist_reader.core.schema import SCHEMA_DIALECT, record_json_schema, schema_text, write_schemas
 
 
 def read_json_schema() -> dict[str, Any]:
@@ -65,19 +64,12 @@ REVIEW_SCHEMAS = {
 
 def review_schema_text(name: str) -> str:
     """The schema ``name`` as published in docs/schemas."""
-    return json.dumps(REVIEW_SCHEMAS[name](), indent=2, ensure_ascii=False) + "\n"
+    return schema_text(name, REVIEW_SCHEMAS)
 
 
 def write_review_schemas(folder: str | Path) -> list[Path]:
     """Write the three review schemas into ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in REVIEW_SCHEMAS:
-        path = folder / f"{name}.schema.json"
-        path.write_text(review_schema_text(name), encoding="utf-8")
-        paths.append(path)
-    return paths
+    return write_schemas(folder, REVIEW_SCHEMAS)
 
 
 if __name__ == "__main__":  # pragma: no cover

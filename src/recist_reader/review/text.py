@@ -113,7 +113,9 @@ def format_agreement(agreement: Mapping[str, Any], options: Mapping[str, Any]) -
 def format_investigator_vs_central(blocks: Mapping[str, Any]) -> list[str]:
     """The EDR/LDR lines, labelled as following Amit et al. 2011 [M]."""
     if blocks["all"]["n"] == 0:
-        return ["Investigator vs central: no patient with both a complete investigator read and a central outcome"]
+        return [
+            "Investigator vs central: no patient with both a complete investigator read and a central outcome"
+        ]
     lines = [f"Investigator vs central ({EDR_LDR_LABEL})"]
     for key, b in blocks.items():
         lines.append(
@@ -130,14 +132,19 @@ def format_review(result: Mapping[str, Any]) -> str:
     lines = [
         f"Central review: {result['n_patients']} patient(s): "
         + ", ".join(f"{status.replace('_', ' ')} {n}" for status, n in counts.items()),
-        "Triggers: " + (", ".join(result["options"]["triggers"]) or "none")
+        "Triggers: "
+        + (", ".join(result["options"]["triggers"]) or "none")
         + f"; BOR {result['options']['bor_type']} ({result['options']['bor_compare']})",
         "",
         f"{'Patient':<12} {'Status':<22} {'Triggers (R1 vs R2)':<44} Central read",
     ]
     for patient in result["patients"]:
-        triggers = "; ".join(describe_trigger(k, v) for k, v in patient["discordance"].items()) or "–"
-        lines.append(f"{patient['patient_id']:<12} {patient['status']:<22} {triggers:<44} {_central(patient)}")
+        triggers = (
+            "; ".join(describe_trigger(k, v) for k, v in patient["discordance"].items()) or "–"
+        )
+        lines.append(
+            f"{patient['patient_id']:<12} {patient['status']:<22} {triggers:<44} {_central(patient)}"
+        )
         for item in patient["problems"]:
             lines.append(f"    problem {item['code']}: {item['message']}")
         for item in patient["warnings"]:

@@ -69,7 +69,8 @@ def discordance(
         differs_on = [
             kind
             for kind in kinds
-            if _bor_value(bor1[kind], options.bor_compare) != _bor_value(bor2[kind], options.bor_compare)
+            if _bor_value(bor1[kind], options.bor_compare)
+            != _bor_value(bor2[kind], options.bor_compare)
         ]
         if differs_on:
             fired["bor"] = {
@@ -94,7 +95,12 @@ def discordance(
     if "timepoint" in options.triggers:
         overall2 = {v["visit_id"]: v["overall"] for v in r2["visits"]}
         differing = [
-            {"visit_id": v["visit_id"], "date": v["date"], "R1": v["overall"], "R2": overall2.get(v["visit_id"])}
+            {
+                "visit_id": v["visit_id"],
+                "date": v["date"],
+                "R1": v["overall"],
+                "R2": overall2.get(v["visit_id"]),
+            }
             for v in r1["visits"]
             if v["overall"] != overall2.get(v["visit_id"])
         ]

@@ -59,4 +59,3 @@ def write_new_json(path: str | os.PathLike[str], document: Mapping[str, Any]) ->
     finally:
         Path(temporary).unlink(missing_ok=True)
     return target
-
