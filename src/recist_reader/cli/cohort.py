@@ -107,11 +107,13 @@ def run(args: argparse.Namespace) -> int:
             "schema_version": results[0][1]["schema_version"],
             "summaries": {summary["criteria"]: summary for _, summary, _ in results},
         }
-    sdtm = None
+    sdtm_refused = False
     if args.out is not None:
         from recist_reader.cohort.report import write_report
 
         sdtm = export_cohort_sdtm(args, overrides) if args.sdtm else None
+        sdtm_refused = bool(sdtm and sdtm.get("problems"))
+
         if len(results) == 1:
             cohort, summary, curves = results[0]
             write_report(args.out, summary, cohort.patients, curves, sdtm=sdtm)
@@ -128,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None:
             print(f"\nReport written to {args.out / 'report.html'}")
     failed = any(cohort.invalid for cohort in cohorts.values()) or first.empty_folders
-    return 2 if failed or (sdtm and sdtm.get("problems")) else 0
+    return 2 if failed or sdtm_refused else 0
 
 
 def export_cohort_sdtm(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
