@@ -3,6 +3,8 @@ reads give under iRECIST and RECIST 1.1."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pydicom
 import pytest
@@ -50,3 +52,26 @@ def test_new_lesion_appears_in_the_images(written):
     assert after.mean() - before.mean() == pytest.approx(-50.0, abs=2.0)  # the lesion's contrast
     header = pydicom.dcmread(next((folder / "W8").glob("*.dcm")), stop_before_pixels=True)
     assert header.PatientID == written[0].patient_id
+
+
+def test_read_immunotherapy_runs_the_saved_read_headless(tmp_path, monkeypatch, capsys):
+    """``recist-reader read --immunotherapy NAME`` (./run sample): written once to the cache,
+    re-measured from its rulers (new-lesion targets' too), scored under both criteria."""
+    from recist_reader.cli import main
+    from recist_reader.phantom.immunotherapy import make_immunotherapy_patient
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    args = ["read", "--immunotherapy", "confirmed-progression", "--headless", "--no-screenshot"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "8 rulers applied" in text  # T1, T2 at 3 visits, and NL1 at 2
+    response = json.loads((out / "PHANTOM-IO-002.response.json").read_text())
+    assert [v["overall"] for v in response["visits"]] == ["iUPD", "iCPD"]
+    recist = json.loads((out / "PHANTOM-IO-002.RECIST1.1.response.json").read_text())
+    assert [v["overall"] for v in recist["visits"]] == ["PD", "PD"]
+    patient = make_immunotherapy_patient("confirmed-progression")
+    stamp = patient.record_path.stat().st_mtime_ns
+    assert (
+        make_immunotherapy_patient("confirmed-progression").record_path.stat().st_mtime_ns == stamp
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from recist_reader.cli import main
-from recist_reader.cohort import score_cohort, summarize_cohort
+from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
 from recist_reader.cohort.plots import swimmer_figure
 from recist_reader.cohort.report import report_html
 
@@ -128,3 +128,20 @@ def test_cohort_cli_primary_criteria_irecist_text(irecist_records, capsys):
     text = capsys.readouterr().out
     assert "Cohort (iRECIST): 10 patients scored" in text
     assert "ORR (iCR+iPR), confirmed: 2/10" in text
+
+
+def test_concordance_with_recist_counts_counterparts_as_the_same(irecist_records):
+    from recist_reader.cohort.comparison import CriteriaResult, bor_concordance, concordance_html
+
+    results = []
+    for criteria in ("RECIST1.1", "iRECIST"):
+        cohort, summary = summary_of(irecist_records, criteria)
+        results.append(
+            CriteriaResult(criteria, summary, cohort.patients, cohort_curves(cohort.patients))
+        )
+    table = bor_concordance(*results, kind="confirmed")
+    assert table.counts["SD"]["iSD"] == 6
+    assert table.counts["PD"]["iCPD"] == 2 and table.counts["PD"]["iPR"] == 2
+    assert (table.n, table.agreement) == (10, 8)  # SD = iSD, PD = iCPD
+    page = concordance_html(table)
+    assert page.count('<td class="same">') == 7  # CR, PR, SD, NonCR/NonPD, PD twice, NE

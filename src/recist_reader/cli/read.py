@@ -63,6 +63,13 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=0, help="noise seed of the phantom patient (without RECORD)"
     )
     parser.add_argument(
+        "--immunotherapy",
+        choices=("pseudo-progression", "confirmed-progression"),
+        metavar="NAME",
+        help="without RECORD: a phantom patient on immunotherapy, read under iRECIST and "
+        "RECIST 1.1: pseudo-progression (iUPD reset, iPR) or confirmed-progression (iCPD)",
+    )
+    parser.add_argument(
         "--hcc",
         action="store_true",
         help="without RECORD: the multiphase HCC phantom patient (arterial and portal-venous "
@@ -84,6 +91,12 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         series_folder = args.dicomweb
+    if record is None and args.immunotherapy:
+        from recist_reader.phantom.immunotherapy import make_immunotherapy_patient
+
+        patient = make_immunotherapy_patient(args.immunotherapy, seed=args.seed)
+        record, series_folder = patient.record_path, series_folder or patient.folder
+        print(f"No RECORD given: using the {args.immunotherapy} phantom patient {record}")
     if record is None and args.hcc:
         from recist_reader.phantom.hcc_patient import default_hcc_folder, write_hcc_patient
 

@@ -64,7 +64,8 @@ class Concordance:
     n : int
         Patients scored under both criteria (matched by ``patient_id``).
     agreement : int
-        Patients whose two best responses are the same label.
+        Patients whose two best responses are the same (the same label, or its counterpart:
+        RECIST 1.1 SD and iRECIST iSD; iUPD and iCPD are PD).
     responder_agreement : int
         Patients who are responders under both or neither (each criteria's ORR numerator).
     """
@@ -102,7 +103,7 @@ def bor_concordance(
         a, b = _bor(patient, kind), _bor(other, kind)
         counts[a][b] += 1
         n += 1
-        agreement += a == b
+        agreement += row_labels.same(a, column_labels, b)
         responders += (a in row_labels.response) == (b in column_labels.response)
     return Concordance(
         rows.criteria,
@@ -191,10 +192,12 @@ def concordance_html(table: Concordance) -> str:
     """The concordance table: rows one criteria, columns the other, patients per cell, the
     agreeing cells bold."""
     head = "".join(f"<th>{_e(label)}</th>" for label in table.column_labels)
+    rows, columns = endpoint_labels(table.rows), endpoint_labels(table.columns)
     body = ""
     for row in table.row_labels:
         cells = "".join(
-            (_SAME_CELL if row == column else "<td>") + f"{table.counts[row][column]}</td>"
+            (_SAME_CELL if rows.same(row, columns, column) else "<td>")
+            + f"{table.counts[row][column]}</td>"
             for column in table.column_labels
         )
         total = sum(table.counts[row].values())

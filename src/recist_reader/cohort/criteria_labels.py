@@ -6,7 +6,7 @@ adds iSD and non-iCR/non-iUPD, and a patient's progression is iUPD (unconfirmed)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class EndpointLabels:
         The DCR numerator.
     response_text, disease_control_text : str
         How tables name the two rates, e.g. ``"CR+PR"``.
+    as_recist : dict
+        Each label's RECIST 1.1 counterpart, for comparing criteria (iCR is CR; iUPD and iCPD
+        are both PD); labels missing here are their own.
     """
 
     best_response: tuple[str, ...]
@@ -30,6 +33,12 @@ class EndpointLabels:
     disease_control: frozenset[str]
     response_text: str
     disease_control_text: str
+    as_recist: dict[str, str] = field(default_factory=dict)
+
+    def same(self, label: str, other: EndpointLabels, other_label: str) -> bool:
+        """Whether ``label`` (of these labels) and ``other_label`` (of ``other``) are the same
+        best overall response, e.g. RECIST 1.1 SD and iRECIST iSD."""
+        return self.as_recist.get(label, label) == other.as_recist.get(other_label, other_label)
 
 
 RECIST_LABELS = EndpointLabels(
@@ -47,6 +56,14 @@ IRECIST_LABELS = EndpointLabels(
     frozenset({"iCR", "iPR", "iSD", "non-iCR/non-iUPD"}),
     "iCR+iPR",
     "iCR+iPR+iSD+non-iCR/non-iUPD",
+    {
+        "iCR": "CR",
+        "iPR": "PR",
+        "iSD": "SD",
+        "non-iCR/non-iUPD": "NonCR/NonPD",
+        "iCPD": "PD",
+        "iUPD": "PD",
+    },
 )
 
 

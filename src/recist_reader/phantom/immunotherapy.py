@@ -16,6 +16,9 @@ design.md §7b). Scored under iRECIST and RECIST 1.1 the record gives the scenar
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +32,18 @@ from .shapes import Ellipsoid, Lesion, Phantom, Sphere, body_phantom
 __all__ = [
     "IMMUNOTHERAPY_GRID",
     "SCENARIOS",
+    "ImmunotherapyPatient",
     "ImmunotherapyScenario",
+    "default_immunotherapy_folder",
+    "make_immunotherapy_patient",
     "tracked_patient_record",
     "write_immunotherapy_patient",
 ]
+
+#: Bump when a generated patient changes: a cached copy of another version is rewritten.
+IMMUNOTHERAPY_PATIENT_VERSION = 1
+RECORD_NAME = "record.json"
+MANIFEST_NAME = "immunotherapy_patient.json"
 
 #: (slices, rows, columns) at (2.5, 0.8, 0.8) mm, as the RECIST phantom patient.
 IMMUNOTHERAPY_GRID = Grid.centred((60, 256, 256), (2.5, 0.8, 0.8))
@@ -239,3 +250,69 @@ def write_immunotherapy_patient(
         visits, targets=found.targets, new_lesion_targets=found.new_lesion_targets
     )
     return visits, record
+
+
+@dataclass(frozen=True)
+class ImmunotherapyPatient:
+    """A scenario written to disk: its folder (one series folder per visit) and its record."""
+
+    scenario: ImmunotherapyScenario
+    folder: Path
+    record_path: Path
+
+
+def default_immunotherapy_folder(name: str, seed: int = 0) -> Path:
+    """``$XDG_CACHE_HOME/recist-reader/immunotherapy-v<version>/<name>/seed-<seed>``
+    (``~/.cache`` when ``XDG_CACHE_HOME`` is unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return (
+        Path(base)
+        / "recist-reader"
+        / f"immunotherapy-v{IMMUNOTHERAPY_PATIENT_VERSION}"
+        / name
+        / f"seed-{seed}"
+    )
+
+
+def make_immunotherapy_patient(
+    name: str,
+    folder: str | Path | None = None,
+    *,
+    seed: int = 0,
+    noise_sd_hu: float = 12.0,
+) -> ImmunotherapyPatient:
+    """Write a scenario's series and its saved read (``record.json``) into ``folder``
+    (:func:`default_immunotherapy_folder` by default), unless a complete copy of this version,
+    seed and noise is there already."""
+    scenario = SCENARIOS[name]
+    target = Path(folder) if folder is not None else default_immunotherapy_folder(name, seed)
+    manifest_path = target / MANIFEST_NAME
+    wanted = {
+        "version": IMMUNOTHERAPY_PATIENT_VERSION,
+        "scenario": name,
+        "seed": seed,
+        "noise_sd_hu": noise_sd_hu,
+    }
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if (
+        manifest is not None
+        and {key: manifest.get(key) for key in wanted} == wanted
+        and all((target / file).is_file() for file in manifest["files"])
+    ):
+        return ImmunotherapyPatient(scenario, target, target / RECORD_NAME)
+    if target.exists():
+        shutil.rmtree(target)
+    visits, record = write_immunotherapy_patient(
+        target, scenario, noise_sd_hu=noise_sd_hu, seed=seed
+    )
+    (target / RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    files = [RECORD_NAME] + [
+        str(path.relative_to(target)) for visit in visits for path in visit.series.paths
+    ]
+    manifest_path.write_text(
+        json.dumps({**wanted, "files": files}, indent=2) + "\n", encoding="utf-8"
+    )
+    return ImmunotherapyPatient(scenario, target, target / RECORD_NAME)

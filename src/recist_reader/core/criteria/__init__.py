@@ -71,9 +71,12 @@ def criteria_read_in(record: PatientRecord) -> tuple[str, ...]:
 
     Examples
     --------
-    A RECIST 1.1 read that records viable diameters serves RECIST 1.1 and mRECIST.
+    A RECIST 1.1 read that records viable diameters serves RECIST 1.1 and mRECIST; an iRECIST
+    read serves iRECIST and RECIST 1.1.
     """
     found = [record.criteria]
+    if "RECIST1.1" not in found:  # an mRECIST or iRECIST read is a RECIST 1.1 read (§7.1, I14)
+        found.append("RECIST1.1")
     if "mRECIST" not in found and _has_mrecist_fields(record):
         found.append("mRECIST")
     if "iRECIST" not in found and _has_irecist_fields(record):
