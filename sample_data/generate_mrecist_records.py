@@ -12,18 +12,11 @@ under both criteria.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
+from generate_records import WEEKS, visit_ids, write_records
+
 from recist_reader.core.record_builder import RecordBuilder
-
-RECORDS = Path(__file__).resolve().parent / "records"
-WEEKS = (43, 85, 127, 168, 211, 253)  # scan days after baseline, as the RECIST samples
-
-
-def visit_ids(n: int) -> list[str]:
-    return [f"W{round(day / 7)}" for day in WEEKS[:n]]
 
 
 def hcc(patient_id: str, baseline_date: str, **config: Any) -> RecordBuilder:
@@ -192,11 +185,7 @@ PATIENTS = {
 
 
 def main() -> None:
-    RECORDS.mkdir(exist_ok=True)
-    for name, make in PATIENTS.items():
-        path = RECORDS / f"{name}.json"
-        path.write_text(json.dumps(make().to_dict(), indent=2) + "\n", encoding="utf-8")
-        print(path)
+    write_records(PATIENTS)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
-import html
 import json
 import os
 from collections.abc import Sequence
@@ -23,8 +22,8 @@ from typing import Any
 from recist_reader import __version__
 from recist_reader.cohort.criteria_labels import endpoint_labels
 from recist_reader.cohort.patients import PatientEndpoints
+from recist_reader.cohort.report import _days, _e, _pct, _table
 from recist_reader.cohort.summary import BOR_KINDS, CohortCurves
-from recist_reader.cohort.survival import DAYS_PER_MONTH
 
 __all__ = [
     "CriteriaResult",
@@ -122,16 +121,8 @@ def _bor(patient: PatientEndpoints, kind: str) -> str:
     return patient.bor_confirmed if kind == "confirmed" else patient.bor_unconfirmed
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
 def _title(criteria: str) -> str:
     return CRITERIA_TITLES.get(criteria, criteria)
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
 
 
 def _rate(block: dict[str, Any]) -> str:
@@ -148,9 +139,7 @@ def _median(block: dict[str, Any] | None) -> str:
         return "–"
     if block["n"] == 0:
         return "no patients"
-    median = block["median_days"]
-    shown = "NR" if median is None else f"{median:g} d ({median / DAYS_PER_MONTH:.1f} mo)"
-    return f"{shown}; {block['events']} events / {block['n']}"
+    return f"{_days(block['median_days'])}; {block['events']} events / {block['n']}"
 
 
 def endpoint_rows(results: Sequence[CriteriaResult]) -> list[list[str]]:
@@ -178,14 +167,6 @@ def endpoint_rows(results: Sequence[CriteriaResult]) -> list[list[str]]:
                 cells.append("")
         rows.append(["Confirmed BOR" if label_index == 0 else "", *cells])
     return rows
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], css: str = "") -> str:
-    head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def concordance_html(table: Concordance) -> str:

@@ -13,29 +13,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
+from recist_reader.core.record import Cytology, LesionType, MrecistKind, TargetStatus
 from recist_reader.reading.geometry import Ruler
 
-LESION_TYPES = (
-    "typical_hcc",
-    "atypical_hcc",
-    "tumor_thrombus",
-    "effusion",
-    "porta_hepatis_node",
-    "other",
-)
-MRECIST_KINDS = ("target", "non-target", "excluded")
-VIABLE_STATUSES = ("too_small", "absent", "not_evaluated")
-CYTOLOGY = ("malignant", "negative", "not_done")
-NEW_LESION_TYPES = (
-    "other",
-    "typical_hcc",
-    "atypical_hcc",
-    "porta_hepatis_node",
-    "effusion",
-    "tumor_thrombus",
-)
+LESION_TYPES: tuple[str, ...] = get_args(LesionType)
+MRECIST_KINDS: tuple[str, ...] = get_args(MrecistKind)
+VIABLE_STATUSES: tuple[str, ...] = get_args(TargetStatus)
+CYTOLOGY: tuple[str, ...] = get_args(Cytology)
 #: The ruler "axis" of a viable diameter (the rulers layer tells a ruler's kind by it).
 VIABLE_AXIS = "viable"
 

@@ -227,18 +227,8 @@ class Mrecist(Recist11):
             return super().value_without_diameter(lesion, measurement, options, notes)
         lesion_id = lesion.lesion_id
         viable_status = measurement.get("viable_status")
-        if viable_status == "too_small":
-            notes.append(
-                f"{lesion_id} viable part too small to measure: counted as "
-                f"{mm_text(options.too_small_mm)} mm (M4.3, MA17)"
-            )
-            return options.too_small_mm
-        if viable_status == "absent":
-            notes.append(f"{lesion_id} no viable tumour left: counted as 0 mm (M4.3)")
-            return ZERO
-        if viable_status == "not_evaluated":
-            notes.append(f"{lesion_id} viable part not evaluated")
-            return None
+        if viable_status is not None:  # too_small (MA17), absent (no viable tumour), NE
+            return self.value_of_status(f"{lesion_id} viable part", viable_status, options, notes)
         if measurement.get("status") == "absent" or measurement.get("diameter_mm") == 0:
             notes.append(f"{lesion_id} absent: counted as 0 mm (M4.4)")
             return ZERO

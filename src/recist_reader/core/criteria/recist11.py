@@ -408,17 +408,23 @@ class Recist11(Criteria):
         if measurement is None:
             notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
             return None
-        status = measurement.get("status")
+        return self.value_of_status(lesion.lesion_id, measurement.get("status"), options, notes)
+
+    def value_of_status(
+        self, subject: str, status: str | None, options: ScoringOptions, notes: list[str]
+    ) -> Decimal | None:
+        """A target ``status``'s value, noted (R4.3, A15): ``too_small`` counts
+        ``too_small_mm``, ``absent`` 0 mm, anything else is not evaluated."""
         if status == "too_small":
             notes.append(
-                f"{lesion.lesion_id} too small to measure: counted as "
+                f"{subject} too small to measure: counted as "
                 f"{mm_text(options.too_small_mm)} mm ({self.rules['too_small']})"
             )
             return options.too_small_mm
         if status == "absent":
-            notes.append(f"{lesion.lesion_id} absent: counted as 0 mm ({self.rules['absent']})")
+            notes.append(f"{subject} absent: counted as 0 mm ({self.rules['absent']})")
             return ZERO
-        notes.append(f"{lesion.lesion_id} not evaluated")
+        notes.append(f"{subject} not evaluated")
         return None
 
     def is_cr_category(self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]) -> bool:
