@@ -18,6 +18,15 @@ STUDY = "NCT05831969"
 SAMPLE_RECORDS = Path(__file__).resolve().parents[3] / "sample_data" / "records"
 
 
+def recist_samples(folder: Path) -> Path:
+    """The bundled RECIST 1.1 sample records (HCC-00x) copied into ``folder``: the sample
+    folder also holds mRECIST (HCC-20x) and iRECIST (HCC-10x) reads."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in SAMPLE_RECORDS.glob("HCC-00*.json"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
 def stamp(date: str, days: int = 2, hour: int = 10) -> str:
     """ISO 8601 UTC time ``days`` after ``date``."""
     day = dt.date.fromisoformat(date) + dt.timedelta(days=days)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from sdtm_builders import SAMPLE_RECORDS, read_xpt
+from sdtm_builders import SAMPLE_RECORDS, read_xpt, recist_samples
 
 from recist_reader.cli import main
 
@@ -17,7 +17,7 @@ def section(page: str) -> str:
 
 def test_cohort_writes_and_links_the_sdtm_files(tmp_path, capsys):
     out = tmp_path / "report"
-    code = main(["cohort", str(SAMPLE_RECORDS), "--out", str(out), "--sdtm",
+    code = main(["cohort", str(recist_samples(tmp_path / "samples")), "--out", str(out), "--sdtm",
                  "--study-id", "NCT05831969"])  # fmt: skip
     assert code == 0
     capsys.readouterr()
@@ -32,7 +32,7 @@ def test_cohort_writes_and_links_the_sdtm_files(tmp_path, capsys):
 
 def test_without_sdtm_the_report_says_how(tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["cohort", str(SAMPLE_RECORDS), "--out", str(out)]) == 0
+    assert main(["cohort", str(recist_samples(tmp_path / "samples")), "--out", str(out)]) == 0
     capsys.readouterr()
     text = section((out / "report.html").read_text())
     assert "<code>recist-reader export-sdtm RECORDS… --out sdtm --study-id ID</code>" in text
@@ -41,7 +41,7 @@ def test_without_sdtm_the_report_says_how(tmp_path, capsys):
 
 def test_a_refused_export_is_listed_in_the_report_and_exits_2(tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["cohort", str(SAMPLE_RECORDS), "--out", str(out), "--sdtm"]) == 2
+    assert main(["cohort", str(recist_samples(tmp_path / "samples")), "--out", str(out), "--sdtm"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 7 and all(line.startswith("sdtm: ") for line in err)
     text = html.unescape(section((out / "report.html").read_text()))

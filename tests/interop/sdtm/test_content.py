@@ -47,7 +47,8 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def sample_records():
-    return [json.loads(path.read_text()) for path in sorted(SAMPLE_RECORDS.glob("*.json"))]
+    # the RECIST 1.1 samples: the folder also holds mRECIST and iRECIST reads
+    return [json.loads(path.read_text()) for path in sorted(SAMPLE_RECORDS.glob("HCC-00*.json"))]
 
 
 def as_text(value: float) -> str:
