@@ -24,21 +24,29 @@ def _content(dataset):
     return dataset.to_json_dict()
 
 
-def test_export_from_dicomweb_equals_export_from_the_folder(orthanc, phantom, tmp_path, capsys):
+@pytest.fixture
+def server(orthanc):
+    """The session's Orthanc, emptied after the test: these tests store the phantom's images and
+    SRs, which the DICOMweb loader tests must not find beside their own uploads."""
+    yield orthanc
+    orthanc.delete_all()
+
+
+def test_export_from_dicomweb_equals_export_from_the_folder(server, phantom, tmp_path, capsys):
     for folder in phantom.series_folders.values():
-        orthanc.upload_folder(folder)
+        server.upload_folder(folder)
     record = phantom.record()
-    from_server = export_sr(record, orthanc.dicomweb_url)
+    from_server = export_sr(record, server.dicomweb_url)
     from_folder = export_sr(record, phantom.folder)
     for server_sr, folder_sr in zip(from_server, from_folder):
-        server, folder = _content(server_sr), _content(folder_sr)
-        assert {k: v for k, v in server.items() if server.get(k) != folder.get(k)} == {}
-        assert server.keys() == folder.keys()
+        served, stored = _content(server_sr), _content(folder_sr)
+        assert {k: v for k, v in served.items() if served.get(k) != stored.get(k)} == {}
+        assert served.keys() == stored.keys()
     assert import_sr(from_server) == import_sr(from_folder)
 
     record_path = tmp_path / "record.json"
     record_path.write_text(json.dumps(record))
-    code = main(["export-sr", str(record_path), "--out", str(tmp_path / "sr"), "--stow", orthanc.dicomweb_url])
+    code = main(["export-sr", str(record_path), "--out", str(tmp_path / "sr"), "--stow", server.dicomweb_url])
     assert code == 0, capsys.readouterr().err
     assert len(list((tmp_path / "sr").glob("*.SR.dcm"))) == 3
 
