@@ -101,6 +101,11 @@ class ReadingWidget(QWidget):
             (self.response, "Response (RECIST 1.1)"),
         ):
             self.add_view(view, section=section)
+        from recist_reader._qt.reader_mode import ReaderModeView  # central review (design.md §9)
+
+        self.reader_mode = ReaderModeView(context, self.series)
+        self.add_view(self.reader_mode, section="Central review: reader mode")
+        self.reader_mode.refresh()
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
