@@ -23,8 +23,15 @@ _LAZY_EXPORTS: dict[str, str] = {
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "list_series": "recist_reader.io.dicom.listing",
+    "store_sr": "recist_reader.io.dicomweb",
+    "export_sr": "recist_reader.interop.sr",
+    "import_sr": "recist_reader.interop.sr",
     "review_reads": "recist_reader.review",
     "read_hash": "recist_reader.review",
+    "export_sdtm": "recist_reader.interop.sdtm",
+    "sdtm_tables": "recist_reader.interop.sdtm",
+    "SdtmExportError": "recist_reader.interop.sdtm",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]
