@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-
 #: Marks a part of the response in the generated schema; ``review.schema`` turns it into a
 #: ``$ref`` to ``response.schema.json`` (pydantic resolves ``$ref`` among its own definitions).
 RESPONSE_PART = "x-response-part"
