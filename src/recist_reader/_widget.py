@@ -32,6 +32,7 @@ from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtWidgets import QGroupBox, QLayout, QScrollArea, QVBoxLayout, QWidget
 
 from recist_reader._qt.compare_view import CompareView
+from recist_reader._qt.dicom_sr_view import DicomSRView
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.measure_from_click import MeasureFromClick
@@ -101,6 +102,8 @@ class ReadingWidget(QWidget):
             (self.response, "Response (RECIST 1.1)"),
         ):
             self.add_view(view, section=section)
+        self.dicom_sr = DicomSRView(context, self.series)
+        self.add_view(self.dicom_sr, section="DICOM SR")
         from recist_reader._qt.reader_mode import ReaderModeView  # central review (design.md §9)
 
         self.reader_mode = ReaderModeView(context, self.series)

@@ -216,9 +216,7 @@ def _sdtm_section(sdtm: dict[str, Any] | None, folder: Path | None) -> str:
     links = []
     for path in sdtm["files"]:
         name = Path(path)
-        href = (
-            name.relative_to(folder).as_posix() if folder and name.is_relative_to(folder) else name
-        )
+        href = Path(os.path.relpath(name, folder)).as_posix() if folder else name.as_posix()
         links.append(f'<a href="{_e(href)}">{_e(name.name)}</a>')
     rows = sdtm["rows"]
     warnings = "".join(f"<li>{_e(line)}</li>" for line in sdtm.get("warnings", ()))
