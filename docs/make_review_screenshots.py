@@ -1,4 +1,4 @@
-"""Regenerate the central-review screenshots of the user guide (docs/images/7-*.png, 8-*.png).
+"""Regenerate the central-review screenshots of the user guide (docs/images/8-*.png, 9-*.png).
 
 Reader mode on the phantom review with W8 locked, and the adjudicator mode on its
 progression-date discordance (R1 marked a new liver lesion at W16 that R2 did not)::
@@ -48,7 +48,7 @@ def main() -> None:
     for _ in range(3):
         QApplication.processEvents()
         scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
-    save(viewer, "7-reader-mode")
+    save(viewer, "8-reader-mode")
     viewer.close()
 
     # 8. Adjudicator mode: both reads of W16 side by side, the triggers, the decision pane.
@@ -69,7 +69,7 @@ def main() -> None:
     view.r1_button.setChecked(True)
     view.rationale.setPlainText("Solid 9 mm nodule in liver segment 6 at W16, absent at W8.")
     view.adjudicator_edit.setText("rad-19")
-    save(viewer, "8-adjudicator-mode")
+    save(viewer, "9-adjudicator-mode")
     viewer.close()
 
 
