@@ -116,6 +116,11 @@ class ReadingWidget(QWidget):
             self.add_view(view, section=section)
         self.dicom_sr = DicomSRView(context, self.series)
         self.add_view(self.dicom_sr, section="DICOM SR")
+        from recist_reader._qt.reader_mode import ReaderModeView  # central review (design.md §9)
+
+        self.reader_mode = ReaderModeView(context, self.series)
+        self.add_view(self.reader_mode, section="Central review: reader mode")
+        self.reader_mode.refresh()
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
