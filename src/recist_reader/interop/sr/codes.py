@@ -110,6 +110,15 @@ READABLE_SR_SOP_CLASSES = frozenset(
 )
 
 
+def constant_ids() -> set[int]:
+    """The ``id`` of every CodedConcept constant here (the export copies them out of its SRs)."""
+    found: set[int] = set()
+    for value in globals().values():
+        values = value.values() if isinstance(value, dict) else [value]
+        found.update(id(v) for v in values if isinstance(v, CodedConcept))
+    return found
+
+
 def same_code(item_code, concept: CodedConcept) -> bool:
     """Whether a code sequence item (or CodedConcept) names ``concept``: same value and scheme
     (SRT and SCT count as one scheme)."""

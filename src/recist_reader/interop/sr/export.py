@@ -8,6 +8,7 @@ mapping itself is :mod:`recist_reader.interop.sr.tid1500`).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import re
@@ -206,19 +207,37 @@ def _series_headers(
 ) -> dict[str, SeriesHeaders]:
     if not uids:
         return {}
-    if is_dicomweb_url(source):
-        problems.append(
-            f"{source}: reading the visits' series from a DICOMweb server is not available "
-            "here; give the folder that holds the images"
-        )
-        return {}
     from recist_reader.errors import SeriesError
 
+    if is_dicomweb_url(source):
+        return _dicomweb_series_headers(str(source), uids, problems)
     try:
         return read_series_headers(source, uids)
     except SeriesError as error:
         problems.append(f"{error}")
         return {}
+
+
+def _dicomweb_series_headers(
+    url: str, uids: set[str], problems: list[str]
+) -> dict[str, SeriesHeaders]:
+    """The wanted series' instance headers from a DICOMweb server (WADO-RS metadata through
+    the project's DICOMweb layer); a series the server cannot give is a problem naming it."""
+    from recist_reader.errors import SeriesError
+    from recist_reader.io.dicomweb import series_headers
+
+    found = {}
+    for uid in sorted(uids):
+        try:
+            datasets = sorted(
+                series_headers(url, uid),
+                key=lambda ds: (int(ds.get("InstanceNumber") or 0), str(ds.SOPInstanceUID)),
+            )
+        except SeriesError as error:
+            problems.append(f"{error}")
+            continue
+        found[uid] = SeriesHeaders(uid, datasets)
+    return found
 
 
 def _visit_documents(
@@ -347,7 +366,28 @@ def _document(
     scheme.CodingSchemeResponsibleOrganization = codes.PRIVATE_SCHEME_ORGANIZATION
     declared = list(document.get("CodingSchemeIdentificationSequence", []))
     document.CodingSchemeIdentificationSequence = [*declared, scheme]
+    _detach_shared_items(document)
     return document
+
+
+def _detach_shared_items(dataset: Dataset) -> None:
+    """Give every coded concept of the document an object of its own.
+
+    highdicom puts our code constants into the tree by reference: copied out, changing a
+    returned dataset can never change the constants, the next export or another item."""
+    seen = set(codes.constant_ids())
+
+    def walk(item: Dataset) -> None:
+        for element in item:
+            if element.VR != "SQ":
+                continue
+            for index, child in enumerate(element.value):
+                if id(child) in seen and element.keyword != "ContentSequence":
+                    child = element.value[index] = copy.deepcopy(child)
+                seen.add(id(child))
+                walk(child)
+
+    walk(dataset)
 
 
 def _file_name(patient_id: str, visit_id: str, suffix: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from highdicom.spatial import ImageToReferenceTransformer, ReferenceToImageTransformer
@@ -84,6 +84,8 @@ class SeriesHeaders:
 
     series_uid: str
     datasets: list[Dataset]
+    _slices: list[tuple[SliceGeometry, Dataset]] | None = field(default=None, repr=False)
+    _planes: tuple | None = field(default=None, repr=False)
 
     @property
     def study_uid(self) -> str:
@@ -95,6 +97,8 @@ class SeriesHeaders:
 
     def slices(self) -> list[tuple[SliceGeometry, Dataset]]:
         """Each single-frame image with usable geometry, and its header."""
+        if self._slices is not None:
+            return self._slices
         found = []
         for dataset in self.datasets:
             if int(dataset.get("NumberOfFrames", 1) or 1) != 1:
@@ -102,23 +106,37 @@ class SeriesHeaders:
             geometry = SliceGeometry.from_dataset(dataset)
             if geometry is not None:
                 found.append((geometry, dataset))
+        self._slices = found
         return found
+
+    def _off_plane_mm(self, points_lps_mm: Sequence[Sequence[float]]) -> np.ndarray:
+        """For each slice of :meth:`slices`, the largest distance (mm) of the points from its
+        plane."""
+        if self._planes is None:
+            slices = self.slices()
+            positions = np.array([g.position for g, _ in slices], float).reshape(-1, 3)
+            orientations = np.array([g.orientation for g, _ in slices], float).reshape(-1, 6)
+            normals = np.cross(orientations[:, :3], orientations[:, 3:])
+            normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+            self._planes = (slices, positions, normals)
+        _slices, positions, normals = self._planes
+        points = np.asarray(points_lps_mm, float)
+        offsets = points[None, :, :] - positions[:, None, :]
+        return np.abs(np.einsum("spk,sk->sp", offsets, normals)).max(axis=1)
 
     def slice_holding(
         self, points_lps_mm: Sequence[Sequence[float]]
     ) -> tuple[SliceGeometry, Dataset] | None:
         """The acquired slice every point lies on (within ``ON_SLICE_TOLERANCE_MM``), or None."""
-        best: tuple[float, tuple[SliceGeometry, Dataset]] | None = None
-        for geometry, dataset in self.slices():
-            distance = geometry.off_plane_mm(points_lps_mm)
-            if distance <= ON_SLICE_TOLERANCE_MM and (best is None or distance < best[0]):
-                best = (distance, (geometry, dataset))
-        return None if best is None else best[1]
+        distances = self._off_plane_mm(points_lps_mm)
+        if distances.size == 0 or distances.min() > ON_SLICE_TOLERANCE_MM:
+            return None
+        return self.slices()[int(distances.argmin())]
 
     def nearest_slice_mm(self, points_lps_mm: Sequence[Sequence[float]]) -> float | None:
         """The smallest off-plane distance (mm) of the points from any slice (for messages)."""
-        distances = [g.off_plane_mm(points_lps_mm) for g, _ in self.slices()]
-        return min(distances) if distances else None
+        distances = self._off_plane_mm(points_lps_mm)
+        return float(distances.min()) if distances.size else None
 
 
 def is_dicomweb_url(source: str | os.PathLike[str]) -> bool:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 
 from recist_reader.core.record import Lesion, NewLesion, PatientRecord, Visit
+from recist_reader.core.tracking import derived_lesion_tracking_uid
+
+__all__ = ["derived_lesion_tracking_uid", "lesion_tracking_uid", "new_lesion_tracking_uid"]
 
 
 def _uuid_uid(name: str) -> str:
@@ -23,11 +26,6 @@ def lesion_tracking_uid(patient_id: str, lesion: Lesion) -> str:
     if lesion.tracking_uid:
         return lesion.tracking_uid
     return derived_lesion_tracking_uid(patient_id, lesion.lesion_id)
-
-
-def derived_lesion_tracking_uid(patient_id: str, lesion_id: str) -> str:
-    """``2.25.<uuid5 of "recist-reader/<patient_id>/<lesion_id>">`` (design.md §8.7)."""
-    return _uuid_uid(f"recist-reader/{patient_id}/{lesion_id}")
 
 
 def _location_key(text: str) -> str:
