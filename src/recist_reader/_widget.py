@@ -32,6 +32,7 @@ from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtWidgets import QGroupBox, QLayout, QScrollArea, QVBoxLayout, QWidget
 
 from recist_reader._qt.compare_view import CompareView
+from recist_reader._qt.dicom_sr_view import DicomSRView
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.measure_from_click import MeasureFromClick
@@ -104,6 +105,8 @@ class ReadingWidget(QWidget):
             (self.response, "Response (RECIST 1.1)"),
         ):
             self.add_view(view, section=section)
+        self.dicom_sr = DicomSRView(context, self.series)
+        self.add_view(self.dicom_sr, section="DICOM SR")
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
