@@ -91,15 +91,15 @@ def test_open_a_follow_up_from_pacs_with_real_clicks(qtbot, dock, pacs, phantom_
     assert [table.item(r, 0).text() for r in range(2)] == ["2024-03-06", "2024-01-10"]
     assert table.item(0, 3).text() == "CT ABDOMEN PHANTOM W8"
     _click_row(table, 1)  # the baseline study
-    qtbot.waitUntil(lambda: dialog.series_table.rowCount() == 1 and not dialog.busy)
+    row = _wait_for_ct_series(qtbot, dialog)  # (other tests may have stored SRs there)
     series = dialog.series_table
-    assert [series.item(0, c).text() for c in range(4)] == [
+    assert [series.item(row, c).text() for c in range(4)] == [
         "1",
         "CT",
         "AXIAL PORTAL VENOUS BL",
         "60",
     ]
-    _click_row(series, 0)
+    _click_row(series, row)
     assert dialog.open_button.isEnabled()
     dialog.grab().save(str(SCREENSHOT_DIR / "pacs_dialog.png"))
     _click(dialog.open_button)
@@ -113,8 +113,7 @@ def test_open_a_follow_up_from_pacs_with_real_clicks(qtbot, dock, pacs, phantom_
 
     # the follow-up: W8, the newest study of the search, one more click
     _click_row(table, 0)
-    qtbot.waitUntil(lambda: dialog.series_table.rowCount() == 1 and not dialog.busy)
-    _click_row(series, 0)
+    _click_row(series, _wait_for_ct_series(qtbot, dialog))
     _click(dialog.open_button)
     assert [v["visit_id"] for v in dock.session.visits()][-1] in dock.visit_layers
     assert dock.session.visits()[-1]["date"] == "2024-03-06"
@@ -150,7 +149,9 @@ def test_non_image_series_are_listed_but_cannot_be_opened(qtbot, pacs, tmp_path)
     dialog = PacsDialog(opened.append, settings=_settings(tmp_path))
     qtbot.addWidget(dialog)
     _search(qtbot, dialog, pacs.dicomweb_url, "crlab")
-    _click_row(dialog.studies_table, 0)
+    studies = dialog.studies_table
+    uids = [study["study_uid"] for study in dialog.studies]
+    _click_row(studies, uids.index(study))
     qtbot.waitUntil(lambda: dialog.series_table.rowCount() == 2 and not dialog.busy)
     modalities = [dialog.series_table.item(r, 1).text() for r in range(2)]
     assert sorted(modalities) == ["MR", "SR"]
@@ -167,7 +168,7 @@ def test_send_srs_to_pacs_and_a_refusal_is_shown(qtbot, pacs, tmp_path):
     from recist_reader._qt.pacs_dialog import PacsDialog
 
     path = tmp_path / "P_BL.SR.dcm"
-    sr = _sr(generate_uid())
+    sr = _sr(generate_uid(), patient_id="P-SEND")
     sr.save_as(path, enforce_file_format=True)
     dialog = PacsDialog(lambda url: None, settings=_settings(tmp_path))
     qtbot.addWidget(dialog)
@@ -203,6 +204,15 @@ def test_a_server_that_is_down_is_a_message_not_a_freeze(qtbot, tmp_path):
     assert "not a calendar date" in dialog.status.text()
 
 
+def _wait_for_ct_series(qtbot, dialog) -> int:
+    """The row of the study's CT series, once the series are listed."""
+    qtbot.waitUntil(lambda: dialog.series_table.rowCount() >= 1 and not dialog.busy)
+    table = dialog.series_table
+    modalities = [table.item(row, 1).text() for row in range(table.rowCount())]
+    assert modalities.count("CT") == 1, modalities
+    return modalities.index("CT")
+
+
 def _settings(folder: Path) -> QSettings:
     return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
 
@@ -210,10 +220,15 @@ def _settings(folder: Path) -> QSettings:
 def _first_study_of(qtbot, pacs, patient_id: str) -> str:
     from recist_reader.io.dicomweb.search import find_studies
 
-    return find_studies(pacs.dicomweb_url, patient_id=patient_id)[0]["study_uid"]
+    (mr,) = [
+        study
+        for study in find_studies(pacs.dicomweb_url, patient_id=patient_id)
+        if "MR" in study["modalities"]
+    ]
+    return mr["study_uid"]
 
 
-def _sr(study_uid: str) -> Dataset:
+def _sr(study_uid: str, *, patient_id: str = "crlab") -> Dataset:
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
@@ -221,7 +236,7 @@ def _sr(study_uid: str) -> Dataset:
     ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
     ds.SOPInstanceUID = generate_uid()
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.PatientID, ds.StudyInstanceUID, ds.SeriesInstanceUID = "crlab", study_uid, generate_uid()
+    ds.PatientID, ds.StudyInstanceUID, ds.SeriesInstanceUID = patient_id, study_uid, generate_uid()
     ds.Modality, ds.SeriesNumber, ds.SeriesDescription = "SR", 901, "RECIST 1.1 read BL"
     ds.ValueType, ds.CompletionFlag, ds.VerificationFlag = "CONTAINER", "COMPLETE", "UNVERIFIED"
     return ds

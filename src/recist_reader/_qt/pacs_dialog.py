@@ -192,6 +192,16 @@ class PacsDialog(QDialog):
         self._say(f"Sent {len(stored)} SR(s) to {self.server_url}.")
         return stored
 
+    @property
+    def studies(self) -> list[dict[str, Any]]:
+        """The studies listed (``find_studies`` dicts), in table order."""
+        return list(self._studies)
+
+    @property
+    def series(self) -> list[dict[str, Any]]:
+        """The series of the study chosen (``find_series`` dicts), in table order."""
+        return list(self._series)
+
     def selected_series(self) -> dict[str, Any] | None:
         rows = self.series_table.selectionModel().selectedRows()
         return self._series[rows[0].row()] if rows else None
