@@ -16,14 +16,15 @@ import numpy as np
 import pytest
 
 pytest.importorskip("napari")
-from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid  # noqa: E402
+from pydicom.uid import generate_uid  # noqa: E402
 from qtpy.QtCore import QSettings, Qt  # noqa: E402
 from qtpy.QtTest import QTest  # noqa: E402
 
 from recist_reader.io.dicom import load_series  # noqa: E402
 from recist_reader.io.dicomweb import connection  # noqa: E402
 from recist_reader.io.dicomweb.local_orthanc import LocalOrthanc  # noqa: E402
+
+from .conftest import make_sr  # noqa: E402
 
 pytestmark = pytest.mark.gui
 SCREENSHOT_DIR = Path(os.environ.get("RECIST_SCREENSHOT_DIR", "/tmp"))
@@ -39,9 +40,7 @@ def _private_qt_settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def pacs(orthanc, phantom_patient, shared_dicom_dir):
-    for folder in phantom_patient.series_folders.values():
-        orthanc.upload_folder(folder)
+def pacs(orthanc, phantom_on_orthanc, shared_dicom_dir):
     orthanc.upload_folder(shared_dicom_dir / "mr_t1_sagittal" / "series")
     return orthanc
 
@@ -143,7 +142,7 @@ def test_non_image_series_are_listed_but_cannot_be_opened(qtbot, pacs, tmp_path)
     from recist_reader.io.dicomweb import store_sr
 
     study = _first_study_of(qtbot, pacs, "crlab")
-    sr = _sr(study)
+    sr = make_sr(study, patient_id="crlab")
     store_sr([sr], pacs.dicomweb_url)
     opened: list[str] = []
     dialog = PacsDialog(opened.append, settings=_settings(tmp_path))
@@ -168,7 +167,7 @@ def test_send_srs_to_pacs_and_a_refusal_is_shown(qtbot, pacs, tmp_path):
     from recist_reader._qt.pacs_dialog import PacsDialog
 
     path = tmp_path / "P_BL.SR.dcm"
-    sr = _sr(generate_uid(), patient_id="P-SEND")
+    sr = make_sr(generate_uid(), patient_id="P-SEND")
     sr.save_as(path, enforce_file_format=True)
     dialog = PacsDialog(lambda url: None, settings=_settings(tmp_path))
     qtbot.addWidget(dialog)
@@ -226,17 +225,3 @@ def _first_study_of(qtbot, pacs, patient_id: str) -> str:
         if "MR" in study["modalities"]
     ]
     return mr["study_uid"]
-
-
-def _sr(study_uid: str, *, patient_id: str = "crlab") -> Dataset:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.33"
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.PatientID, ds.StudyInstanceUID, ds.SeriesInstanceUID = patient_id, study_uid, generate_uid()
-    ds.Modality, ds.SeriesNumber, ds.SeriesDescription = "SR", 901, "RECIST 1.1 read BL"
-    ds.ValueType, ds.CompletionFlag, ds.VerificationFlag = "CONTAINER", "COMPLETE", "UNVERIFIED"
-    return ds

@@ -296,9 +296,15 @@ class Connection:
                     f"{_reason(exc)}); check the URL and that the server is running",
                     url=shown,
                 ) from None
+            connect_s, read_s = self.timeout
+            waited = (
+                f"could not be connected to within {connect_s:g} s"
+                if isinstance(exc, requests.ConnectTimeout)
+                else f"did not answer within {read_s:g} s"
+            )
             raise DicomwebError(
-                f"{shown}: the DICOMweb server did not answer within {READ_TIMEOUT_S:g} s "
-                f"({what}); try again later, or check the server",
+                f"{shown}: the DICOMweb server {waited} ({what}); try again later, or check "
+                "the server",
                 url=shown,
             ) from None
         except requests.RequestException as exc:
