@@ -113,6 +113,23 @@ def test_an_answer_cut_short_is_completed_instance_by_instance(proxy, ct):
     assert_same_remote_volume(remote, folder_volume)
 
 
+def test_instances_left_out_of_the_answer_are_asked_for_one_by_one(proxy, ct):
+    folder_volume = ct[1]
+    proxy.faults.series_without = set(folder_volume.sop_instance_uids[5:7])
+    remote = load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
+    assert_same_remote_volume(remote, folder_volume)
+
+
+def test_instances_left_out_and_not_sent_alone_are_named(proxy, ct):
+    folder_volume = ct[1]
+    missing = folder_volume.sop_instance_uids[9]
+    proxy.faults.series_without = {missing}
+    proxy.faults.status_for = lambda path: 404 if path.endswith(missing) else None
+    with pytest.raises(DicomwebError) as raised:
+        load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
+    assert missing in str(raised.value) and "24 instances but 1 could not" in str(raised.value)
+
+
 def test_instances_that_cannot_be_retrieved_are_named(proxy, ct):
     folder_volume = ct[1]
     missing = folder_volume.sop_instance_uids[7]
