@@ -41,6 +41,7 @@ from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
 from recist_reader._qt.mrecist_view import MrecistView
 from recist_reader._qt.new_lesions_view import NewLesionsView
+from recist_reader._qt.pacs_dialog import PacsOpenView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.record_bar import RecordBar
@@ -75,6 +76,7 @@ class ReadingWidget(QWidget):
         self.proposals = MeasureFromClick(context, self.rulers, self)
         self.record_bar = RecordBar(context, self.series)
         self.visits = VisitListView(context, self.series)
+        self.pacs = PacsOpenView(context, self.series.add_visit_from_series)
         self.compare = CompareView(context)
         self.lesions = LesionTableView(context)
         self.lesion_actions = LesionActionsView(context, self.rulers, self.proposals)
@@ -103,6 +105,7 @@ class ReadingWidget(QWidget):
         for view, section in (
             (self.record_bar, "Patient"),
             (self.visits, "Visits"),
+            (self.pacs, "Visits"),
             (self.compare, "Visits"),
             (self.lesions, "Lesions"),
             (self.lesion_actions, "Lesions"),
@@ -124,7 +127,7 @@ class ReadingWidget(QWidget):
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
-        for view in (self.record_bar, self.visits, self.lesions, self.lesion_actions):
+        for view in (self.record_bar, self.visits, self.pacs, self.lesions, self.lesion_actions):
             view.refresh()  # controls disabled until there is a record
 
     def add_view(self, view: QWidget, *, section: str | None = None) -> None:
