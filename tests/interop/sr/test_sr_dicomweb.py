@@ -61,3 +61,15 @@ def test_a_series_the_server_lacks_is_a_problem_naming_it(orthanc, phantom):
     with pytest.raises(SRExportError) as caught:
         export_sr(record, orthanc.dicomweb_url)
     assert any("1.2.3.999" in p and orthanc.dicomweb_url.split("/dicom-web")[0] in p for p in caught.value.problems)
+
+
+def test_a_read_with_visits_on_a_server_and_in_folders_exports_as_from_one_folder(server, phantom):
+    """A read whose baseline was opened from PACS and whose follow-ups came from folders (the
+    reading widget passes both kinds of source)."""
+    visits = list(phantom.series_folders)
+    server.upload_folder(phantom.series_folders[visits[0]])
+    sources = [*(phantom.series_folders[v] for v in visits[1:]), server.dicomweb_url]
+    record = phantom.record()
+    mixed = export_sr(record, sources)
+    from_folder = export_sr(record, phantom.folder)
+    assert [_content(ds) for ds in mixed] == [_content(ds) for ds in from_folder]
