@@ -943,3 +943,11 @@ def test_ma25_mrecist_echoes_its_keys_and_ignores_irecist_ones():
     config = score_record(b.to_dict())["config"]
     assert config["mrecist_atypical_growth_mm"] == 8.0
     assert "icpd_min_days" not in config
+
+
+def test_ma22_a_viable_diameter_larger_than_the_whole_is_accepted_as_recorded():
+    # different phases or slices (M2.3): no check, the viable value is used
+    b = one_typical(40.0, 44.0)
+    b.visit(day=56, T1=v(38.0, 41.0))
+    response = score_record(b.to_dict())
+    assert (response["baseline"]["sum_mm"], column(response, "sum_mm")) == (44.0, [41.0])

@@ -75,7 +75,7 @@ class NewLesionFindings:
         return self._finding[(visit.visit_id, index)]
 
     def listings(self, visit: Visit, listing: NewLesion) -> Sequence[tuple[Visit, NewLesion]]:
-        """Every listing of the finding ``listing`` (listed at ``visit``) is, in date order."""
+        """Every listing of the finding of ``listing`` (listed at ``visit``), in date order."""
         return self._listings[self._finding[(visit.visit_id, self._index(visit, listing))]]
 
     def first_sighting(self, visit: Visit, listing: NewLesion) -> Visit | None:
