@@ -143,7 +143,9 @@ def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], list[float
         _process_events()
         layer = viewer.layers["W8 rulers"]
         index = list(layer.features["lesion_id"]).index("T1")
-        start_point, end_point = (np.asarray(p, float).copy() for p in layer.data[index])
+        start_point, end_point = (
+            np.asarray(layer.data_to_world(p), float) for p in layer.data[index]
+        )
         outwards = (end_point - start_point) / np.linalg.norm(end_point - start_point)
         viewer.dims.set_point(0, float(end_point[0]))
         canvas = _Canvas(viewer)
@@ -167,12 +169,14 @@ def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], list[float
         plain = viewer.add_shapes(
             [np.asarray(shape, float) for shape in layer.data],
             shape_type="line",
-            edge_width=0.8,
+            edge_width=layer.edge_width[index],
+            scale=layer.scale,
+            affine=layer.affine,
             units=layer.units,
             name="unconnected copy",
         )
         grab(plain)
-        moved_end = np.asarray(plain.data[index][1], float)  # where the first drag left it
+        moved_end = np.asarray(plain.data_to_world(plain.data[index][1]), float)  # after drag 1
         napari_times = canvas.drag(moved_end, outwards, edits, lambda edit: None)
         viewer.layers.remove(plain)
         # The widget's share: the same edits made on the session (no napari layer, no repaint).

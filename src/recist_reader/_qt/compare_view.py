@@ -1,7 +1,9 @@
 """The visit shown, alone or beside the visit it is compared with (baseline or previous).
 
-The compared visit is drawn shifted so that the selected lesion lies on the same spot and
-slice in both panes; only layer affines move, never data or measurements.
+Only the visits shown are in the viewer's layer list: napari's slider then steps through
+the shown visit's own slices (one step, one slice), whatever the other visits' grids. The
+compared visit is drawn shifted so that the selected lesion lies on the same spot and slice
+in both panes; only layer affines move, never data or measurements.
 """
 
 from __future__ import annotations
@@ -54,22 +56,33 @@ class CompareView(QWidget):
             return
         other = self.compared_visit_id()
         shown = [context.current_visit_id] if other is None else [other, context.current_visit_id]
+        offset = self._alignment_offset(other) if other is not None else np.zeros(3)
+        viewer = context.viewer
+        # Shown visits join before the others leave: the viewer never empties (its slider
+        # would vanish and the canvas change size).
+        for visit_id in shown:
+            layers = context.visit_layers.get(visit_id)
+            if layers is not None:
+                layers.shift_display(offset if visit_id == other else np.zeros(3))
+                for layer in layers.all():
+                    if layer not in viewer.layers:
+                        viewer.layers.append(layer)
+        for visit_id, layers in context.visit_layers.items():
+            if visit_id not in shown:
+                for layer in layers.all():
+                    if layer in viewer.layers:
+                        viewer.layers.remove(layer)
         if other is not None:
             self._group_visit_layers_first()
-        offset = self._alignment_offset(other) if other is not None else np.zeros(3)
-        for visit_id, layers in context.visit_layers.items():
-            layers.shift_display(offset if visit_id == other else np.zeros(3))
-            for layer in layers.all():
-                layer.visible = visit_id in shown
-        grid = grid_of(context.viewer)
+        grid = grid_of(viewer)
         grid.stride = 3
         side_by_side = len(shown) > 1
         if side_by_side != grid.enabled:
             grid.enabled = side_by_side
-            context.viewer.reset_view()
+            viewer.reset_view()
         current = context.visit_layers.get(context.current_visit_id)
         if current is not None:
-            context.viewer.layers.selection.active = current.rulers
+            viewer.layers.selection.active = current.rulers
 
     def _on_lesion_changed(self) -> None:
         if self.combo.currentIndex() != 0:
@@ -77,23 +90,30 @@ class CompareView(QWidget):
 
     def _alignment_offset(self, other: str) -> np.ndarray:
         """How far to shift the compared visit so the selected lesion lies on the same spot
-        (and slice) as in the current visit; zero when either ruler is missing."""
+        (and slice) as in the current visit; without both rulers, the shift (less than half
+        a slice) that puts the compared visit's slices on the current visit's."""
         lesion_id, current = self.context.lesion_id, self.context.current_visit_id
-        if lesion_id is None or current is None:
-            return np.zeros(3)
-        here = lesion_centre_world(self.context, current, lesion_id)
-        there = lesion_centre_world(self.context, other, lesion_id)
-        if here is None or there is None:
-            return np.zeros(3)
-        return here - there
+        assert current is not None
+        if lesion_id is not None:
+            here = lesion_centre_world(self.context, current, lesion_id)
+            there = lesion_centre_world(self.context, other, lesion_id)
+            if here is not None and there is not None:
+                return here - there
+        (first, step), (other_first, other_step) = (
+            self.context.visit_layers[visit_id].slice_grid_mm for visit_id in (current, other)
+        )
+        offset, step = np.zeros(3), abs(step)
+        if step and abs(step - abs(other_step)) < 1e-3 * step:
+            offset[0] = (first - other_first + step / 2) % step - step / 2
+        return offset
 
     def _group_visit_layers_first(self) -> None:
-        """Put the visit layers first, three per visit in date order, for the grid."""
+        """Put the shown visits' layers first, three per visit in date order, for the grid."""
         session, viewer = self.context.require_session(), self.context.viewer
         ordered = []
         for visit in session.visits():
             layers = self.context.visit_layers.get(visit["visit_id"])
-            if layers is not None:
+            if layers is not None and layers.image in viewer.layers:
                 ordered += list(layers.all())
         for target_index, layer in enumerate(ordered):
             current_index = viewer.layers.index(layer)

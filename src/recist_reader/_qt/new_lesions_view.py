@@ -25,7 +25,7 @@ from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_layers import new_lesions_to_draw, update_new_lesions, visit_of
 from recist_reader.reading import ReadingError
-from recist_reader.reading.display import new_lesion_entries, world_to_lps
+from recist_reader.reading.display import new_lesion_entries
 
 
 class NewLesionsView(ReadingView):
@@ -83,7 +83,7 @@ class NewLesionsView(ReadingView):
             self.context.current_visit_id,
             location,
             equivocal=equivocal,
-            point_lps_mm=world_to_lps([np.asarray(point_world, float)], layers.world_to_lps)[0],
+            point_lps_mm=layers.lps_from_world([np.asarray(point_world, float)])[0],
             series_uid=layers.series_uid,
         )
 
@@ -137,7 +137,7 @@ class NewLesionsView(ReadingView):
             index = len(layer.data) - 1
             location = str(layer.features["location"].iloc[index]) if index >= 0 else ""
             equivocal = bool(layer.features["equivocal"].iloc[index]) if index >= 0 else False
-            point = world_to_lps([layer.data[index]], layers.world_to_lps)[0]
+            point = layers.to_lps([layer.data[index]])[0]
             layer.mode = "pan_zoom"
             if (
                 self.context.guard(
@@ -169,7 +169,7 @@ class NewLesionsView(ReadingView):
                     visit_id,
                     str(location),
                     equivocal=bool(equivocal),
-                    point_lps_mm=world_to_lps([point], layers.world_to_lps)[0],
+                    point_lps_mm=layers.to_lps([point])[0],
                     series_uid=layers.series_uid,
                 )
         self.refresh()

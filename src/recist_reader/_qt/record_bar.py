@@ -1,4 +1,9 @@
-"""The patient record as a file: patient, reader, dates; New, Open, Save, Export; autosave."""
+"""The patient record as a file: patient, reader, dates; New, Open, Save, Export; autosave.
+
+A record's patient id never changes by typing while it holds a read: it comes from the
+first series' DICOM PatientID (or is typed into a new, empty record), and otherwise only
+changes through "Rename…", which asks and says what happens to the file.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from qtpy.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -23,7 +29,12 @@ from recist_reader._qt.qt_helpers import blocked_signals, pydate, qdate
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_series import VisitSeries, sample_record_of
-from recist_reader.reading import ReadingError, ReadingSession, pending_autosave
+from recist_reader.reading import (
+    UNNAMED_PATIENT_ID,
+    ReadingError,
+    ReadingSession,
+    pending_autosave,
+)
 
 AUTOSAVE_DELAY_MS = 500
 
@@ -43,8 +54,11 @@ class RecordBar(ReadingView):
         super().__init__(context, parent)
         self.series = series
         self.patient_id_edit = QLineEdit()
-        self.patient_id_edit.setPlaceholderText("patient id")
+        self.patient_id_edit.setPlaceholderText("patient id (or from the baseline series)")
         self.patient_id_edit.editingFinished.connect(self._on_patient_id_edited)
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.setToolTip("change the patient id of this record (asks first)")
+        self.rename_button.clicked.connect(lambda: context.guard(self._on_rename_clicked))
         self.reader_edit = QLineEdit(os.environ.get("USER", ""))
         self.reader_edit.editingFinished.connect(self._on_reader_edited)
         self.criteria_combo = QComboBox()
@@ -67,7 +81,10 @@ class RecordBar(ReadingView):
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Patient ID", self.patient_id_edit)
+        patient_row = QHBoxLayout()
+        patient_row.addWidget(self.patient_id_edit)
+        patient_row.addWidget(self.rename_button)
+        form.addRow("Patient ID", patient_row)
         form.addRow("Reader", self.reader_edit)
         form.addRow("Criteria", self.criteria_combo)
         form.addRow("Baseline date", self.baseline_date_edit)
@@ -93,7 +110,8 @@ class RecordBar(ReadingView):
         return self.reader_edit.text().strip()
 
     def refresh(self) -> None:
-        has_session = self.context.session is not None
+        session = self.context.session
+        has_session = session is not None
         for widget in (
             self.save_button,
             self.save_as_button,
@@ -102,12 +120,28 @@ class RecordBar(ReadingView):
             self.baseline_date_edit,
         ):
             widget.setEnabled(has_session)
+        id_typed = session is not None and session.is_empty and session.path is None
+        self.patient_id_edit.setReadOnly(not id_typed)
+        self.rename_button.setEnabled(has_session and not id_typed)
+        if session is not None:
+            self._show_fields(session, keep_focused=True)
 
     def _show_session(self) -> None:
-        session = self.context.require_session()
+        self._show_fields(self.context.require_session(), keep_focused=False)
+
+    def _show_fields(self, session: ReadingSession, *, keep_focused: bool) -> None:
+        """Show the record's patient id and baseline date (not over what the reader is
+        typing, with ``keep_focused``)."""
+        shown_id = "" if session.patient_id == UNNAMED_PATIENT_ID else session.patient_id
         with blocked_signals(self.patient_id_edit, self.baseline_date_edit):
-            self.patient_id_edit.setText(session.patient_id)
-            self.baseline_date_edit.setDate(qdate(session.baseline_date))
+            edit = self.patient_id_edit
+            if edit.text() != shown_id and not (keep_focused and edit.hasFocus()):
+                edit.setText(shown_id)
+            date = qdate(session.baseline_date)
+            if self.baseline_date_edit.date() != date and not (
+                keep_focused and self.baseline_date_edit.hasFocus()
+            ):
+                self.baseline_date_edit.setDate(date)
 
     # ------------------------------------------------------------------ new, open
     def new_patient(self, patient_id: str, baseline_date: str | dt.date) -> None:
@@ -151,10 +185,11 @@ class RecordBar(ReadingView):
         self.series.load_visit_series(folder)
 
     def _on_new_clicked(self) -> None:
+        """A new, empty record: its patient id is typed or comes from the baseline series;
+        never the one on screen."""
         if not self.confirm_discard():
             return
-        patient_id = self.patient_id_edit.text().strip() or "NEW-PATIENT"
-        self.new_patient(patient_id, pydate(self.baseline_date_edit.date()))
+        self.new_patient(UNNAMED_PATIENT_ID, dt.date.today())
 
     def _on_open_clicked(self) -> None:
         if not self.confirm_discard():
@@ -189,6 +224,11 @@ class RecordBar(ReadingView):
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the record (atomically); refuses while a baseline rule is broken."""
         session = self.context.require_session()
+        if session.patient_id == UNNAMED_PATIENT_ID:
+            raise ReadingError(
+                "not saved: type the patient id, or add the baseline series (its DICOM "
+                "PatientID is taken)"
+            )
         if path is None and session.path is None:
             return self.save_as()
         written = session.save(path)
@@ -238,8 +278,43 @@ class RecordBar(ReadingView):
     # ------------------------------------------------------------------ fields
     def _on_patient_id_edited(self) -> None:
         session = self.context.session
-        if session is not None and self.patient_id_edit.text().strip() != session.patient_id:
-            self.context.guard(session.set_patient_id, self.patient_id_edit.text())
+        typed = self.patient_id_edit.text().strip()
+        if session is None or self.patient_id_edit.isReadOnly():
+            return
+        if typed and typed != session.patient_id:
+            self.context.guard(session.set_patient_id, typed)
+
+    def _on_rename_clicked(self) -> None:
+        session = self.context.require_session()
+        new_id, ok = QInputDialog.getText(
+            self, "Rename patient", f"New patient ID for the record of {session.patient_id}:"
+        )
+        if ok and new_id.strip():
+            self.rename_patient(new_id.strip())
+
+    def rename_patient(self, new_id: str) -> bool:
+        """Change the record's patient id once the reader confirms; True if renamed."""
+        session = self.context.require_session()
+        if new_id == session.patient_id:
+            return False
+        if session.path is not None:
+            file_note = (
+                f"{session.path.name} keeps its name and holds {new_id} once you save; use "
+                f"Save as… for a file named after {new_id}."
+            )
+        else:
+            file_note = "The record has not been saved to a file yet."
+        answer = self.context.ask(
+            "Rename patient",
+            f"Change the patient ID of this record from {session.patient_id} to {new_id}? "
+            f"Its lesions and measurements stay with it. {file_note}",
+            ("Rename", "Cancel"),
+        )
+        if answer != "Rename":
+            return False
+        session.set_patient_id(new_id)
+        self.context.show_message(f"patient renamed to {new_id}: save to keep it")
+        return True
 
     def _on_reader_edited(self) -> None:
         if self.context.session is not None:

@@ -23,7 +23,7 @@ from recist_reader._qt.visit_layers import (
     visit_of,
 )
 from recist_reader.reading import ReadingError
-from recist_reader.reading.display import ruler_from_world, ruler_label
+from recist_reader.reading.display import ruler_label
 
 #: The record is copied onto the rulers layers this long after the last edit.
 PUBLISH_DELAY_MS = 500
@@ -86,8 +86,7 @@ class RulerController(QObject):
         session = self.context.require_session()
         visit_id = visit_id or self.context.current_visit_id
         assert visit_id is not None
-        layers = self.context.visit_layers[visit_id]
-        ruler = ruler_from_world(line_world, layers.world_to_lps, layers.series_uid)
+        ruler = self.context.visit_layers[visit_id].ruler_from_world(line_world)
         session.set_ruler(visit_id, lesion_id, ruler, axis=axis)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ record -> layers
@@ -187,10 +186,7 @@ class RulerController(QObject):
                 layer.selected_data = {index}
                 layer.remove_selected()
             raise ReadingError("choose a lesion and press 'Draw ruler' before drawing")
-        layers = self.context.visit_layers[visit_id]
-        ruler = ruler_from_world(
-            np.asarray(layer.data[index]), layers.world_to_lps, layers.series_uid
-        )
+        ruler = self.context.visit_layers[visit_id].ruler_from_layer(layer.data[index])
         layer.mode = "select"
         session.set_ruler(visit_id, lesion_id, ruler, axis=axis, method="manual")
         self.context.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm")
@@ -209,7 +205,7 @@ class RulerController(QObject):
             lesion_id, axis = lesion_ids[index], axes[index]
             if not isinstance(lesion_id, str) or len(line) < 2:
                 continue
-            ruler = ruler_from_world(np.asarray(line), layers.world_to_lps, layers.series_uid)
+            ruler = layers.ruler_from_layer(line)
             try:
                 saved = session.ruler(visit_id, lesion_id, axis=axis)
             except ReadingError:

@@ -16,7 +16,7 @@ from qtpy.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.visit_layers import VisitLayers, create_visit_layers
-from recist_reader.reading import ReadingError
+from recist_reader.reading import UNNAMED_PATIENT_ID, ReadingError
 
 
 class VisitSeries(QObject):
@@ -33,12 +33,17 @@ class VisitSeries(QObject):
         series_uid: str | None = None,
         date: str | dt.date | None = None,
     ) -> str:
-        """Open a DICOM series as a visit: the baseline if it has no series yet, else a new
-        follow-up dated from StudyDate (or ``date``). Returns the visit id."""
+        """Open a DICOM series as a visit; returns the visit id.
+
+        A series the record lists is shown again at its visit; otherwise it becomes the
+        baseline if the baseline has no series yet, else a new follow-up dated from
+        StudyDate (or ``date``). A series of another patient is added only if the reader
+        says so.
+        """
         from recist_reader._reader import load_for_display
         from recist_reader.io.dicom import AmbiguousSeriesError
 
-        session = self.context.require_session()
+        self.context.require_session()
         try:
             volume = load_for_display(path, series_uid)
         except AmbiguousSeriesError as error:
@@ -46,12 +51,30 @@ class VisitSeries(QObject):
             if choice is None:
                 raise ReadingError("no series chosen") from None
             volume = load_for_display(path, choice)
+        visit_id = self._visit_to_reattach(volume.series_uid)
+        if visit_id is None:
+            visit_id = self._new_visit_for(volume, path, date)
+        self.add_visit_layers(visit_id, volume)
+        self.context.select_visit(visit_id)
+        return visit_id
+
+    def _visit_to_reattach(self, series_uid: str) -> str | None:
+        """The visit that lists ``series_uid`` in the record (e.g. a reopened read whose
+        images were elsewhere): the series is shown there again, nothing else changes."""
+        session = self.context.require_session()
+        for visit in session.visits():
+            if any(s.get("series_uid") == series_uid for s in visit.get("series") or []):
+                return visit["visit_id"]
+        return None
+
+    def _new_visit_for(self, volume: Any, path: Any, date: str | dt.date | None) -> str:
+        """Record ``volume`` as the baseline scan (the first series opened) or as a new
+        follow-up dated from its StudyDate (or ``date``); returns the visit id."""
+        session = self.context.require_session()
+        self._check_patient(volume, path)
         baseline_id = session.baseline_visit_id
         when = date if date is not None else volume.study_date
-        recorded = [s["series_uid"] for s in session.visit(baseline_id).get("series", [])]
-        if baseline_id not in self.context.visit_layers and (
-            not recorded or volume.series_uid in recorded
-        ):
+        if not session.visit(baseline_id).get("series"):
             visit_id = baseline_id  # the first series opened is the baseline scan
             has_follow_ups = len(session.visits()) > 1
             if when and not has_follow_ups and _parse_iso(when) != session.baseline_date:
@@ -69,14 +92,51 @@ class VisitSeries(QObject):
                 "description": getattr(volume, "description", "") or "",
             },
         )
-        self.add_visit_layers(visit_id, volume)
-        self.context.select_visit(visit_id)
         return visit_id
+
+    def _check_patient(self, volume: Any, path: Any) -> None:
+        """The record's patient id comes from the first series' DICOM PatientID; a series
+        of another patient is added only when the reader says so."""
+        session = self.context.require_session()
+        dicom_id = str(getattr(volume, "patient_id", "") or "").strip()
+        if not dicom_id or dicom_id == session.patient_id:
+            return
+        if session.is_empty and session.path is None:
+            if session.patient_id == UNNAMED_PATIENT_ID:
+                session.set_patient_id(dicom_id)
+                return
+            answer = self.context.ask(
+                "Patient ID",
+                f"The series is of patient {dicom_id} (DICOM PatientID); you typed "
+                f"{session.patient_id} for this record. Which ID does the record take?",
+                (f"Use {dicom_id}", f"Keep {session.patient_id}", "Cancel"),
+            )
+            if answer == "Cancel":
+                raise ReadingError(f"{path}: not added")
+            if answer == f"Use {dicom_id}":
+                session.set_patient_id(dicom_id)
+            return
+        baseline = self.context.visit_layers.get(session.baseline_visit_id)
+        expected = (baseline.image.metadata.get("patient_id") if baseline else "") or (
+            session.patient_id
+        )
+        if dicom_id == expected:
+            return
+        answer = self.context.ask(
+            "Another patient?",
+            f"The series is of patient {dicom_id} (DICOM PatientID), but this record is "
+            f"of {expected}. Add it to {session.patient_id}'s record anyway?",
+            ("Add anyway", "Cancel"),
+        )
+        if answer != "Add anyway":
+            raise ReadingError(
+                f"{path}: not added: the series is of patient {dicom_id}, the record of {expected}"
+            )
 
     def load_visit_series(self, folder: str | os.PathLike[str]) -> None:
         """Load every visit's series (by the UIDs saved in the record) from ``folder``."""
         from recist_reader._reader import load_for_display
-        from recist_reader.io.dicom import list_series
+        from recist_reader.io.dicom import NoSeriesFoundError, list_series
 
         session = self.context.require_session()
         wanted = {
@@ -87,8 +147,12 @@ class VisitSeries(QObject):
         }
         if not wanted:
             return
-        listing = list_series(folder)
-        found = {info.summary.series_uid: info.summary for info in listing.series}
+        try:
+            listing = list_series(folder)
+        except NoSeriesFoundError:
+            found = {}
+        else:
+            found = {info.summary.series_uid: info.summary for info in listing.series}
         missing = []
         for series_uid, visit_id in wanted.items():
             summary = found.get(series_uid)

@@ -52,6 +52,9 @@ COMMON_ORGANS = (
     "abdominal wall",
 )
 
+#: The patient id of a new record until the reader types one or the baseline series gives it.
+UNNAMED_PATIENT_ID = "NEW-PATIENT"
+
 # Baseline problems that make a record invalid by the rule book (R2.6, R3.1, R3.4): saving is
 # refused while any is present. Everything else is shown but does not block.
 BLOCKING_CODES = frozenset(
@@ -217,6 +220,13 @@ class ReadingSession:
     @property
     def patient_id(self) -> str:
         return self._record["patient_id"]
+
+    @property
+    def is_empty(self) -> bool:
+        """True while nothing was read: no lesion, no series, no new lesion."""
+        return not self._record["lesions"] and not any(
+            visit.get("series") or visit["new_lesions"] for visit in self._record["visits"]
+        )
 
     @property
     def baseline_date(self) -> dt.date:
@@ -421,7 +431,8 @@ class ReadingSession:
         node's (R4.1). The other axis is kept as ``long_axis_mm`` / ``short_axis_mm``.
         ``method`` records how the ruler was made (``semi-automatic`` for a proposal the
         reader accepted or adjusted); by default the measurement keeps its method, or
-        ``manual`` for a new one.
+        ``manual`` for a new one. An axis drawn ``manual`` over a semi-automatic
+        measurement replaces the proposal: the proposal's other axis is removed with it.
         """
         lesion = self._lesion(lesion_id)
         if lesion["kind"] != "target":
@@ -431,6 +442,17 @@ class ReadingSession:
         visit = self._visit(visit_id)
         measurement = dict(self._measurement(visit, lesion_id) or {})
         measurement.pop("status", None)
+        if method == "manual" and measurement.get("method") == "semi-automatic":
+            # A redrawn axis replaces the proposal: its other axis went with the proposal.
+            other_key, other_length = (
+                ("short_axis_ruler", "short_axis_mm")
+                if axis == "long"
+                else ("ruler", "long_axis_mm")
+            )
+            measurement.pop(other_key, None)
+            measurement.pop(other_length, None)
+            if axis == ("long" if lesion["nodal"] else "short"):
+                measurement.pop("diameter_mm", None)
         length = ruler.length_mm
         if axis == "long":
             measurement["ruler"] = ruler.as_json()
