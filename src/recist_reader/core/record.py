@@ -30,12 +30,25 @@ NonTargetStatus = Literal["absent", "present", "unequivocal_progression", "not_e
 MeasurementStatus = Literal[
     "too_small", "absent", "present", "unequivocal_progression", "not_evaluated"
 ]
+#: The criteria a record can be scored under (design.md §7.1).
+CriteriaName = Literal["RECIST1.1", "mRECIST", "iRECIST"]
+#: What a lesion is, for the mRECIST rules (M2.4, design.md §7a).
+LesionType = Literal[
+    "typical_hcc", "atypical_hcc", "tumor_thrombus", "effusion", "porta_hepatis_node", "other"
+]
+MrecistKind = Literal["target", "non-target", "excluded"]
+Cytology = Literal["malignant", "negative", "not_done"]
+NewLesionKind = Literal["target", "non-target"]
 
 #: A finite number: NaN and infinity parse from JSON (``NaN``, ``Infinity``) but are no position
 #: or length.
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Point3 = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
+#: A DICOM UID: dot-separated numbers without leading zeros, at most 64 characters.
+DicomUid = Annotated[
+    str, Field(max_length=64, pattern=r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+]
 
 
 _T = TypeVar("_T")
@@ -81,9 +94,22 @@ class Lesion(_Strict):
         5.0, description="reconstructed slice thickness; sets the measurable size (R2.1)"
     )
     note: str | None = None
+    lesion_type: LesionType = Field(
+        "other", description="what the lesion is, for the mRECIST rules (M2.4, design.md §7a)"
+    )
+    mrecist_kind: MrecistKind | None = Field(
+        None,
+        description="its role under mRECIST (M14.2); default its kind. excluded: not disease "
+        "under mRECIST (a porta hepatis node below the malignancy threshold, M3.5)",
+    )
     location_code: NonEmptyText | None = Field(
         None,
         description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
+    )
+    tracking_uid: DicomUid | None = Field(
+        None,
+        description="DICOM UID naming the lesion in every visit's SR and every export "
+        "(design.md §8.7); written once, when the lesion is first saved",
     )
 
 
@@ -132,10 +158,75 @@ class Measurement(TypedDict, total=False):
     measured_at: Annotated[str | None, Field(description="ISO date and time of the measurement")]
     method: Literal["manual", "semi-automatic"] | None
     note: str | None
+    # mRECIST observations (design.md §7a); RECIST 1.1 and iRECIST ignore them.
+    viable_diameter_mm: Annotated[
+        NonNegativeMillimetres,
+        Field(description="mRECIST: longest diameter of the arterially enhancing part (M2.3)"),
+    ]
+    viable_status: Annotated[
+        TargetStatus,
+        Field(description="mRECIST: instead of viable_diameter_mm (never both)"),
+    ]
+    enhancing: Annotated[
+        bool,
+        Field(description="mRECIST: intratumoural arterial enhancement still present (M6.2)"),
+    ]
+    cytology: Annotated[
+        Cytology, Field(description="mRECIST: cytology/pathology of an effusion (M6.4)")
+    ]
+    mrecist_status: Annotated[
+        NonTargetStatus,
+        Field(description="mRECIST non-target reading a lesion's numbers cannot give (M14.3)"),
+    ]
+    viable_ruler: Ruler
+    # iRECIST (design.md §7b); RECIST 1.1 and mRECIST ignore it.
+    increased: Annotated[
+        bool,
+        Field(description="iRECIST: non-target larger than at its previous assessment (I4.2)"),
+    ]
+
+
+#: Schema keywords pydantic cannot attach to a typed dict; merged into its ``$defs`` entry by
+#: :func:`recist_reader.core.schema.record_json_schema`. mRECIST: a viable diameter or a
+#: viable status, never both (design.md §7a; checked by mRECIST scoring, M2.5).
+MEASUREMENT_SCHEMA_EXTRA: dict[str, Any] = {
+    "not": {"required": ["viable_diameter_mm", "viable_status"]}
+}
+
+# The NLT / NLNT forms of a new-lesion entry (design.md §7b schema notes). The engine checks
+# the same (recist_reader.core.validation), with the JSON path of the field.
+_NEW_LESION_FORMS: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "new-lesion target (NLT)",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"const": "target"},
+                "status": {"enum": ["too_small", "absent", "not_evaluated", None]},
+            },
+            "oneOf": [
+                {"required": ["diameter_mm"], "properties": {"diameter_mm": {"type": "number"}}},
+                {"required": ["status"], "properties": {"status": {"type": "string"}}},
+            ],
+        },
+        {
+            "title": "new-lesion non-target (NLNT)",
+            "properties": {
+                "kind": {"enum": ["non-target", None]},
+                "status": {
+                    "enum": ["present", "absent", "unequivocal_progression", "not_evaluated", None]
+                },
+                "diameter_mm": {"type": "null"},
+            },
+        },
+    ]
+}
 
 
 class NewLesion(_Strict):
-    """A lesion not present at baseline."""
+    """A lesion not present at baseline (design.md §1; iRECIST and mRECIST fields §7a, §7b)."""
+
+    model_config = ConfigDict(json_schema_extra=_NEW_LESION_FORMS)
 
     location: NonEmptyText
     equivocal: bool = False
@@ -147,10 +238,62 @@ class NewLesion(_Strict):
     )
     series_uid: str | None = Field(None, description="the series it was marked on")
     note: str | None = None
+    # iRECIST (design.md §7b); identity (new_lesion_id) is shared by every criteria (§7.5).
+    new_lesion_id: NonEmptyText | None = Field(
+        None, description="identity across visits (design.md §7.5); the lesion is tracked"
+    )
+    kind: NewLesionKind | None = Field(
+        None, description="iRECIST: new-lesion target (NLT) or non-target (NLNT, the default)"
+    )
+    organ: NonEmptyText | None = Field(None, description="iRECIST: default the location")
+    nodal: bool | None = Field(
+        None, description="default true for a porta_hepatis_node listing, else false (§7.5)"
+    )
+    diameter_mm: NonNegativeMillimetres | None = Field(
+        None, description="NLT: longest diameter, or short axis for a node; 0 = gone"
+    )
+    status: MeasurementStatus | None = Field(
+        None,
+        description="NLT: too_small | absent | not_evaluated; "
+        "NLNT: present (default) | absent | unequivocal_progression | not_evaluated",
+    )
+    increased: bool | None = Field(
+        None, description="NLNT: larger than at its previous assessment (I4.2)"
+    )
+    method: Method | None = Field(None, description="imaging method, as on a lesion (CT)")
+    slice_thickness_mm: Annotated[float, Field(gt=0, le=50)] | None = Field(
+        None, description="as on a lesion (default 5)"
+    )
+    ruler: Ruler | None = None
+    short_axis_ruler: Ruler | None = None
+    reader: str | None = None
+    measured_at: str | None = Field(None, description="ISO date and time of the measurement")
+    # mRECIST (design.md §7a)
+    lesion_type: LesionType = Field("other", description="mRECIST: what the finding is (M2.4, M7)")
+    size_mm: NonNegativeMillimetres | None = Field(
+        None, description="mRECIST: longest diameter (short axis for a node) (M2.5)"
+    )
+    cytology: Cytology | None = Field(None, description="mRECIST: for a new effusion (M7.5)")
     location_code: NonEmptyText | None = Field(
         None,
         description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
     )
+
+    @property
+    def nodal_or_default(self) -> bool:
+        """``nodal``, defaulting to true for a porta hepatis node listing (design.md §7.5)."""
+        if self.nodal is not None:
+            return self.nodal
+        return self.lesion_type == "porta_hepatis_node"
+
+    @property
+    def is_new_finding(self) -> bool:
+        """Whether this listing can be a new finding under RECIST 1.1 and mRECIST: not one whose
+        ``status`` is ``absent`` or ``not_evaluated`` (design.md §7.5)."""
+        return self.status not in _NOT_A_FINDING
+
+
+_NOT_A_FINDING = frozenset({"absent", "not_evaluated"})
 
 
 class Visit(_Strict):
@@ -162,6 +305,12 @@ class Visit(_Strict):
     new_lesions: list[NewLesion] = Field(default_factory=list)
     series: list[SeriesReference] | None = None
     note: str | None = None
+    # iRECIST (design.md §7b): the investigator's judgement; no effect on time-point responses.
+    clinically_stable: bool | None = Field(None, description="iRECIST: absent = unknown")
+    treatment_continued: bool | None = Field(None, description="iRECIST: absent = unknown")
+    symptom_driven: bool | None = Field(
+        None, description="iRECIST: the scan investigated a new symptom (I7.2); default false"
+    )
     locked_at: IsoDateTime | None = Field(
         None, description="when the reader locked this timepoint (sequential paradigm, §9.1)"
     )
@@ -222,7 +371,10 @@ class PatientRecord(_Strict):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     patient_id: NonEmptyText
-    criteria: Literal["RECIST1.1"]
+    criteria: CriteriaName = Field(
+        description="primary criteria: the one the record is scored under when the caller "
+        "names none (design.md §7.1)"
+    )
     baseline_date: IsoDate
     config: ConfigOverrides = Field(default_factory=ConfigOverrides)
     lesions: list[Lesion]

@@ -46,7 +46,7 @@ def _millimetres(value: Any) -> Decimal:
     exact = to_decimal(value)
     if exact < 0:
         raise PydanticCustomError(
-            "negative_length",
+            "negative_diameter",
             "must be ≥ 0 mm, got {value} (use 0 for a lesion that disappeared)",
             {"value": value},
         )
@@ -89,6 +89,22 @@ NonNegativeMillimetres = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1000}),
 ]
 """A length in mm ≥ 0, kept at the exact decimal value it is written with."""
+
+
+def _positive_millimetres(value: Any) -> Decimal:
+    exact = _millimetres(value)
+    if not exact:
+        raise ValueError("must be > 0 mm")
+    return exact
+
+
+PositiveMillimetres = Annotated[
+    Decimal,
+    PlainValidator(_positive_millimetres),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1000}),
+]
+"""A length in mm > 0, kept at the exact decimal value it is written with."""
 
 IsoDate = Annotated[
     dt.date,
