@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -119,14 +121,15 @@ def canvas(widget, qtbot):
 @pytest.fixture
 def answer(widget, qtbot):
     """Answers the dock's next modal dialogs as the reader would: a QMessageBox by the label
-    of the button to press, a QInputDialog by the text to type then OK.
+    of the button to press, a QInputDialog by the text to type then OK, a QFileDialog by
+    the path to choose, any dialog by a function that is given it (and answers it).
 
     ``answer("Save", ...)`` queues replies and returns the list of the texts of the dialogs
     answered so far. A dialog with no reply queued is cancelled and listed as
     ``"UNEXPECTED: <text>"`` (the test fails instead of hanging).
     """
     from qtpy.QtCore import QTimer
-    from qtpy.QtWidgets import QApplication, QInputDialog, QMessageBox
+    from qtpy.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
     from recist_reader._qt.qt_helpers import ask_question
 
@@ -138,13 +141,25 @@ def answer(widget, qtbot):
         dialog = QApplication.activeModalWidget()
         if dialog is None:
             return
-        text = dialog.text() if isinstance(dialog, QMessageBox) else dialog.labelText()
+        if isinstance(dialog, QMessageBox):
+            text = dialog.text()
+        elif isinstance(dialog, QInputDialog):
+            text = dialog.labelText()
+        else:
+            text = dialog.windowTitle()
         if not pending:
             asked.append(f"UNEXPECTED: {text}")
             dialog.reject()
             return
         reply = pending.pop(0)
         asked.append(text)
+        if callable(reply):
+            reply(dialog)
+            return
+        if isinstance(dialog, QFileDialog):
+            dialog.selectFile(str(reply))
+            dialog.accept()
+            return
         if isinstance(dialog, QInputDialog):
             dialog.setTextValue(reply)
             dialog.accept()
@@ -160,10 +175,52 @@ def answer(widget, qtbot):
     timer.timeout.connect(reply_to_dialog)
     timer.start(20)
 
-    def queue(*replies: str) -> list[str]:
+    def queue(*replies) -> list[str]:
         pending.extend(replies)
         return asked
 
     yield queue
     widget.ask = lambda title, text, buttons: "Discard"  # the viewer closes after this
     timer.stop()
+
+
+@pytest.fixture(scope="module")
+def patients(tmp_path_factory):
+    """Phantoms on 5 mm slices, with a liver target T1 and a node N1. Patient A
+    (PHANTOM001): baseline, W8, and W16 on a grid 2 mm further along (a real follow-up's
+    slices rarely line up with the baseline's); patient B (PHANTOM002): a baseline.
+    ``patients["A"]["W8"]`` is a `WrittenVisit` (its series, each lesion's truth)."""
+    import recist_reader.phantom as ph
+
+    folder = tmp_path_factory.mktemp("five_mm")
+    grid = ph.Grid.centred((12, 150, 150), (5.0, 0.8, 0.8))
+    liver = ph.Lesion("T1", (-24, -5, 0), ph.Ellipsoid((26, 16, 16), angle_deg=20), -60)
+    node = ph.Lesion("N1", (25, 15, 0), ph.LymphNode(24, 17, angle_deg=70), 40)
+    bone = ph.Lesion("NT1", (10, -30, 5), ph.Sphere(8), 60)
+    body = ph.body_phantom(body_semi_axes_mm=(60, 50), liver=True, lesions=[liver, node, bone])
+    a = ph.write_patient(
+        folder / "A",
+        body,
+        grid,
+        [
+            ph.VisitPlan("BL", dt.date(2024, 1, 10)),
+            ph.VisitPlan("W8", dt.date(2024, 3, 6), {"T1": -6.0}),
+        ],
+        noise_sd_hu=5,
+        seed=1,
+    )
+    shifted = ph.Grid.centred(grid.shape, grid.spacing_mm, centre_mm=(0.0, 0.0, 2.0))
+    w16 = ph.write_patient(
+        folder / "A16", body, shifted, [ph.VisitPlan("W16", dt.date(2024, 5, 1))], seed=3
+    )[0]
+    b = ph.write_patient(
+        folder / "B",
+        body,
+        grid,
+        [ph.VisitPlan("BL", dt.date(2024, 2, 1))],
+        patient=ph.PatientInfo(patient_id="PHANTOM002"),
+        seed=2,
+    )
+    visits_a = {v.plan.visit_id: v for v in a}
+    visits_a["W16"] = w16
+    return {"A": visits_a, "B": {v.plan.visit_id: v for v in b}}

@@ -217,8 +217,8 @@ def test_corrupt_record_gives_a_message_and_changes_nothing(widget, tmp_path):
     path = tmp_path / "broken.json"
     path.write_bytes(b'{"patient_id": "X", "criteria": ')
     widget.context.guard(widget.open_record, path)
-    assert str(path) in widget.messages.label.text()
-    assert "not valid JSON" in widget.messages.label.text()
+    assert str(path) in widget.message_text()
+    assert "not valid JSON" in widget.message_text()
     assert widget.session is None
     assert path.read_bytes() == b'{"patient_id": "X", "criteria": '
     assert not list(tmp_path.glob(".*autosave"))
@@ -252,7 +252,7 @@ def test_baseline_rule_blocks_saving_and_is_shown_beside_the_lesion(widget, pati
         lesion_id = widget.add_lesion("target", "liver")
         widget.set_ruler_from_world(lesion_id, np.array([[1.25, 0, 0], [1.25, 0, 20.0]]))
     widget.context.guard(widget.save, tmp_path / "p.json")
-    assert "not saved" in widget.messages.label.text()
+    assert "not saved" in widget.message_text()
     assert not (tmp_path / "p.json").exists()
     row = [
         widget.lesions.table.item(r, 0).text() for r in range(widget.lesions.table.rowCount())
@@ -294,13 +294,16 @@ def test_click_measures_the_lesion_semi_automatically(
     widget.select_lesion(lesion_id)
     widget.lesion_actions.measure_button.click()
     canvas.click(centre)
-    qtbot.waitUntil(lambda: widget.session.measurement("BL", lesion_id) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: widget.proposals.proposal is not None, timeout=5000)
+    assert "proposed" in widget.message_text()
+    assert widget.session.measurement("BL", lesion_id) is None  # shown, not yet counted
+    assert widget.lesion_actions.accept_button.isVisible()
+    qtbot.mouseClick(widget.lesion_actions.accept_button, Qt.MouseButton.LeftButton)
     measured = widget.session.measurement("BL", lesion_id)
     assert measured["method"] == "semi-automatic"
     assert measured["long_axis_mm"] == pytest.approx(truth.long_axis_mm, abs=PIXEL_MM)
     assert measured["short_axis_mm"] == pytest.approx(truth.short_axis_mm, abs=PIXEL_MM)
     assert measured["diameter_mm"] == pytest.approx(truth.recist_mm, abs=PIXEL_MM)
-    assert "proposed" in widget.messages.label.text()
     labels = list(widget.visit_layers["BL"].rulers.features["label"])
     assert len(labels) == 2 and labels[0].startswith(f"{lesion_id} {organ}")
 

@@ -8,12 +8,14 @@ in both panes; only layer affines move, never data or measurements.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from qtpy.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
 from recist_reader._qt.navigation import lesion_centre_world
 from recist_reader._qt.reading_context import ReadingContext
-from recist_reader._qt.visit_layers import grid_of
+from recist_reader._qt.visit_layers import camera_of, grid_of, visit_of
 
 COMPARE_CHOICES = ("no comparison", "compare with baseline", "compare with previous")
 
@@ -21,18 +23,28 @@ COMPARE_CHOICES = ("no comparison", "compare with baseline", "compare with previ
 class CompareView(QWidget):
     """The comparison choice, and which visits' layers are shown, in a grid when two."""
 
+    #: The dock section its messages show in.
+    section = "Visits"
+
     def __init__(self, context: ReadingContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.combo = QComboBox()
         self.combo.addItems(COMPARE_CHOICES)
-        self.combo.currentIndexChanged.connect(lambda _: context.guard(self.show_current_visit))
+        self.combo.currentIndexChanged.connect(
+            lambda _: context.guard(self.show_current_visit, about=self.section)
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
+        self._linked: set[int] = set()
+        self._copying_window = False
         context.visit_changed.connect(self.show_current_visit)
+        context.layers_changed.connect(self._link_windows)
         context.layers_changed.connect(self.show_current_visit)
         context.lesion_changed.connect(self._on_lesion_changed)
+        context.record_changed.connect(self.label_panes)
+        context.layers_changed.connect(self.label_panes)
 
     def compared_visit_id(self) -> str | None:
         """The visit shown beside the current one, if any and open."""
@@ -69,24 +81,75 @@ class CompareView(QWidget):
                         viewer.layers.append(layer)
         for visit_id, layers in context.visit_layers.items():
             if visit_id not in shown:
+                layers.shift_display(np.zeros(3))
                 for layer in layers.all():
                     if layer in viewer.layers:
                         viewer.layers.remove(layer)
         if other is not None:
             self._group_visit_layers_first()
-        grid = grid_of(viewer)
-        grid.stride = 3
+            self._copy_window(context.current_visit_id, other)
         side_by_side = len(shown) > 1
+        for visit_id in shown:  # each pane says which visit it shows
+            context.visit_layers[visit_id].image.name_overlay.visible = side_by_side
+        grid = grid_of(viewer)
         if side_by_side != grid.enabled:
+            camera = camera_of(viewer)
+            zoom, centre = camera.zoom, tuple(camera.center)
+            grid.stride = len(context.visit_layers[context.current_visit_id].all())
             grid.enabled = side_by_side
-            viewer.reset_view()
+            camera.zoom, camera.center = zoom, centre  # the reader's zoom and position stay
         current = context.visit_layers.get(context.current_visit_id)
         if current is not None:
             viewer.layers.selection.active = current.rulers
 
     def _on_lesion_changed(self) -> None:
         if self.combo.currentIndex() != 0:
-            self.context.guard(self.show_current_visit)  # line the selected lesion up in both
+            self.context.guard(
+                self.show_current_visit, about=self.section
+            )  # line the selected lesion up in both
+
+    def label_panes(self) -> None:
+        """Name each visit's image after the visit and its date (the compare panes show
+        the names): ``W8 · 2024-03-06 · AXIAL``."""
+        session = self.context.session
+        if session is None:
+            return
+        for visit in session.visits():
+            layers = self.context.visit_layers.get(visit["visit_id"])
+            if layers is None:
+                continue
+            metadata = layers.image.metadata
+            described = metadata.get("description") or metadata.get("modality", "")
+            name = " · ".join(p for p in (visit["visit_id"], visit["date"], described) if p)
+            if layers.image.name != name:
+                layers.image.name = name
+
+    # ------------------------------------------------------------------ linked windows
+    def _link_windows(self) -> None:
+        for layers in self.context.visit_layers.values():
+            if id(layers.image) not in self._linked:
+                self._linked.add(id(layers.image))
+                layers.image.events.contrast_limits.connect(self._on_window_changed)
+
+    def _on_window_changed(self, event: Any) -> None:
+        """A window changed in one pane: the other pane takes it (windows are linked)."""
+        other, current = self.compared_visit_id(), self.context.current_visit_id
+        changed = visit_of(event)
+        if self._copying_window or other is None or changed not in (other, current):
+            return
+        self._copy_window(changed, current if changed == other else other)
+
+    def _copy_window(self, source: str, target: str) -> None:
+        layers = self.context.visit_layers
+        if source not in layers or target not in layers:
+            return
+        window = tuple(layers[source].image.contrast_limits)
+        if tuple(layers[target].image.contrast_limits) != window:
+            self._copying_window = True
+            try:
+                layers[target].image.contrast_limits = window
+            finally:
+                self._copying_window = False
 
     def _alignment_offset(self, other: str) -> np.ndarray:
         """How far to shift the compared visit so the selected lesion lies on the same spot
@@ -108,7 +171,8 @@ class CompareView(QWidget):
         return offset
 
     def _group_visit_layers_first(self) -> None:
-        """Put the shown visits' layers first, three per visit in date order, for the grid."""
+        """Put the shown visits' layers first, all of a visit together, in date order, for
+        the grid."""
         session, viewer = self.context.require_session(), self.context.viewer
         ordered = []
         for visit in session.visits():

@@ -40,7 +40,7 @@ class LesionTableView(ReadingView):
             lambda text: self.nodal_check.setChecked(text.strip().lower() == "lymph node")
         )
         self.add_button = QPushButton("Add lesion")
-        self.add_button.clicked.connect(lambda: context.guard(self._on_add_clicked))
+        self.add_button.clicked.connect(lambda: self.guard(self._on_add_clicked))
         self.table = QTableWidget(0, len(LESION_COLUMNS))
         self.table.setHorizontalHeaderLabels(LESION_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -85,7 +85,7 @@ class LesionTableView(ReadingView):
     def _on_row_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         item = self.table.item(rows[0].row(), 0) if rows else None
-        self.context.guard(self.context.select_lesion, None if item is None else item.text())
+        self.guard(self.context.select_lesion, None if item is None else item.text())
 
     def refresh(self) -> None:
         session, score = self.context.session, self.context.score

@@ -39,9 +39,9 @@ class NewLesionsView(ReadingView):
         self.location_edit.setPlaceholderText("location, e.g. lung, right lower lobe")
         self.equivocal_check = QCheckBox("equivocal")
         self.mark_button = QPushButton("Mark on image")
-        self.mark_button.clicked.connect(lambda: context.guard(self.start_new_lesion))
+        self.mark_button.clicked.connect(lambda: self.guard(self.start_new_lesion))
         self.remove_button = QPushButton("Remove")
-        self.remove_button.clicked.connect(lambda: context.guard(self._on_remove_clicked))
+        self.remove_button.clicked.connect(lambda: self.guard(self._on_remove_clicked))
         self.list = QListWidget()
         self.list.setMaximumHeight(70)
         layout = QVBoxLayout(self)
@@ -70,7 +70,7 @@ class NewLesionsView(ReadingView):
         }
         self.context.viewer.layers.selection.active = layers.new_lesions
         layers.new_lesions.mode = "add"
-        self.context.show_message(f"click the new lesion ({location}) on the image")
+        self.show_message(f"click the new lesion ({location}) on the image")
 
     def add_new_lesion_at(
         self, location: str, point_world: Any, *, equivocal: bool = False
@@ -140,7 +140,7 @@ class NewLesionsView(ReadingView):
             point = layers.to_lps([layer.data[index]])[0]
             layer.mode = "pan_zoom"
             if (
-                self.context.guard(
+                self.guard(
                     session.add_new_lesion,
                     visit_id,
                     location,
@@ -152,7 +152,7 @@ class NewLesionsView(ReadingView):
             ):
                 self.refresh()  # refused: take the point off again
         elif action.endswith("removed") or action.endswith("changed"):
-            self.context.guard(self._sync_from_layer, visit_id)
+            self.guard(self._sync_from_layer, visit_id)
 
     def _sync_from_layer(self, visit_id: str) -> None:
         """Mirror moved or deleted points into the record (points keep the record's order)."""

@@ -58,7 +58,7 @@ class RecordBar(ReadingView):
         self.patient_id_edit.editingFinished.connect(self._on_patient_id_edited)
         self.rename_button = QPushButton("Rename…")
         self.rename_button.setToolTip("change the patient id of this record (asks first)")
-        self.rename_button.clicked.connect(lambda: context.guard(self._on_rename_clicked))
+        self.rename_button.clicked.connect(lambda: self.guard(self._on_rename_clicked))
         self.reader_edit = QLineEdit(os.environ.get("USER", ""))
         self.reader_edit.editingFinished.connect(self._on_reader_edited)
         self.criteria_combo = QComboBox()
@@ -72,7 +72,7 @@ class RecordBar(ReadingView):
         self.save_button = QPushButton("Save")
         self.save_as_button = QPushButton("Save as…")
         self.export_button = QPushButton("Export response…")
-        guard = context.guard
+        guard = self.guard
         self.new_button.clicked.connect(lambda: guard(self._on_new_clicked))
         self.open_button.clicked.connect(lambda: guard(self._on_open_clicked))
         self.save_button.clicked.connect(lambda: guard(self.save))
@@ -127,7 +127,10 @@ class RecordBar(ReadingView):
             self._show_fields(session, keep_focused=True)
 
     def _show_session(self) -> None:
-        self._show_fields(self.context.require_session(), keep_focused=False)
+        session = self.context.require_session()
+        if session.reader:  # a reopened read names its reader
+            self.reader_edit.setText(session.reader)
+        self._show_fields(session, keep_focused=False)
 
     def _show_fields(self, session: ReadingSession, *, keep_focused: bool) -> None:
         """Show the record's patient id and baseline date (not over what the reader is
@@ -155,7 +158,8 @@ class RecordBar(ReadingView):
         series_folder: str | os.PathLike[str] | None = None,
         recover_autosave: bool | None = None,
     ) -> None:
-        """Open a record file and the series of its visits found under ``series_folder``.
+        """Open a record file and its visits' series: under ``series_folder`` when given,
+        else where each was read from, else beside the record (`VisitSeries.load_visit_series`).
 
         ``recover_autosave``: use newer autosaved changes (None asks the user). A file that
         cannot be read raises :class:`RecordError` naming it; nothing changes on disk.
@@ -181,8 +185,7 @@ class RecordBar(ReadingView):
         session.dirty = source != path
         self.context.set_session(session)
         self.context.file_changed.emit()
-        folder = Path(series_folder) if series_folder is not None else path.parent
-        self.series.load_visit_series(folder)
+        self.series.load_visit_series(series_folder)
 
     def _on_new_clicked(self) -> None:
         """A new, empty record: its patient id is typed or comes from the baseline series;
@@ -204,7 +207,7 @@ class RecordBar(ReadingView):
         """A layer from the sample data carries its record: offer to open it."""
         if self.context.session is None and sample_record_of(event.value) is not None:
             record_path = sample_record_of(event.value)
-            QTimer.singleShot(0, lambda: self.context.guard(self._adopt_sample, record_path))
+            QTimer.singleShot(0, lambda: self.guard(self._adopt_sample, record_path))
 
     def _adopt_sample(self, record_path: Path) -> None:
         if self.context.session is not None:
@@ -233,7 +236,7 @@ class RecordBar(ReadingView):
             return self.save_as()
         written = session.save(path)
         self.context.file_changed.emit()
-        self.context.show_message(f"saved {written}")
+        self.show_message(f"saved {written}")
         return written
 
     def save_as(self) -> Path:
@@ -252,7 +255,7 @@ class RecordBar(ReadingView):
         )
         if path:
             session.export_response(path)
-            self.context.show_message(f"response written to {path}")
+            self.show_message(f"response written to {path}")
 
     def confirm_discard(self) -> bool:
         """Ask before unsaved changes are lost; True when it is fine to go on."""
@@ -265,7 +268,7 @@ class RecordBar(ReadingView):
             ("Save", "Discard", "Cancel"),
         )
         if answer == "Save":
-            return self.context.guard(self.save) is not None
+            return self.guard(self.save) is not None
         return answer == "Discard"
 
     def autosave_now(self) -> None:
@@ -273,7 +276,7 @@ class RecordBar(ReadingView):
         drag step."""
         session = self.context.session
         if session is not None and session.dirty:
-            self.context.guard(session.autosave)
+            self.guard(session.autosave)
 
     # ------------------------------------------------------------------ fields
     def _on_patient_id_edited(self) -> None:
@@ -282,7 +285,7 @@ class RecordBar(ReadingView):
         if session is None or self.patient_id_edit.isReadOnly():
             return
         if typed and typed != session.patient_id:
-            self.context.guard(session.set_patient_id, typed)
+            self.guard(session.set_patient_id, typed)
 
     def _on_rename_clicked(self) -> None:
         session = self.context.require_session()
@@ -313,12 +316,12 @@ class RecordBar(ReadingView):
         if answer != "Rename":
             return False
         session.set_patient_id(new_id)
-        self.context.show_message(f"patient renamed to {new_id}: save to keep it")
+        self.show_message(f"patient renamed to {new_id}: save to keep it")
         return True
 
     def _on_reader_edited(self) -> None:
         if self.context.session is not None:
-            self.context.session.reader = self.reader
+            self.guard(self.context.session.set_reader, self.reader)
 
     def _on_baseline_date_edited(self) -> None:
         session = self.context.session
@@ -327,7 +330,7 @@ class RecordBar(ReadingView):
         date = pydate(self.baseline_date_edit.date())
         if date != session.baseline_date:
             if (
-                self.context.guard(session.set_baseline_date, date) is None
+                self.guard(session.set_baseline_date, date) is None
                 and session.baseline_date != date
             ):
                 with blocked_signals(self.baseline_date_edit):

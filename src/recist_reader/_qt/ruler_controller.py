@@ -32,6 +32,9 @@ PUBLISH_DELAY_MS = 500
 class RulerController(QObject):
     """Synchronises the visits' rulers layers with the session."""
 
+    #: The dock section its messages show in.
+    section = "Lesions"
+
     def __init__(self, context: ReadingContext, parent: QObject | None = None):
         super().__init__(parent)
         self.context = context
@@ -70,7 +73,9 @@ class RulerController(QObject):
         self.context.viewer.layers.selection.active = layers.rulers
         layers.rulers.mode = "add_line"
         what = "short axis" if axis == "short" else "longest diameter"
-        self.context.show_message(f"draw the {what} of {lesion_id} on the image")
+        self.context.show_message(
+            f"draw the {what} of {lesion_id} on the image", about=self.section
+        )
 
     def cancel_drawing(self) -> None:
         """Stop waiting for a drawn ruler (the next click does something else)."""
@@ -160,17 +165,17 @@ class RulerController(QObject):
             return
         action = str(getattr(event, "action", ""))
         if action.endswith("added"):
-            self.context.guard(self._accept_new_ruler, visit_id)
+            self.context.guard(self._accept_new_ruler, visit_id, about=self.section)
         elif action.endswith("changed"):
-            self.context.guard(self._sync_from_layer, visit_id)
+            self.context.guard(self._sync_from_layer, visit_id, about=self.section)
         elif action.endswith("removed"):
-            self.context.guard(self._sync_removed, visit_id)
+            self.context.guard(self._sync_removed, visit_id, about=self.section)
 
     def _on_rulers_moved(self, event: Any) -> None:
         """Live update while an end point is dragged."""
         visit_id = self._visit_of(event)
         if visit_id is not None and self.pending is None:  # a drawn ruler counts when done
-            self.context.guard(self._sync_from_layer, visit_id)
+            self.context.guard(self._sync_from_layer, visit_id, about=self.section)
 
     def _accept_new_ruler(self, visit_id: str) -> None:
         session = self.context.require_session()
@@ -189,7 +194,7 @@ class RulerController(QObject):
         ruler = self.context.visit_layers[visit_id].ruler_from_layer(layer.data[index])
         layer.mode = "select"
         session.set_ruler(visit_id, lesion_id, ruler, axis=axis, method="manual")
-        self.context.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm")
+        self.context.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm", about=self.section)
 
     def _sync_from_layer(self, visit_id: str) -> None:
         """Copy every ruler's end points from the layer to the record where they moved."""

@@ -26,6 +26,8 @@ from recist_reader.reading.display import (
 from recist_reader.reading.geometry import Point, Ruler
 
 RULER_COLOURS = {"long": "yellow", "short": "cyan"}
+MARKER_COLOUR = "#40c0ff"
+PROPOSAL_COLOUR = "magenta"
 #: Ruler line width, in pixels of the series.
 RULER_WIDTH_PX = 1.5
 
@@ -37,6 +39,8 @@ class VisitLayers:
     image: Any
     rulers: Any
     new_lesions: Any
+    markers: Any
+    proposal: Any
     image_affine: np.ndarray | None = None
 
     def shift_display(self, offset_mm: np.ndarray) -> None:
@@ -51,9 +55,10 @@ class VisitLayers:
             for layer in self.all():
                 layer.affine = shifted
 
-    def all(self) -> tuple[Any, Any, Any]:
-        """The image, rulers and new-lesion layers, in the order they are stacked."""
-        return (self.image, self.rulers, self.new_lesions)
+    def all(self) -> tuple[Any, ...]:
+        """The visit's layers, in the order they are stacked: image, rulers, new lesions,
+        non-target markers and the proposal of "Measure from click" (empty but for one)."""
+        return (self.image, self.rulers, self.new_lesions, self.markers, self.proposal)
 
     @property
     def series_uid(self) -> str:
@@ -100,6 +105,11 @@ class VisitLayers:
         )[:, 0]
         return float(first), float(second - first)
 
+    def nearest_slice_mm(self, position_mm: float) -> float:
+        """The world position (along the slice axis) of the slice nearest ``position_mm``."""
+        first, step = self.slice_grid_mm
+        return first + round((position_mm - first) / step) * step if step else first
+
     @property
     def world_frame(self) -> tuple[np.ndarray, tuple[str, str, str]]:
         """The world frame the visit is drawn in (rows: LPS unit vectors of the world
@@ -110,7 +120,8 @@ class VisitLayers:
 def create_visit_layers(
     viewer: Any, visit_id: str, data: Any, image_kwargs: dict[str, Any]
 ) -> VisitLayers:
-    """Add a visit's image, rulers (Shapes) and new lesions (Points) layers to ``viewer``."""
+    """Add a visit's layers to ``viewer``: image, rulers (Shapes), new lesions and
+    non-target markers (Points), proposal (Shapes)."""
     image = viewer.add_image(data, **image_kwargs)
     grid = {key: image_kwargs[key] for key in ("scale", "affine", "units", "axis_labels")}
     rulers = viewer.add_shapes(
@@ -138,7 +149,28 @@ def create_visit_layers(
         **grid,
     )
     points.metadata["recist_visit_id"] = visit_id
-    return VisitLayers(image, rulers, points)
+    markers = viewer.add_points(
+        ndim=3,
+        name=f"{visit_id} non-targets",
+        size=5,
+        symbol="cross",
+        face_color=MARKER_COLOUR,
+        border_color=MARKER_COLOUR,
+        features={"lesion_id": np.array([], dtype=object), "label": np.array([], dtype=object)},
+        text={"string": "{label}", "size": 12, "color": MARKER_COLOUR, "anchor": "upper_left"},
+        **grid,
+    )
+    markers.metadata["recist_visit_id"] = visit_id
+    proposal = viewer.add_shapes(
+        ndim=3,
+        name=f"{visit_id} proposal",
+        edge_color=PROPOSAL_COLOUR,
+        face_color="transparent",
+        edge_width=RULER_WIDTH_PX,
+        **grid,
+    )
+    proposal.metadata["recist_visit_id"] = visit_id
+    return VisitLayers(image, rulers, points, markers, proposal)
 
 
 @dataclass(frozen=True)
@@ -245,6 +277,43 @@ def update_new_lesions(
     }
     if len(points):
         layer.face_color = ["orange" if eq else "red" for eq in equivocal]
+    layer.refresh_text()
+
+
+def markers_to_draw(
+    layers: VisitLayers, session: ReadingSession, visit_id: str
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """The non-targets marked at a visit on this visit's series: points in the layer's data
+    coordinates (n, 3), lesion ids and labels (``NT1 bone``)."""
+    points, lesion_ids, labels = [], [], []
+    for lesion in session.lesions("non-target"):
+        measurement = session.measurement(visit_id, lesion["lesion_id"]) or {}
+        marker = measurement.get("marker")
+        if marker and marker.get("series_uid") == layers.series_uid:
+            points.append(layers.to_layer([marker["point_lps_mm"]])[0])
+            lesion_ids.append(lesion["lesion_id"])
+            labels.append(f"{lesion['lesion_id']} {lesion['organ']}")
+    return np.asarray(points, float).reshape(-1, 3), lesion_ids, labels
+
+
+def update_markers(
+    layers: VisitLayers, points: np.ndarray, lesion_ids: list[str], labels: list[str]
+) -> None:
+    """Make the markers layer show these points, unless it already does."""
+    layer = layers.markers
+    if (
+        len(layer.data) == len(points) == len(layer.features)
+        and np.allclose(layer.data, points, atol=1e-6)
+        and list(layer.features["lesion_id"]) == lesion_ids
+        and list(layer.features["label"]) == labels
+    ):
+        return
+    layer.selected_data = set()
+    layer.data = points
+    layer.features = {
+        "lesion_id": np.array(lesion_ids, dtype=object),
+        "label": np.array(labels, dtype=object),
+    }
     layer.refresh_text()
 
 

@@ -32,7 +32,12 @@ class VisitListView(ReadingView):
         self.list.setMaximumHeight(110)
         self.list.currentRowChanged.connect(self._on_row_changed)
         self.add_button = QPushButton("Add visit from DICOM…")
-        self.add_button.clicked.connect(lambda: context.guard(series.add_visit_from_folder, self))
+        self.add_button.clicked.connect(lambda: self.guard(series.add_visit_from_folder, self))
+        self.locate_button = QPushButton("Locate series…")
+        self.locate_button.setToolTip(
+            "the visit's images were not found: choose the folder that holds its series"
+        )
+        self.locate_button.clicked.connect(lambda: self.guard(series.locate_from_folder, self))
         self.date_edit = QDateEdit(calendarPopup=True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.editingFinished.connect(self._on_date_edited)
@@ -41,6 +46,7 @@ class VisitListView(ReadingView):
         layout.addWidget(self.list)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
+        row.addWidget(self.locate_button)
         row.addWidget(QLabel("Date"))
         row.addWidget(self.date_edit)
         layout.addLayout(row)
@@ -48,6 +54,12 @@ class VisitListView(ReadingView):
     def refresh(self) -> None:
         session, visit_id = self.context.session, self.context.current_visit_id
         self.add_button.setEnabled(session is not None)
+        self.locate_button.setVisible(
+            session is not None
+            and visit_id is not None
+            and visit_id not in self.context.visit_layers
+            and bool(session.visit(visit_id).get("series"))
+        )
         self.date_edit.setEnabled(session is not None and visit_id is not None)
         if session is None:
             return
@@ -68,7 +80,7 @@ class VisitListView(ReadingView):
             return
         visit_id = self.list.item(row).data(Qt.ItemDataRole.UserRole)
         if visit_id != self.context.current_visit_id:
-            self.context.guard(self.context.select_visit, visit_id)
+            self.guard(self.context.select_visit, visit_id)
 
     def _on_date_edited(self) -> None:
         session, visit_id = self.context.session, self.context.current_visit_id
@@ -76,5 +88,5 @@ class VisitListView(ReadingView):
             return
         date = pydate(self.date_edit.date())
         if date.isoformat() != session.visit(visit_id)["date"]:
-            if self.context.guard(session.set_visit_date, visit_id, date) is None:
+            if self.guard(session.set_visit_date, visit_id, date) is None:
                 self.refresh()  # refused: show the date the visit keeps

@@ -15,12 +15,16 @@ from qtpy.QtCore import QObject
 from qtpy.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from recist_reader._qt.reading_context import ReadingContext
+from recist_reader._qt.visit_date_dialog import ask_visit_date
 from recist_reader._qt.visit_layers import VisitLayers, create_visit_layers
 from recist_reader.reading import UNNAMED_PATIENT_ID, ReadingError
 
 
 class VisitSeries(QObject):
     """Opens series as visits; the context keeps the layers they become."""
+
+    #: The dock section its messages show in.
+    section = "Visits"
 
     def __init__(self, context: ReadingContext, parent: QObject | None = None):
         super().__init__(parent)
@@ -32,12 +36,14 @@ class VisitSeries(QObject):
         *,
         series_uid: str | None = None,
         date: str | dt.date | None = None,
+        ask_date: bool = False,
     ) -> str:
         """Open a DICOM series as a visit; returns the visit id.
 
         A series the record lists is shown again at its visit; otherwise it becomes the
         baseline if the baseline has no series yet, else a new follow-up dated from
-        StudyDate (or ``date``). A series of another patient is added only if the reader
+        StudyDate (or ``date``; with ``ask_date`` the reader confirms or changes the date
+        and the visit id first). A series of another patient is added only if the reader
         says so.
         """
         from recist_reader._reader import load_for_display
@@ -53,7 +59,10 @@ class VisitSeries(QObject):
             volume = load_for_display(path, choice)
         visit_id = self._visit_to_reattach(volume.series_uid)
         if visit_id is None:
-            visit_id = self._new_visit_for(volume, path, date)
+            visit_id = self._new_visit_for(volume, path, date, ask_date=ask_date)
+        else:
+            session = self.context.require_session()
+            session.update_series(visit_id, volume.series_uid, source=_source_of(path))
         self.add_visit_layers(visit_id, volume)
         self.context.select_visit(visit_id)
         return visit_id
@@ -67,7 +76,9 @@ class VisitSeries(QObject):
                 return visit["visit_id"]
         return None
 
-    def _new_visit_for(self, volume: Any, path: Any, date: str | dt.date | None) -> str:
+    def _new_visit_for(
+        self, volume: Any, path: Any, date: str | dt.date | None, *, ask_date: bool
+    ) -> str:
         """Record ``volume`` as the baseline scan (the first series opened) or as a new
         follow-up dated from its StudyDate (or ``date``); returns the visit id."""
         session = self.context.require_session()
@@ -79,6 +90,14 @@ class VisitSeries(QObject):
             has_follow_ups = len(session.visits()) > 1
             if when and not has_follow_ups and _parse_iso(when) != session.baseline_date:
                 session.set_baseline_date(when)
+        elif ask_date:
+            when, visit_id = ask_visit_date(
+                session,
+                _parse_iso(when) if when else None,
+                getattr(volume, "description", "") or "",
+                None,
+            )
+            visit_id = session.add_visit(when, visit_id=visit_id)
         else:
             if not when:
                 raise ReadingError(f"{path}: the series has no StudyDate; give the visit's date")
@@ -90,6 +109,7 @@ class VisitSeries(QObject):
                 "study_uid": getattr(volume, "study_uid", "") or "",
                 "modality": volume.modality,
                 "description": getattr(volume, "description", "") or "",
+                "source": _source_of(path),
             },
         )
         return visit_id
@@ -133,37 +153,91 @@ class VisitSeries(QObject):
                 f"{path}: not added: the series is of patient {dicom_id}, the record of {expected}"
             )
 
-    def load_visit_series(self, folder: str | os.PathLike[str]) -> None:
-        """Load every visit's series (by the UIDs saved in the record) from ``folder``."""
-        from recist_reader._reader import load_for_display
-        from recist_reader.io.dicom import NoSeriesFoundError, list_series
-
+    def load_visit_series(self, folder: str | os.PathLike[str] | None = None) -> list[str]:
+        """Open every visit's series not open yet, found by the UIDs the record lists:
+        under ``folder`` when given, else where each was loaded from (its ``source``),
+        then beside the record. Returns the visits still without images (a message names
+        them, with the way forward: "Locate series…")."""
         session = self.context.require_session()
-        wanted = {
-            series["series_uid"]: visit["visit_id"]
-            for visit in session.visits()
-            for series in visit.get("series", [])
-            if visit["visit_id"] not in self.context.visit_layers
-        }
-        if not wanted:
-            return
-        try:
-            listing = list_series(folder)
-        except NoSeriesFoundError:
-            found = {}
-        else:
-            found = {info.summary.series_uid: info.summary for info in listing.series}
+        beside = [session.path.parent] if session.path is not None else []
+        listings: dict[str, dict[str, Any]] = {}
         missing = []
-        for series_uid, visit_id in wanted.items():
-            summary = found.get(series_uid)
-            if summary is None:
-                missing.append(f"{visit_id} ({series_uid})")
+        for visit in session.visits():
+            visit_id, series = visit["visit_id"], visit.get("series") or []
+            if visit_id in self.context.visit_layers or not series:
                 continue
-            self.add_visit_layers(visit_id, load_for_display(folder, summary.key))
+            for entry in series:
+                places = [folder] if folder is not None else [entry.get("source"), *beside]
+                volume = self._find(entry["series_uid"], places, listings)
+                if volume is not None:
+                    self.add_visit_layers(visit_id, volume)
+                    break
+            else:
+                missing.append(visit_id)
         if missing:
+            where = f"under {folder}" if folder is not None else "where they were read"
             self.context.show_message(
-                f"series not found under {folder}: {', '.join(missing)}", error=True
+                f"series not found {where}: {', '.join(missing)}; select the visit and "
+                "press 'Locate series…'",
+                error=True,
+                about=self.section,
             )
+        return missing
+
+    def locate_series(self, visit_id: str, folder: str | os.PathLike[str]) -> None:
+        """Open a visit's series from ``folder`` (searched for the series UIDs the record
+        lists for it) and remember that it is there."""
+        session = self.context.require_session()
+        series = session.visit(visit_id).get("series") or []
+        if not series:
+            raise ReadingError(f"{visit_id} lists no series: use 'Add visit from DICOM…'")
+        for entry in series:
+            volume = self._find(entry["series_uid"], [folder], {})
+            if volume is not None:
+                session.update_series(visit_id, entry["series_uid"], source=_source_of(folder))
+                self.add_visit_layers(visit_id, volume)
+                self.context.select_visit(visit_id)
+                return
+        uids = ", ".join(entry["series_uid"] for entry in series)
+        raise ReadingError(f"{folder}: {visit_id}'s series ({uids}) is not there")
+
+    def locate_from_folder(self, parent: QWidget | None = None) -> None:
+        """Ask for the folder of the current visit's series and open it from there."""
+        visit_id = self.context.current_visit_id
+        if visit_id is None:
+            raise ReadingError("select a visit first")
+        folder = QFileDialog.getExistingDirectory(parent, f"Folder of {visit_id}'s series")
+        if folder:
+            self.locate_series(visit_id, folder)
+
+    @staticmethod
+    def _find(series_uid: str, places: list[Any], listings: dict[str, dict[str, Any]]) -> Any:
+        """Load ``series_uid`` from the first of ``places`` (folders or DICOMweb URLs) that
+        holds it; None when none does. Folder listings are kept in ``listings``."""
+        from recist_reader._reader import load_for_display
+        from recist_reader.errors import SeriesError
+        from recist_reader.io.dicom import list_series
+        from recist_reader.io.dicom.loader import is_dicomweb_url
+
+        for place in places:
+            if not place:
+                continue
+            if is_dicomweb_url(place):
+                try:
+                    return load_for_display(place, series_uid)
+                except SeriesError:
+                    continue
+            key = str(place)
+            if key not in listings:
+                try:
+                    found = list_series(place).series if Path(place).exists() else []
+                except (SeriesError, OSError):
+                    found = []
+                listings[key] = {info.summary.series_uid: info.summary for info in found}
+            summary = listings[key].get(series_uid)
+            if summary is not None:
+                return load_for_display(place, summary.key)
+        return None
 
     def add_visit_layers(self, visit_id: str, volume: Any) -> VisitLayers:
         """Show ``volume`` as the visit's image, with its rulers and new-lesion layers, in
@@ -183,7 +257,7 @@ class VisitSeries(QObject):
         """Ask for a folder and open its series as a visit."""
         folder = QFileDialog.getExistingDirectory(parent, "DICOM series of the visit")
         if folder:
-            self.add_visit_from_series(folder)
+            self.add_visit_from_series(folder, ask_date=True)
 
     def _choose_series(self, error: Any) -> str | None:
         summaries = [c.summary() for c in error.candidates]
@@ -195,6 +269,17 @@ class VisitSeries(QObject):
             None, "Several series", "Which series is this visit?", labels, 0, False
         )
         return summaries[labels.index(label)].key if ok else None
+
+
+def _source_of(path: str | os.PathLike[str]) -> str:
+    """Where a series was opened from, as the record keeps it: a DICOMweb URL as given, a
+    file or folder as the absolute path of its folder (the place the reader chose)."""
+    from recist_reader.io.dicom.loader import is_dicomweb_url
+
+    if is_dicomweb_url(path):
+        return str(path)
+    location = Path(path).resolve()
+    return str(location if location.is_dir() else location.parent)
 
 
 def _parse_iso(value: str | dt.date) -> dt.date:
