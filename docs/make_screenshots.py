@@ -3,7 +3,7 @@
 Runs the reading widget on the bundled phantom patient under a display (use Xvfb on a
 headless machine)::
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshots.py
+    xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python docs/make_screenshots.py
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     patient = make_phantom_patient()
     viewer = napari.Viewer(show=True)
-    viewer.window._qt_window.resize(1500, 950)
+    viewer.window._qt_window.resize(1600, 1000)
     widget = ReadingWidget(viewer)
     viewer.window.add_dock_widget(widget, name="RECIST reading", area="right")
     widget.ask = lambda title, text, buttons: "Discard"

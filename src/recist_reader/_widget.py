@@ -92,7 +92,7 @@ class ReadingWidget(QWidget):
         outer.addWidget(scroll)
         content = QWidget()
         scroll.setWidget(content)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(540)
         self._layout = QVBoxLayout(content)
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # never squash
         self._layout.addWidget(self.messages)

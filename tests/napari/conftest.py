@@ -23,11 +23,20 @@ class Canvas:
     def native(self):
         return self.viewer.window._qt_viewer.canvas.native  # the widget that gets the events
 
+    def settle(self) -> None:
+        """Wait until the canvas keeps its size: napari lays its panels out again (and
+        resizes the canvas) a few event-loop turns after the active layer changes."""
+        size = None
+        for _ in range(20):
+            self.qtbot.wait(25)
+            if self.native.size() == size:
+                return
+            size = self.native.size()
+
     def pixel(self, world):
         from qtpy.QtCore import QPoint
-        from qtpy.QtWidgets import QApplication
 
-        QApplication.processEvents()  # the canvas may just have been resized by the dock
+        self.settle()
         centre, zoom = np.asarray(self.camera.center), self.camera.zoom
         x = (world[-1] - centre[-1]) * zoom + self.native.width() / 2
         y = (world[-2] - centre[-2]) * zoom + self.native.height() / 2
@@ -104,6 +113,7 @@ def widget(make_napari_viewer, qtbot):
     from recist_reader._widget import ReadingWidget
 
     viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1600, 1000)  # the window size the issue reads in
     dock = ReadingWidget(viewer)
     viewer.window.add_dock_widget(dock, name="RECIST reading", area="right")
     dock.ask = lambda title, text, buttons: "Discard"  # also answers the question on closing
@@ -116,6 +126,25 @@ def widget(make_napari_viewer, qtbot):
 def canvas(widget, qtbot):
     """Mouse and key events on the reading dock's viewer."""
     return Canvas(widget.viewer, qtbot)
+
+
+class FileDialogs:
+    """Answers Qt's own (not native) file dialogs."""
+
+    @staticmethod
+    def choose(dialog, path) -> None:
+        """Go to ``path`` in the dialog and press its accept button ("Choose", "Open")."""
+        from qtpy.QtWidgets import QDialogButtonBox
+
+        dialog.setDirectory(str(path))
+        box = dialog.findChild(QDialogButtonBox)
+        role = QDialogButtonBox.ButtonRole.AcceptRole
+        [button for button in box.buttons() if box.buttonRole(button) == role][0].click()
+
+
+@pytest.fixture
+def file_dialog():
+    return FileDialogs()
 
 
 @pytest.fixture
@@ -156,9 +185,8 @@ def answer(widget, qtbot):
         if callable(reply):
             reply(dialog)
             return
-        if isinstance(dialog, QFileDialog):
-            dialog.selectFile(str(reply))
-            dialog.accept()
+        if isinstance(dialog, QFileDialog):  # a folder: open it, then "Choose"
+            FileDialogs.choose(dialog, reply)
             return
         if isinstance(dialog, QInputDialog):
             dialog.setTextValue(reply)

@@ -156,7 +156,13 @@ def test_dragging_an_end_point_updates_the_response_live(widget, patient, qtbot,
                 int(start.y() + fraction * (target.y() - start.y())),
             ),
         )
-        qtbot.wait(5)
+        last = live[-1] if live else before
+        # napari hands the moved vertex on once its slice is redrawn: wait for it (the
+        # button is still held: this is the live update).
+        qtbot.waitUntil(
+            lambda last=last: widget.session.measurement("W16", t1)["diameter_mm"] != last,
+            timeout=3000,
+        )
         live.append(widget.session.measurement("W16", t1)["diameter_mm"])
     QTest.mouseRelease(native, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target)
     after = widget.session.measurement("W16", t1)["diameter_mm"]

@@ -90,12 +90,13 @@ class CompareView(QWidget):
             self._copy_window(context.current_visit_id, other)
         side_by_side = len(shown) > 1
         for visit_id in shown:  # each pane says which visit it shows
-            context.visit_layers[visit_id].image.name_overlay.visible = side_by_side
+            if visit_id in context.visit_layers:
+                context.visit_layers[visit_id].image.name_overlay.visible = side_by_side
         grid = grid_of(viewer)
         if side_by_side != grid.enabled:
             camera = camera_of(viewer)
             zoom, centre = camera.zoom, tuple(camera.center)
-            grid.stride = len(context.visit_layers[context.current_visit_id].all())
+            grid.stride = len(context.visit_layers[shown[0]].all())
             grid.enabled = side_by_side
             camera.zoom, camera.center = zoom, centre  # the reader's zoom and position stay
         current = context.visit_layers.get(context.current_visit_id)
@@ -109,19 +110,15 @@ class CompareView(QWidget):
             )  # line the selected lesion up in both
 
     def label_panes(self) -> None:
-        """Name each visit's image after the visit and its date (the compare panes show
-        the names): ``W8 · 2024-03-06 · AXIAL``."""
+        """Name each visit's image after the visit and its date, ``W8 · 2024-03-06``: the
+        compare panes show the names, short enough not to be cut at the pane's edge."""
         session = self.context.session
         if session is None:
             return
         for visit in session.visits():
             layers = self.context.visit_layers.get(visit["visit_id"])
-            if layers is None:
-                continue
-            metadata = layers.image.metadata
-            described = metadata.get("description") or metadata.get("modality", "")
-            name = " · ".join(p for p in (visit["visit_id"], visit["date"], described) if p)
-            if layers.image.name != name:
+            name = f"{visit['visit_id']} · {visit['date']}"
+            if layers is not None and layers.image.name != name:
                 layers.image.name = name
 
     # ------------------------------------------------------------------ linked windows

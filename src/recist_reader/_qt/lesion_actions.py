@@ -67,9 +67,14 @@ class LesionActionsView(ReadingView):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for row in (
-            (self.draw_long_button, self.draw_short_button, self.status_combo),
-            (self.measure_button, self.accept_button, self.reject_button),
-            (self.goto_button, self.kind_button, self.remove_button),
+            (self.draw_long_button, self.draw_short_button, self.measure_button, self.status_combo),
+            (
+                self.accept_button,
+                self.reject_button,
+                self.goto_button,
+                self.kind_button,
+                self.remove_button,
+            ),
         ):
             line = QHBoxLayout()
             for control in row:

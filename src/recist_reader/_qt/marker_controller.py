@@ -3,12 +3,11 @@ same on each visit's markers layer and in the record (``marker`` of the measurem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from qtpy.QtCore import QObject
 
+from recist_reader._qt.qt_helpers import Syncing
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.visit_layers import markers_to_draw, update_markers, visit_of
 from recist_reader.reading import ReadingError
@@ -25,7 +24,7 @@ class MarkerController(QObject):
         self.context = context
         #: The non-target the next click marks, if any.
         self.pending: str | None = None
-        self._syncing = False
+        self._syncing = Syncing()
         self._connected: set[int] = set()
         context.record_changed.connect(self.draw_all)
         context.layers_changed.connect(self._on_layers_changed)
@@ -45,19 +44,11 @@ class MarkerController(QObject):
         self.context.show_message(f"click {lesion_id} on the image", about=self.section)
 
     # ------------------------------------------------------------------ record -> layers
-    @contextmanager
-    def _quietly(self) -> Iterator[None]:
-        previous, self._syncing = self._syncing, True
-        try:
-            yield
-        finally:
-            self._syncing = previous
-
     def draw_all(self) -> None:
         session = self.context.session
         if session is None:
             return
-        with self._quietly():
+        with self._syncing():
             for visit_id, layers in self.context.visit_layers.items():
                 update_markers(layers, *markers_to_draw(layers, session, visit_id))
 
@@ -99,7 +90,7 @@ class MarkerController(QObject):
         session = self.context.require_session()
         layers = self.context.visit_layers[visit_id]
         placed = dict(zip(layers.markers.features["lesion_id"], layers.markers.data))
-        with self._quietly():
+        with self._syncing():
             for lesion in session.lesions("non-target"):
                 lesion_id = lesion["lesion_id"]
                 marker = (session.measurement(visit_id, lesion_id) or {}).get("marker")

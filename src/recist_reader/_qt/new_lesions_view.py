@@ -5,8 +5,6 @@ The view also keeps each visit's new-lesions layer and the record the same, both
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,7 +18,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from recist_reader._qt.qt_helpers import set_list_items
+from recist_reader._qt.qt_helpers import Syncing, fit_rows, set_list_items
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_layers import new_lesions_to_draw, update_new_lesions, visit_of
@@ -33,22 +31,26 @@ class NewLesionsView(ReadingView):
 
     def __init__(self, context: ReadingContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        self._syncing = False
+        self._syncing = Syncing()
         self._connected: set[int] = set()
         self.location_edit = QLineEdit()
-        self.location_edit.setPlaceholderText("location, e.g. lung, right lower lobe")
+        self.location_edit.setPlaceholderText("new lesion location, e.g. liver segment 6")
         self.equivocal_check = QCheckBox("equivocal")
         self.mark_button = QPushButton("Mark on image")
         self.mark_button.clicked.connect(lambda: self.guard(self.start_new_lesion))
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(lambda: self.guard(self._on_remove_clicked))
         self.list = QListWidget()
-        self.list.setMaximumHeight(70)
+        self.list.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.location_edit)
         row = QHBoxLayout()
-        for control in (self.equivocal_check, self.mark_button, self.remove_button):
+        for control in (
+            self.location_edit,
+            self.equivocal_check,
+            self.mark_button,
+            self.remove_button,
+        ):
             row.addWidget(control)
         layout.addLayout(row)
         layout.addWidget(self.list)
@@ -104,19 +106,13 @@ class NewLesionsView(ReadingView):
         if session is None:
             return
         set_list_items(self.list, new_lesion_entries(session, visit_id))
+        fit_rows(self.list, min_rows=1, max_rows=3)
+        self.list.setVisible(self.list.count() > 0)
         if self._syncing:
             return  # the layer is being copied into the record: it is right already
-        with self._quietly():
+        with self._syncing():
             for visit, layers in self.context.visit_layers.items():
                 update_new_lesions(layers, *new_lesions_to_draw(layers, session, visit))
-
-    @contextmanager
-    def _quietly(self) -> Iterator[None]:
-        previous, self._syncing = self._syncing, True
-        try:
-            yield
-        finally:
-            self._syncing = previous
 
     # ------------------------------------------------------------------ layer -> record
     def _connect_layers(self) -> None:
@@ -161,7 +157,7 @@ class NewLesionsView(ReadingView):
         listed = session.visit(visit_id)["new_lesions"]
         features = layers.new_lesions.features
         kept = list(zip(layers.new_lesions.data, features["location"], features["equivocal"]))
-        with self._quietly():
+        with self._syncing():
             for index in reversed(range(len(listed))):
                 session.remove_new_lesion(visit_id, index)
             for point, location, equivocal in kept:

@@ -148,17 +148,25 @@ class ReadingContext(QObject):
                 self.viewer.layers.remove(layer)
 
     # ------------------------------------------------------------------ messages
-    def guard(self, action: Callable[..., Any], *args: Any, about: str = "", **kwargs: Any) -> Any:
+    def guard(
+        self,
+        action: Callable[..., Any],
+        *args: Any,
+        about: str = "",
+        background: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Run a user action; show a readable message instead of raising (next to
-        ``about``, a section of the dock) and return None. An action that succeeds without
-        a message of its own clears the messages left by earlier ones."""
+        ``about``, a section of the dock) and return None. A user action that succeeds
+        without a message of its own clears the messages left by earlier ones; a
+        ``background`` one (autosave, say) leaves them."""
         shown = self._messages_shown
         try:
             result = action(*args, **kwargs)
         except USER_ERRORS as error:
             self.show_message(str(error), error=True, about=about)
             return None
-        if self._messages_shown == shown and self._message_on_screen:
+        if self._messages_shown == shown and self._message_on_screen and not background:
             self._message_on_screen = False
             self.message.emit("", "", "")
         return result

@@ -17,9 +17,10 @@ from qtpy.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -71,7 +72,7 @@ class RecordBar(ReadingView):
         self.open_button = QPushButton("Open…")
         self.save_button = QPushButton("Save")
         self.save_as_button = QPushButton("Save as…")
-        self.export_button = QPushButton("Export response…")
+        self.export_button = QPushButton("Export…")
         guard = self.guard
         self.new_button.clicked.connect(lambda: guard(self._on_new_clicked))
         self.open_button.clicked.connect(lambda: guard(self._on_open_clicked))
@@ -79,23 +80,30 @@ class RecordBar(ReadingView):
         self.save_as_button.clicked.connect(lambda: guard(self.save_as))
         self.export_button.clicked.connect(lambda: guard(self._on_export_clicked))
 
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        patient_row = QHBoxLayout()
-        patient_row.addWidget(self.patient_id_edit)
-        patient_row.addWidget(self.rename_button)
-        form.addRow("Patient ID", patient_row)
-        form.addRow("Reader", self.reader_edit)
-        form.addRow("Criteria", self.criteria_combo)
-        form.addRow("Baseline date", self.baseline_date_edit)
-        for buttons in (
-            (self.new_button, self.open_button, self.save_button),
-            (self.save_as_button, self.export_button),
+        self.export_button.setToolTip("write the per-visit response JSON (design.md §2)")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(3)
+        grid.addWidget(QLabel("Patient ID"), 0, 0)
+        grid.addWidget(self.patient_id_edit, 0, 1, 1, 2)
+        grid.addWidget(self.rename_button, 0, 3)
+        grid.addWidget(QLabel("Reader"), 1, 0)
+        grid.addWidget(self.reader_edit, 1, 1)
+        grid.addWidget(QLabel("Criteria"), 1, 2)
+        grid.addWidget(self.criteria_combo, 1, 3)
+        grid.addWidget(QLabel("Baseline"), 2, 0)
+        grid.addWidget(self.baseline_date_edit, 2, 1)
+        buttons = QHBoxLayout()
+        for button in (
+            self.new_button,
+            self.open_button,
+            self.save_button,
+            self.save_as_button,
+            self.export_button,
         ):
-            row = QHBoxLayout()
-            for button in buttons:
-                row.addWidget(button)
-            form.addRow(row)
+            buttons.addWidget(button)
+        grid.addLayout(buttons, 3, 0, 1, 4)
+        grid.setColumnStretch(1, 1)
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
@@ -276,7 +284,7 @@ class RecordBar(ReadingView):
         drag step."""
         session = self.context.session
         if session is not None and session.dirty:
-            self.guard(session.autosave)
+            self.guard(session.autosave, background=True)
 
     # ------------------------------------------------------------------ fields
     def _on_patient_id_edited(self) -> None:

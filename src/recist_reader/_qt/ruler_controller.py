@@ -8,13 +8,12 @@ lesion, a script) is drawn on the layers. The record is also kept on every ruler
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from qtpy.QtCore import QObject, QTimer
 
+from recist_reader._qt.qt_helpers import Syncing
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.visit_layers import (
     RULER_COLOURS,
@@ -40,7 +39,7 @@ class RulerController(QObject):
         self.context = context
         #: ``(visit_id, lesion_id, axis)`` of the ruler the reader is drawing, if any.
         self.pending: tuple[str, str, str] | None = None
-        self._syncing = False
+        self._syncing = Syncing()
         self._connected: set[int] = set()
         self._publish_timer = QTimer(self)
         self._publish_timer.setSingleShot(True)
@@ -95,15 +94,6 @@ class RulerController(QObject):
         session.set_ruler(visit_id, lesion_id, ruler, axis=axis)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ record -> layers
-    @contextmanager
-    def _quietly(self) -> Iterator[None]:
-        """Change layers without their event handlers echoing it into the record."""
-        previous, self._syncing = self._syncing, True
-        try:
-            yield
-        finally:
-            self._syncing = previous
-
     def draw(self, visit_id: str) -> None:
         """Make a visit's rulers layer show the record's rulers of that visit."""
         session = self.context.session
@@ -113,7 +103,7 @@ class RulerController(QObject):
         if self.pending is not None and self.pending[0] == visit_id:
             return  # the reader is drawing there: the line is recorded when finished
         mode = layers.rulers.mode
-        with self._quietly():
+        with self._syncing():
             update_rulers(layers, rulers_to_draw(layers, session, visit_id))
             if mode == "add_line":
                 layers.rulers.mode = "select"
@@ -187,7 +177,7 @@ class RulerController(QObject):
         axis = layer.features["axis"].iloc[index]
         pending, self.pending = self.pending, None
         if not isinstance(lesion_id, str) or not lesion_id or pending is None:
-            with self._quietly():
+            with self._syncing():
                 layer.selected_data = {index}
                 layer.remove_selected()
             raise ReadingError("choose a lesion and press 'Draw ruler' before drawing")

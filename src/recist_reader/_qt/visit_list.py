@@ -15,7 +15,13 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from recist_reader._qt.qt_helpers import blocked_signals, pydate, qdate, set_list_items
+from recist_reader._qt.qt_helpers import (
+    blocked_signals,
+    fit_rows,
+    pydate,
+    qdate,
+    set_list_items,
+)
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_series import VisitSeries
@@ -29,7 +35,6 @@ class VisitListView(ReadingView):
         super().__init__(context, parent)
         self.series = series
         self.list = QListWidget()
-        self.list.setMaximumHeight(110)
         self.list.currentRowChanged.connect(self._on_row_changed)
         self.add_button = QPushButton("Add visit from DICOM…")
         self.add_button.clicked.connect(lambda: self.guard(series.add_visit_from_folder, self))
@@ -67,6 +72,7 @@ class VisitListView(ReadingView):
         visit_ids = [entry_id for _, entry_id in entries]
         with blocked_signals(self.list, self.date_edit):
             set_list_items(self.list, entries)
+            fit_rows(self.list, min_rows=2, max_rows=5)
             row = visit_ids.index(visit_id) if visit_id in visit_ids else -1
             if self.list.currentRow() != row:
                 self.list.setCurrentRow(row)

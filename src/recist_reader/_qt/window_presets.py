@@ -1,5 +1,6 @@
 """Display windows: presets for the visit shown (buttons and number keys), each visit's
-window kept with the read and restored when its series is opened again."""
+window kept with the read and restored when its series is opened again; a visit opened for
+the first time takes the window in use."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class WindowPresetsView(ReadingView):
         for name, label, key in WINDOW_PRESETS:
             button = QPushButton(f"{label} {key}")
             button.setToolTip(f"{label} window (key {key} over the image)")
-            button.clicked.connect(partial(self.guard, self.apply, name))
+            button.clicked.connect(lambda _=False, name=name: self.guard(self.apply, name))
             layout.addWidget(button)
             self.buttons[name] = button
             context.viewer.bind_key(key, partial(self._on_key, name), overwrite=True)
@@ -58,6 +59,7 @@ class WindowPresetsView(ReadingView):
             raise ReadingError(f"no {name} window for this {layers.image.metadata['modality']}")
         centre, width = presets[name]
         layers.image.contrast_limits = (centre - width / 2, centre + width / 2)
+        self.keep_windows()  # now, not after the slider's pause: a save may follow at once
         self.show_message(f"{name} window: centre {centre:g}, width {width:g}")
 
     def refresh(self) -> None:
@@ -80,9 +82,12 @@ class WindowPresetsView(ReadingView):
                 for _, _, key in WINDOW_PRESETS:
                     layer.bind_key(key, self._layer_key_handler(key), overwrite=True)
             kept = _kept_window(session.visit(visit_id), layers) if session else None
+            shown = self.context.visit_layers.get(self.context.current_visit_id or "")
             if kept is not None:
                 centre, width = kept
                 layers.image.contrast_limits = (centre - width / 2, centre + width / 2)
+            elif shown is not None and shown is not layers:  # a new visit: the window in use
+                layers.image.contrast_limits = tuple(shown.image.contrast_limits)
             layers.image.events.contrast_limits.connect(partial(self._on_window_changed, visit_id))
 
     def _layer_key_handler(self, key: str) -> Any:
@@ -110,6 +115,7 @@ class WindowPresetsView(ReadingView):
                 layers.series_uid,
                 window_center=round((low + high) / 2, 2),
                 window_width=round(high - low, 2),
+                background=True,
             )
 
 

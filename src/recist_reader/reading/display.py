@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recist_reader.reading.geometry import Point, Ruler
+from recist_reader.reading.geometry import Point
 
 if TYPE_CHECKING:  # pragma: no cover
     from recist_reader.reading.session import LesionCheck, ReadingSession
@@ -58,14 +58,6 @@ def on_nearest_slice(indices: Sequence[Sequence[float]]) -> np.ndarray:
     index = np.array(indices, float)
     index[:, 0] = np.floor(index[:, 0] + 0.5)
     return index
-
-
-def ruler_from_world(
-    line_world: Sequence[Sequence[float]], world_to_lps_matrix: np.ndarray, series_uid: str
-) -> Ruler:
-    """The ruler of a drawn line (its two end points in world coordinates)."""
-    first, second = world_to_lps(np.asarray(line_world, float)[[0, -1]], world_to_lps_matrix)
-    return Ruler(series_uid, (first, second))
 
 
 def ruler_label(lesion: dict[str, Any], axis: str, length_mm: float) -> str:
