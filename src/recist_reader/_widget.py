@@ -33,19 +33,25 @@ from typing import TYPE_CHECKING, Any
 from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtWidgets import QGroupBox, QLayout, QScrollArea, QVBoxLayout, QWidget
 
+from recist_reader._qt.clinical_status_view import ClinicalStatusView
 from recist_reader._qt.compare_view import CompareView
+from recist_reader._qt.criteria_response_view import CriteriaResponseView
+from recist_reader._qt.dicom_sr_view import DicomSRView
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.marker_controller import MarkerController
 from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
+from recist_reader._qt.mrecist_view import MrecistView
 from recist_reader._qt.new_lesions_view import NewLesionsView
+from recist_reader._qt.pacs_dialog import PacsOpenView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.record_bar import RecordBar
 from recist_reader._qt.response_panel import ResponsePanel
 from recist_reader._qt.ruler_controller import RulerController
+from recist_reader._qt.tracked_new_lesions_view import TrackedNewLesionsView
 from recist_reader._qt.visit_list import VisitListView
 from recist_reader._qt.visit_series import VisitSeries
 from recist_reader._qt.window_presets import WindowPresetsView
@@ -76,12 +82,17 @@ class ReadingWidget(QWidget):
         self.proposals = MeasureFromClick(context, self.rulers, self)
         self.record_bar = RecordBar(context, self.series)
         self.visits = VisitListView(context, self.series)
+        self.pacs = PacsOpenView(context, self.series.add_visit_from_series)
         self.compare = CompareView(context)
         self.windows = WindowPresetsView(context)
         self.lesions = LesionTableView(context)
         self.lesion_actions = LesionActionsView(context, self.rulers, self.markers, self.proposals)
         self.new_lesions = NewLesionsView(context)
         self.response = ResponsePanel(context)
+        self.tracked_new_lesions = TrackedNewLesionsView(context, self.rulers)  # iRECIST
+        self.clinical_status = ClinicalStatusView(context)  # iRECIST
+        self.criteria_response = CriteriaResponseView(context)
+        self.mrecist = MrecistView(context, self.series, self.rulers)  # mRECIST (HCC)
         self.messages = MessagesView(context, sections=lambda: set(self._sections))
 
         outer = QVBoxLayout(self)
@@ -101,20 +112,34 @@ class ReadingWidget(QWidget):
         for view, section in (
             (self.record_bar, "Patient"),
             (self.visits, "Visits"),
+            (self.pacs, "Visits"),
             (self.compare, "Visits"),
             (self.windows, "Visits"),
             (self.lesions, "Lesions"),
             (self.lesion_actions, "Lesions"),
             (self.new_lesions, "New lesions at this visit"),
-            (self.response, "Response (RECIST 1.1)"),
+            # What every read needs stays in view above (issue 17 §6); then the rest.
+            (self.response, "Response (primary criteria)"),
+            (self.tracked_new_lesions, "Tracked new lesions (iRECIST)"),
+            (self.clinical_status, "Clinical status at this visit (iRECIST)"),
+            (self.mrecist, "HCC reading (mRECIST)"),
+            (self.criteria_response, "Response by criteria"),
         ):
             self.add_view(view, section=section)
+        self.dicom_sr = DicomSRView(context, self.series)
+        self.add_view(self.dicom_sr, section="DICOM SR")
+        from recist_reader._qt.reader_mode import ReaderModeView  # central review (design.md §9)
+
+        self.reader_mode = ReaderModeView(context, self.series)
+        self.add_view(self.reader_mode, section="Central review: reader mode")
+        self.reader_mode.refresh()
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
         for view in (
             self.record_bar,
             self.visits,
+            self.pacs,
             self.windows,
             self.lesions,
             self.lesion_actions,

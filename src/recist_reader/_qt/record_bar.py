@@ -30,6 +30,7 @@ from recist_reader._qt.qt_helpers import blocked_signals, pydate, qdate
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_series import VisitSeries, sample_record_of
+from recist_reader.core.criteria import SUPPORTED_CRITERIA
 from recist_reader.reading import (
     UNNAMED_PATIENT_ID,
     ReadingError,
@@ -63,7 +64,12 @@ class RecordBar(ReadingView):
         self.reader_edit = QLineEdit(os.environ.get("USER", ""))
         self.reader_edit.editingFinished.connect(self._on_reader_edited)
         self.criteria_combo = QComboBox()
-        self.criteria_combo.addItems(["RECIST1.1"])
+        self.criteria_combo.addItems(list(SUPPORTED_CRITERIA))
+        self.criteria_combo.setToolTip(
+            "the record's primary criteria (design.md §7.1); the dock shows every criteria's "
+            "response under 'Response by criteria'"
+        )
+        self.criteria_combo.activated.connect(lambda _: self.guard(self._on_criteria_chosen))
         self.baseline_date_edit = QDateEdit(calendarPopup=True)
         self.baseline_date_edit.setDisplayFormat("yyyy-MM-dd")
         self.baseline_date_edit.setDate(QDate.currentDate())
@@ -138,6 +144,8 @@ class RecordBar(ReadingView):
         session = self.context.require_session()
         if session.reader:  # a reopened read names its reader
             self.reader_edit.setText(session.reader)
+        with blocked_signals(self.criteria_combo):
+            self.criteria_combo.setCurrentText(session.criteria)
         self._show_fields(session, keep_focused=False)
 
     def _show_fields(self, session: ReadingSession, *, keep_focused: bool) -> None:
@@ -154,10 +162,22 @@ class RecordBar(ReadingView):
             ):
                 self.baseline_date_edit.setDate(date)
 
+    def _on_criteria_chosen(self) -> None:
+        session = self.context.session
+        if session is not None:
+            session.set_criteria(self.criteria_combo.currentText())
+
     # ------------------------------------------------------------------ new, open
     def new_patient(self, patient_id: str, baseline_date: str | dt.date) -> None:
         """Start a new patient record."""
-        self.context.set_session(ReadingSession.new(patient_id, baseline_date, reader=self.reader))
+        self.context.set_session(
+            ReadingSession.new(
+                patient_id,
+                baseline_date,
+                criteria=self.criteria_combo.currentText(),
+                reader=self.reader,
+            )
+        )
 
     def open_record(
         self,

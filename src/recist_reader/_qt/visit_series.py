@@ -17,6 +17,7 @@ from qtpy.QtWidgets import QFileDialog, QInputDialog, QWidget
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.visit_date_dialog import ask_visit_date
 from recist_reader._qt.visit_layers import VisitLayers, create_visit_layers
+from recist_reader.io.dicom.loader import is_dicomweb_url
 from recist_reader.reading import UNNAMED_PATIENT_ID, ReadingError
 
 
@@ -29,6 +30,9 @@ class VisitSeries(QObject):
     def __init__(self, context: ReadingContext, parent: QObject | None = None):
         super().__init__(parent)
         self.context = context
+        #: Where each series found so far can be loaded from: ``{series_uid: (place, key)}``
+        #: (a visit may hold several, e.g. arterial and portal-venous phases).
+        self.sources: dict[str, tuple[str | os.PathLike[str], Any]] = {}
 
     def add_visit_from_series(
         self,
@@ -63,6 +67,7 @@ class VisitSeries(QObject):
         else:
             session = self.context.require_session()
             session.update_series(visit_id, volume.series_uid, source=_source_of(path))
+        self.sources[volume.series_uid] = (path, volume.series_uid)
         self.add_visit_layers(visit_id, volume)
         self.context.select_visit(visit_id)
         return visit_id
@@ -154,25 +159,24 @@ class VisitSeries(QObject):
             )
 
     def load_visit_series(self, folder: str | os.PathLike[str] | None = None) -> list[str]:
-        """Open every visit's series not open yet, found by the UIDs the record lists:
-        under ``folder`` when given, else where each was loaded from (its ``source``),
-        then beside the record. Returns the visits still without images (a message names
-        them, with the way forward: "Locate series…")."""
+        """Find every visit's series by the UIDs the record lists: under ``folder`` (or at
+        that DICOMweb URL) when given, else where each was loaded from (its ``source``),
+        then beside the record; show each visit not shown yet. Returns the visits still
+        without images (a message names them, with the way forward: "Locate series…")."""
         session = self.context.require_session()
         beside = [session.path.parent] if session.path is not None else []
         listings: dict[str, dict[str, Any]] = {}
         missing = []
         for visit in session.visits():
             visit_id, series = visit["visit_id"], visit.get("series") or []
-            if visit_id in self.context.visit_layers or not series:
-                continue
             for entry in series:
                 places = [folder] if folder is not None else [entry.get("source"), *beside]
-                volume = self._find(entry["series_uid"], places, listings)
-                if volume is not None:
-                    self.add_visit_layers(visit_id, volume)
-                    break
-            else:
+                found = self._locate(entry["series_uid"], places, listings)
+                if found is not None and visit_id not in self.context.visit_layers:
+                    volume = self._load(*found)
+                    if volume is not None:
+                        self.add_visit_layers(visit_id, volume)
+            if series and visit_id not in self.context.visit_layers:
                 missing.append(visit_id)
         if missing:
             where = f"under {folder}" if folder is not None else "where they were read"
@@ -184,6 +188,23 @@ class VisitSeries(QObject):
             )
         return missing
 
+    def show_series(self, visit_id: str, series_uid: str) -> None:
+        """Show another of the visit's series (e.g. its arterial phase) as the visit's image:
+        the rulers drawn on that series appear, and rulers drawn now keep its UID."""
+        from recist_reader._reader import load_for_display
+
+        layers = self.context.visit_layers.get(visit_id)
+        if layers is not None and layers.series_uid == series_uid:
+            return
+        source = self.sources.get(series_uid)
+        if source is None:
+            raise ReadingError(
+                f"series {series_uid} of {visit_id} was not found with the record's series: "
+                "open the folder holding it"
+            )
+        self.add_visit_layers(visit_id, load_for_display(*source))
+        self.context.select_visit(visit_id)
+
     def locate_series(self, visit_id: str, folder: str | os.PathLike[str]) -> None:
         """Open a visit's series from ``folder`` (searched for the series UIDs the record
         lists for it) and remember that it is there."""
@@ -192,7 +213,8 @@ class VisitSeries(QObject):
         if not series:
             raise ReadingError(f"{visit_id} lists no series: use 'Add visit from DICOM…'")
         for entry in series:
-            volume = self._find(entry["series_uid"], [folder], {})
+            found = self._locate(entry["series_uid"], [folder], {})
+            volume = self._load(*found) if found is not None else None
             if volume is not None:
                 session.update_series(visit_id, entry["series_uid"], source=_source_of(folder))
                 self.add_visit_layers(visit_id, volume)
@@ -210,34 +232,47 @@ class VisitSeries(QObject):
         if folder:
             self.locate_series(visit_id, folder)
 
-    @staticmethod
-    def _find(series_uid: str, places: list[Any], listings: dict[str, dict[str, Any]]) -> Any:
-        """Load ``series_uid`` from the first of ``places`` (folders or DICOMweb URLs) that
-        holds it; None when none does. Folder listings are kept in ``listings``."""
-        from recist_reader._reader import load_for_display
+    def _locate(
+        self, series_uid: str, places: list[Any], listings: dict[str, dict[str, Any]]
+    ) -> tuple[Any, Any] | None:
+        """The first of ``places`` (folders or DICOMweb URLs) that holds ``series_uid``, with
+        the key that loads it there; remembered in `sources`. Folder listings are kept in
+        ``listings``; a URL is taken at its word (loading it says if the series is not
+        there)."""
         from recist_reader.errors import SeriesError
         from recist_reader.io.dicom import list_series
-        from recist_reader.io.dicom.loader import is_dicomweb_url
 
         for place in places:
             if not place:
                 continue
             if is_dicomweb_url(place):
-                try:
-                    return load_for_display(place, series_uid)
-                except SeriesError:
+                found: tuple[Any, Any] = (str(place), series_uid)
+            else:
+                key = str(place)
+                if key not in listings:
+                    try:
+                        series = list_series(place).series if Path(place).exists() else []
+                    except (SeriesError, OSError):
+                        series = []
+                    listings[key] = {info.summary.series_uid: info.summary for info in series}
+                summary = listings[key].get(series_uid)
+                if summary is None:
                     continue
-            key = str(place)
-            if key not in listings:
-                try:
-                    found = list_series(place).series if Path(place).exists() else []
-                except (SeriesError, OSError):
-                    found = []
-                listings[key] = {info.summary.series_uid: info.summary for info in found}
-            summary = listings[key].get(series_uid)
-            if summary is not None:
-                return load_for_display(place, summary.key)
+                found = (place, summary.key)
+            self.sources[series_uid] = found
+            return found
         return None
+
+    def _load(self, place: Any, key: Any) -> Any:
+        """The series at ``place``, or None (with a message) when it cannot be loaded."""
+        from recist_reader._reader import load_for_display
+        from recist_reader.errors import SeriesError
+
+        try:
+            return load_for_display(place, key)
+        except SeriesError as error:
+            self.context.show_message(str(error), error=True, about=self.section)
+            return None
 
     def add_visit_layers(self, visit_id: str, volume: Any) -> VisitLayers:
         """Show ``volume`` as the visit's image, with its rulers and new-lesion layers, in
@@ -274,8 +309,6 @@ class VisitSeries(QObject):
 def _source_of(path: str | os.PathLike[str]) -> str:
     """Where a series was opened from, as the record keeps it: a DICOMweb URL as given, a
     file or folder as the absolute path of its folder (the place the reader chose)."""
-    from recist_reader.io.dicom.loader import is_dicomweb_url
-
     if is_dicomweb_url(path):
         return str(path)
     location = Path(path).resolve()
