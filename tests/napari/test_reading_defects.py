@@ -117,11 +117,11 @@ def yellow_pixels(viewer):
     return int(np.sum((r > 200) & (g > 200) & (b < 80)))
 
 
-def magenta_pixels(viewer):
-    """Pixels of the canvas drawn in the proposals' magenta."""
+def proposal_pixels(viewer):
+    """Pixels of the canvas drawn in the proposals' green (#30ff90)."""
     shot = viewer.screenshot(canvas_only=True, flash=False)
     r, g, b = (shot[..., i].astype(int) for i in range(3))
-    return int(np.sum((r > 200) & (g < 80) & (b > 200)))
+    return int(np.sum((r < 100) & (g > 200) & (b > 100) & (b < 180)))
 
 
 def test_b2_one_step_is_one_slice_and_a_drawn_ruler_lies_on_the_slice_shown(
@@ -207,12 +207,13 @@ def test_b2_a_click_proposal_is_drawn_on_the_slice_shown(widget, canvas, patient
     t1 = widget.add_lesion("target", "liver")
     widget.select_lesion(t1)
     empty = yellow_pixels(viewer)
+    no_proposal = proposal_pixels(viewer)
     qtbot.mouseClick(widget.lesion_actions.measure_button, Qt.MouseButton.LeftButton)
     canvas.click(centre)
-    qtbot.waitUntil(lambda: magenta_pixels(viewer) > 20, timeout=5000)  # on this slice
+    qtbot.waitUntil(lambda: proposal_pixels(viewer) > no_proposal + 20, timeout=5000)  # shown
     qtbot.mouseClick(widget.lesion_actions.accept_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: yellow_pixels(viewer) > empty + 20, timeout=5000)
-    assert magenta_pixels(viewer) == 0
+    assert proposal_pixels(viewer) <= no_proposal + 8  # gone (a few anti-aliased ruler pixels)
 
 
 # ------------------------------------------------------------------ B3 re-attach a follow-up

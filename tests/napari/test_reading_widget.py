@@ -19,6 +19,8 @@ from recist_reader._widget import ReadingWidget  # noqa: E402
 from recist_reader.reading.display import lps_to_world  # noqa: E402
 from recist_reader.reading.geometry import Ruler  # noqa: E402
 
+from .conftest import Canvas  # noqa: E402
+
 GRID = ph.Grid.centred((24, 160, 160), (2.5, 0.8, 0.8))
 LIVER = ph.Lesion("T1", (-24, -5, 0), ph.Ellipsoid((26, 16, 16), angle_deg=20), -60)
 NODE = ph.Lesion("N1", (25, 15, 0), ph.LymphNode(24, 17, angle_deg=70), 40)
@@ -39,6 +41,11 @@ def patient(tmp_path_factory):
     ]
     written = ph.write_patient(folder, baseline, GRID, visits, noise_sd_hu=5, seed=1)
     return {v.plan.visit_id: v for v in written}, folder
+
+
+def drag(viewer, qtbot, start_world, end_world, steps=6):
+    """A mouse drag on ``viewer``'s canvas between two world points (real Qt events)."""
+    Canvas(viewer, qtbot).drag(start_world, end_world, steps)
 
 
 def truths(patient, visit_id):

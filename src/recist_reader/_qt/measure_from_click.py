@@ -1,6 +1,6 @@
 """Measure from click: one click inside a target proposes its long and short axis.
 
-A proposal is shown as a proposal (its outline and axes, in magenta, on a layer of its own)
+A proposal is shown as a proposal (its outline and axes, in green, on a layer of its own)
 and is not in the record: it counts once the reader accepts it, and it never replaces a
 ruler without asking. A doubtful proposal stays marked in the record (``proposal_doubt``)
 until the reader edits the rulers.
