@@ -10,9 +10,18 @@
    The reader returns once the headers are read and the slices arrive in the background,
    middle slice first; the time until every slice is in the layer is printed too.
 
+3. The UI actions of a scripted complete read (issue 17): a 5 mm phantom patient, the
+   baseline with two targets (one drawn, one measured from a click) and a non-target, one
+   follow-up, compare with baseline, save, reopen; done with real Qt events (button clicks,
+   key presses on the canvas, mouse drags, dialogs answered), each counted as one action, as
+   a reader does it: slice by slice with the arrow keys to each lesion. ``--actions-before
+   SRC`` counts the same read with another checkout's code (``SRC`` is its ``src`` folder,
+   e.g. from ``git worktree add ../before <commit>``), for a before/after figure.
+
 Needs napari and a display; without DISPLAY it re-runs itself under ``xvfb-run``::
 
     python benchmarks/ui_latency.py [--edits 50] [--repeat 3] [--big-slices 300]
+        [--only latency,open,actions] [--actions-before ../before/src]
 """
 
 from __future__ import annotations
@@ -143,7 +152,9 @@ def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], list[float
         _process_events()
         layer = viewer.layers["W8 rulers"]
         index = list(layer.features["lesion_id"]).index("T1")
-        start_point, end_point = (np.asarray(p, float).copy() for p in layer.data[index])
+        start_point, end_point = (
+            np.asarray(layer.data_to_world(p), float) for p in layer.data[index]
+        )
         outwards = (end_point - start_point) / np.linalg.norm(end_point - start_point)
         viewer.dims.set_point(0, float(end_point[0]))
         canvas = _Canvas(viewer)
@@ -167,12 +178,14 @@ def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], list[float
         plain = viewer.add_shapes(
             [np.asarray(shape, float) for shape in layer.data],
             shape_type="line",
-            edge_width=0.8,
+            edge_width=layer.edge_width[index],
+            scale=layer.scale,
+            affine=layer.affine,
             units=layer.units,
             name="unconnected copy",
         )
         grab(plain)
-        moved_end = np.asarray(plain.data[index][1], float)  # where the first drag left it
+        moved_end = np.asarray(plain.data_to_world(plain.data[index][1]), float)  # after drag 1
         napari_times = canvas.drag(moved_end, outwards, edits, lambda edit: None)
         viewer.layers.remove(plain)
         # The widget's share: the same edits made on the session (no napari layer, no repaint).
@@ -189,6 +202,260 @@ def ruler_edit_latency(edits: int) -> tuple[list[float], list[float], list[float
             session_times.append(time.perf_counter() - t0)
         return times, napari_times, session_times, panels[-1]
     finally:
+        viewer.close()
+
+
+def read_patient_5mm(folder: Path) -> dict:
+    """A phantom patient on 5 mm slices (baseline and W8; T1 liver, N1 node, NT1 bone on
+    different slices) written to ``folder``: its visits (series and truths) by id."""
+    import datetime as dt
+
+    from recist_reader import phantom as ph
+
+    grid = ph.Grid.centred((24, 200, 200), (5.0, 0.8, 0.8))
+    lesions = [
+        ph.Lesion("T1", (-30.0, -5.0, -25.0), ph.Ellipsoid((28, 18, 16), angle_deg=20), -60),
+        ph.Lesion("N1", (30.0, 20.0, 20.0), ph.LymphNode(26, 17, angle_deg=70), 40),
+        ph.Lesion("NT1", (10.0, -40.0, 35.0), ph.Sphere(10), 60),
+    ]
+    body = ph.body_phantom(body_semi_axes_mm=(75, 60), liver=True, lesions=lesions)
+    plans = [
+        ph.VisitPlan("BL", dt.date(2024, 1, 10)),
+        ph.VisitPlan("W8", dt.date(2024, 3, 6), {"T1": -8.0, "N1": -5.0}),
+    ]
+    written = ph.write_patient(folder, body, grid, plans, noise_sd_hu=8, seed=5)
+    return {v.plan.visit_id: v for v in written}
+
+
+class _Reader:
+    """A reader's hands: real Qt events on the dock and the canvas, each counted."""
+
+    def __init__(self, widget) -> None:
+        from qtpy.QtCore import QTimer
+
+        self.widget = widget
+        self.canvas = _Canvas(widget.viewer)
+        self.actions: dict[str, int] = {}
+        self.replies: list = []
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._answer_dialog)
+        self._timer.start(30)
+        from recist_reader._qt.qt_helpers import ask_question
+
+        widget.ask = lambda title, text, buttons: ask_question(widget, title, text, buttons)
+
+    def count(self, kind: str) -> None:
+        self.actions[kind] = self.actions.get(kind, 0) + 1
+
+    def click(self, button) -> None:
+        from qtpy.QtCore import Qt
+        from qtpy.QtTest import QTest
+
+        self.count("button clicks")
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+        _process_events()
+
+    def choose(self, combo, text: str) -> None:
+        """Pick ``text`` in a combo box: one action (none when it is already chosen and
+        choosing it again does nothing)."""
+        if combo.currentText() == text and not combo.receivers(combo.activated):
+            return
+        self.count("picks in lists")
+        index = combo.findText(text)
+        combo.setCurrentIndex(index)
+        combo.activated.emit(index)
+        _process_events()
+
+    def select_row(self, view, row: int) -> None:
+        from qtpy.QtCore import Qt
+        from qtpy.QtTest import QTest
+        from qtpy.QtWidgets import QTableWidget
+
+        self.count("picks in lists")
+        item = view.item(row, 0) if isinstance(view, QTableWidget) else view.item(row)
+        rect = view.visualItemRect(item)
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        _process_events()
+
+    def key(self, key, kind: str = "keys") -> None:
+        from qtpy.QtCore import Qt
+        from qtpy.QtTest import QTest
+
+        self.count(kind)
+        self.canvas.native.setFocus()
+        QTest.keyClick(self.canvas.native, key, Qt.KeyboardModifier.NoModifier)
+        _process_events()
+
+    def canvas_click(self, world) -> None:
+        from qtpy.QtCore import Qt
+        from qtpy.QtTest import QTest
+
+        self.count("clicks on the image")
+        point = self.canvas.pixel(world)
+        QTest.mouseMove(self.canvas.native, point)
+        QTest.mouseClick(
+            self.canvas.native, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
+        )
+        _process_events()
+
+    def drag(self, start, end) -> None:
+        self.count("drags on the image")
+        direction = np.asarray(end, float) - np.asarray(start, float)
+        length = float(np.linalg.norm(direction))
+        steps = max(1, int(length / max(0.3, 1.5 / self.canvas.camera.zoom)))
+        self.canvas.drag(start, direction / length, steps, lambda edit: None)
+
+    def step_to(self, visit_id: str, z_world: float) -> None:
+        """Arrow keys until the image shows the slice nearest ``z_world``."""
+        from qtpy.QtCore import Qt
+
+        image = self.widget.visit_layers[visit_id].image
+        wanted = int(round(image.world_to_data((z_world, 0, 0))[0]))
+        for _ in range(500):
+            shown = int(round(image.world_to_data(self.widget.viewer.dims.point)[0]))
+            if shown == wanted:
+                return
+            before = self.widget.viewer.dims.point[0]
+            self.key(Qt.Key.Key_Right if shown < wanted else Qt.Key.Key_Left, "slice steps")
+            if self.widget.viewer.dims.point[0] == before:
+                return  # the end of the stack
+        raise RuntimeError("slice not reached")
+
+    def answer(self, *replies) -> None:
+        """Answer the next dialogs: a path for a file dialog, a button label, or a
+        function given the dialog. Each is one action."""
+        self.replies.extend(replies)
+
+    def _answer_dialog(self) -> None:
+        from qtpy.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QMessageBox
+
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not self.replies:
+            return
+        reply = self.replies.pop(0)
+        self.count("dialog answers")
+        if callable(reply):
+            reply(dialog)
+        elif isinstance(dialog, QFileDialog):
+            target = Path(reply)
+            dialog.setDirectory(str(target if target.is_dir() else target.parent))
+            if not target.is_dir():
+                dialog.selectFile(target.name)
+            box = dialog.findChild(QDialogButtonBox)
+            role = QDialogButtonBox.ButtonRole.AcceptRole
+            [b for b in box.buttons() if box.buttonRole(b) == role][0].click()
+        elif isinstance(dialog, QMessageBox):
+            [b for b in dialog.buttons() if b.text() == reply][0].click()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @property
+    def total(self) -> int:
+        return sum(self.actions.values())
+
+
+def scripted_read(workdir: Path) -> dict[str, int]:
+    """Read the 5 mm phantom patient as a reader does; the actions it took, by kind."""
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QDialog
+
+    import napari
+    from recist_reader._widget import ReadingWidget
+    from recist_reader.reading.display import lps_to_world
+
+    visits = read_patient_5mm(workdir / "patient")
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1600, 1000)
+    widget = ReadingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="RECIST reading", area="right")
+    hands = _Reader(widget)
+    actions = widget.lesion_actions
+    has = lambda name: hasattr(actions, name)  # noqa: E731  (what the code read offers)
+
+    def world(visit_id, lps):
+        return lps_to_world(lps, widget.visit_layers[visit_id].world_to_lps)
+
+    def liver_window() -> None:
+        if hasattr(widget, "windows"):
+            hands.key(Qt.Key.Key_3)
+        else:  # no presets: the contrast limits slider of napari's layer controls
+            hands.count("drags on the contrast slider")
+            widget.visit_layers[widget.current_visit_id].image.contrast_limits = (-20, 140)
+
+    def measure(visit_id, lesion_id, truth) -> None:
+        centre = world(visit_id, truth.long_axis_endpoints_mm).mean(axis=0)
+        hands.step_to(visit_id, centre[0])
+        hands.click(actions.measure_button)
+        hands.canvas_click(centre)
+        if has("accept_button") and widget.proposals.proposal is not None:
+            hands.click(actions.accept_button)
+
+    def draw(visit_id, truth) -> None:
+        ends = world(visit_id, truth.long_axis_endpoints_mm)
+        hands.step_to(visit_id, ends[0][0])
+        hands.click(actions.draw_long_button)
+        hands.drag(ends[0], ends[1])
+
+    try:
+        # Baseline.
+        hands.click(widget.record_bar.new_button)
+        hands.answer(visits["BL"].series.paths[0].parent)
+        hands.click(widget.visits.add_button)
+        liver_window()
+        table = widget.lesions
+        hands.click(table.add_button)  # target, liver: the defaults
+        draw("BL", visits["BL"].truths["T1"])
+        hands.choose(table.organ_combo, "lymph node")
+        hands.click(table.add_button)
+        measure("BL", "T2", visits["BL"].truths["N1"])
+        hands.choose(table.kind_combo, "non-target")
+        hands.choose(table.organ_combo, "bone")
+        hands.click(table.add_button)
+        if hasattr(widget, "markers"):
+            bone = world("BL", [(10.0, -40.0, 35.0)])[0]
+            hands.step_to("BL", bone[0])
+            hands.click(actions.draw_long_button)
+            hands.canvas_click(bone)
+
+        # The follow-up.
+        def ok(dialog) -> None:
+            dialog.accept() if isinstance(dialog, QDialog) else None
+
+        hands.answer(visits["W8"].series.paths[0].parent)
+        if hasattr(widget.series, "locate_series"):
+            hands.answer(ok)  # the visit's date and id, as proposed
+        hands.click(widget.visits.add_button)
+        if not hasattr(widget, "windows"):
+            liver_window()  # before issue 17 a new visit opened in the default window
+        for row, lesion_id, truth in ((0, "T1", "T1"), (1, "T2", "N1")):
+            hands.select_row(table.table, row)
+            hands.click(actions.goto_button)
+            if lesion_id == "T1":
+                draw("W8", visits["W8"].truths[truth])
+            else:
+                measure("W8", lesion_id, visits["W8"].truths[truth])
+        hands.select_row(table.table, 2)
+        hands.choose(actions.status_combo, "present")
+        hands.choose(widget.compare.combo, "compare with baseline")
+        # Save, then reopen.
+        path = workdir / "patient" / "read.json"  # beside the images: found either way
+        hands.answer(path)
+        hands.click(widget.record_bar.save_button)
+        if not path.is_file():
+            raise RuntimeError(f"the read was not saved: {widget.messages.label.text()}")
+        hands.answer(path)
+        hands.click(widget.record_bar.open_button)
+        reopened = set(widget.visit_layers)
+        if reopened != {"BL", "W8"}:
+            raise RuntimeError(f"reopened with the images of {sorted(reopened)} only")
+        scored = widget.last_score.response
+        if scored is None:
+            raise RuntimeError("the reopened read is not complete")
+        return {**hands.actions, "total": hands.total}
+    finally:
+        hands.stop()
+        widget.session.dirty = False if widget.session is not None else None
         viewer.close()
 
 
@@ -272,6 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--big-slices", type=int, default=300)
+    parser.add_argument("--only", default="latency,open,actions")
+    parser.add_argument("--actions-before", default=None, metavar="SRC")
+    parser.add_argument("--actions-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         xvfb = shutil.which("xvfb-run")
@@ -281,7 +551,44 @@ def main(argv: list[str] | None = None) -> int:
         command = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, __file__]
         return subprocess.call([*command, *(argv if argv is not None else sys.argv[1:])])
     os.environ.setdefault("NAPARI_CONFIG", str(Path(tempfile.mkdtemp()) / "napari.yaml"))
+    parts = set(args.only.split(","))
+    if args.actions_json:  # one count, for --actions-before (run with another checkout)
+        import json
 
+        print(json.dumps(scripted_read(Path(tempfile.mkdtemp()))))
+        return 0
+    if "latency" in parts:
+        ruler_edit_part(args)
+    if "open" in parts:
+        open_part(args)
+    if "actions" in parts:
+        actions_part(args)
+    return 0
+
+
+def actions_part(args) -> None:
+    import json
+
+    print("3. UI actions of a scripted complete read (5 mm phantom: BL with T1, N1, NT1; W8; ")
+    print("   compare; save; reopen), every click, key, drag and dialog answer counted")
+    after = scripted_read(Path(tempfile.mkdtemp()))
+    rows = [("this checkout", after)]
+    if args.actions_before:
+        env = {**os.environ, "PYTHONPATH": str(Path(args.actions_before).resolve())}
+        out = subprocess.run(
+            [sys.executable, __file__, "--actions-json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        rows.insert(0, (f"before ({args.actions_before})", json.loads(out.splitlines()[-1])))
+    for label, counts in rows:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "total")
+        print(f"   {label}: {counts['total']} actions ({kinds})")
+
+
+def ruler_edit_part(args) -> None:
     print(f"1. ruler edit -> response panel ({args.edits} edits, phantom patient, W8 T1)")
     times, napari_times, session_times, panel = ruler_edit_latency(args.edits)
     ms = np.asarray(times) * 1000
@@ -304,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("   panel after the last edit: " + panel.splitlines()[0])
 
+
+def open_part(args) -> None:
     print(f"2. open a 512x512x{args.big_slices} series in the viewer vs load_series alone")
     t0 = time.perf_counter()
     folder = big_series(args.big_slices)
@@ -337,7 +646,6 @@ def main(argv: list[str] | None = None) -> int:
     runs = (("load", "load_series"), ("open", "viewer.open"), ("open_whole", "read whole"))
     for key, label in runs:
         print(f"   {label} runs: {', '.join(f'{t:.2f}' for t in times[key])} s")
-    return 0
 
 
 if __name__ == "__main__":

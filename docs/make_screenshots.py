@@ -3,7 +3,7 @@
 Runs the reading widget on the bundled phantom patient under a display (use Xvfb on a
 headless machine)::
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshots.py
+    xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python docs/make_screenshots.py
 """
 
 from __future__ import annotations
@@ -33,18 +33,25 @@ def save(viewer, name: str) -> None:
     print(path, path.stat().st_size // 1024, "KiB")
 
 
+def patient_lesion_centre(lesion_id: str) -> tuple[float, float, float]:
+    """Where the phantom patient's lesion is (LPS mm)."""
+    from recist_reader.reading.phantom_patient import _BASELINE_LESIONS
+
+    return next(lesion.centre_mm for lesion in _BASELINE_LESIONS if lesion.lesion_id == lesion_id)
+
+
 def main() -> None:
     os.environ.setdefault("NAPARI_CONFIG", str(Path(tempfile.mkdtemp()) / "napari.yaml"))
     import napari
-
     from recist_reader._widget import ReadingWidget
     from recist_reader.reading import ReadingSession
+    from recist_reader.reading.display import lps_to_world
     from recist_reader.reading.phantom_patient import make_phantom_patient
 
     IMAGES.mkdir(exist_ok=True)
     patient = make_phantom_patient()
     viewer = napari.Viewer(show=True)
-    viewer.window._qt_window.resize(1500, 950)
+    viewer.window._qt_window.resize(1600, 1000)
     widget = ReadingWidget(viewer)
     viewer.window.add_dock_widget(widget, name="RECIST reading", area="right")
     widget.ask = lambda title, text, buttons: "Discard"
@@ -55,18 +62,35 @@ def main() -> None:
     record.save(workdir / "record.json")
     widget.open_record(workdir / "record.json", series_folder=patient.folder)
     widget.select_visit(widget.session.baseline_visit_id)
+    widget.windows.apply("liver")  # key 3
+    baseline = widget.visit_layers[widget.session.baseline_visit_id]
+    non_target = widget.session.lesions("non-target")[0]["lesion_id"]
+    nt_centre = patient_lesion_centre(non_target)
+    widget.session.set_marker(  # what "Mark on image" and a click record
+        widget.session.baseline_visit_id,
+        non_target,
+        baseline.lps_from_world(lps_to_world([nt_centre], baseline.world_to_lps))[0],
+        series_uid=baseline.series_uid,
+    )
     first_target = widget.session.lesions("target")[0]["lesion_id"]
     widget.select_lesion(first_target)
     viewer.reset_view()
     widget.go_to_selected_lesion()
     save(viewer, "1-baseline-rulers")
 
-    # 2. A follow-up, with the baseline measurement as reference.
+    # 2. A follow-up, with the baseline measurement as reference and a click proposal shown
+    # for the reader to accept or reject.
     follow_ups = [v["visit_id"] for v in widget.session.visits()][1:]
     widget.select_visit(follow_ups[0])
     widget.select_lesion(first_target)
     widget.go_to_selected_lesion()
+    ruler = widget.session.ruler(follow_ups[0], first_target)
+    layers = widget.visit_layers[follow_ups[0]]
+    widget.proposals.measure_at(
+        first_target, lps_to_world(ruler.points_lps_mm, layers.world_to_lps).mean(axis=0)
+    )
     save(viewer, "2-follow-up")
+    widget.proposals.reject()
 
     # 3. Side by side with baseline (linked views).
     widget.compare.combo.setCurrentIndex(1)

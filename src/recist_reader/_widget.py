@@ -14,10 +14,12 @@ to the dock, from a script, a test or :meth:`ReadingWidget.__init__`::
 
     dock.add_view(MyView(dock.context), section="Lesions")
 
-A view in a new section gets a titled box of its own, below the others and above the
-messages. Each visit has three layers, kept together so that the compare grid shows one
-visit per cell: its image (``metadata["recist_visit_id"]``), a Shapes layer ``"<visit>
-rulers"`` of line rulers in world millimetres, and a Points layer ``"<visit> new lesions"``.
+A view in a new section gets a titled box of its own, below the others, with a line for
+the messages about it. Each visit has its layers (`VisitLayers`), kept together so that the
+compare grid shows one visit per cell: its image (``metadata["recist_visit_id"]``), the
+Shapes layer ``"<visit> rulers"``, the Points layers ``"<visit> new lesions"`` and
+``"<visit> non-targets"``, and the Shapes layer ``"<visit> proposal"``; they share the
+image's grid. Only the visits shown are in the viewer's layer list.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from recist_reader._qt.criteria_response_view import CriteriaResponseView
 from recist_reader._qt.dicom_sr_view import DicomSRView
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
+from recist_reader._qt.marker_controller import MarkerController
 from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
 from recist_reader._qt.mrecist_view import MrecistView
@@ -44,12 +47,14 @@ from recist_reader._qt.new_lesions_view import NewLesionsView
 from recist_reader._qt.pacs_dialog import PacsOpenView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
+from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.record_bar import RecordBar
 from recist_reader._qt.response_panel import ResponsePanel
 from recist_reader._qt.ruler_controller import RulerController
 from recist_reader._qt.tracked_new_lesions_view import TrackedNewLesionsView
 from recist_reader._qt.visit_list import VisitListView
 from recist_reader._qt.visit_series import VisitSeries
+from recist_reader._qt.window_presets import WindowPresetsView
 
 if TYPE_CHECKING:  # pragma: no cover
     import napari
@@ -73,20 +78,22 @@ class ReadingWidget(QWidget):
         self.ask = lambda title, text, buttons: ask_question(self, title, text, buttons)
         self.series = VisitSeries(context, self)
         self.rulers = RulerController(context, self)
+        self.markers = MarkerController(context, self)
         self.proposals = MeasureFromClick(context, self.rulers, self)
         self.record_bar = RecordBar(context, self.series)
         self.visits = VisitListView(context, self.series)
         self.pacs = PacsOpenView(context, self.series.add_visit_from_series)
         self.compare = CompareView(context)
+        self.windows = WindowPresetsView(context)
         self.lesions = LesionTableView(context)
-        self.lesion_actions = LesionActionsView(context, self.rulers, self.proposals)
+        self.lesion_actions = LesionActionsView(context, self.rulers, self.markers, self.proposals)
         self.new_lesions = NewLesionsView(context)
         self.response = ResponsePanel(context)
         self.tracked_new_lesions = TrackedNewLesionsView(context, self.rulers)  # iRECIST
         self.clinical_status = ClinicalStatusView(context)  # iRECIST
         self.criteria_response = CriteriaResponseView(context)
         self.mrecist = MrecistView(context, self.series, self.rulers)  # mRECIST (HCC)
-        self.messages = MessagesView(context)
+        self.messages = MessagesView(context, sections=lambda: set(self._sections))
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -96,7 +103,7 @@ class ReadingWidget(QWidget):
         outer.addWidget(scroll)
         content = QWidget()
         scroll.setWidget(content)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(540)
         self._layout = QVBoxLayout(content)
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # never squash
         self._layout.addWidget(self.messages)
@@ -107,13 +114,15 @@ class ReadingWidget(QWidget):
             (self.visits, "Visits"),
             (self.pacs, "Visits"),
             (self.compare, "Visits"),
+            (self.windows, "Visits"),
             (self.lesions, "Lesions"),
             (self.lesion_actions, "Lesions"),
             (self.new_lesions, "New lesions at this visit"),
+            # What every read needs stays in view above (issue 17 §6); then the rest.
+            (self.response, "Response (primary criteria)"),
             (self.tracked_new_lesions, "Tracked new lesions (iRECIST)"),
             (self.clinical_status, "Clinical status at this visit (iRECIST)"),
             (self.mrecist, "HCC reading (mRECIST)"),
-            (self.response, "Response (primary criteria)"),
             (self.criteria_response, "Response by criteria"),
         ):
             self.add_view(view, section=section)
@@ -127,21 +136,43 @@ class ReadingWidget(QWidget):
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
-        for view in (self.record_bar, self.visits, self.pacs, self.lesions, self.lesion_actions):
+        for view in (
+            self.record_bar,
+            self.visits,
+            self.pacs,
+            self.windows,
+            self.lesions,
+            self.lesion_actions,
+            self.new_lesions,
+        ):
             view.refresh()  # controls disabled until there is a record
 
     def add_view(self, view: QWidget, *, section: str | None = None) -> None:
         """Add ``view`` to the dock, in the titled box ``section`` (made on first use,
-        below the others), or on its own above the messages."""
+        below the others, with a line for the messages about it), or on its own above the
+        messages. A `ReadingView`'s messages show in its section."""
         if section is None:
             self._layout.insertWidget(self._layout.count() - 2, view)
             return
+        if isinstance(view, ReadingView):
+            view.section = section
         box = self._sections.get(section)
         if box is None:
             box = self._sections[section] = QGroupBox(section)
-            QVBoxLayout(box)
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(6, 4, 6, 4)
+            box_layout.addWidget(MessagesView(self.context, section))
             self._layout.insertWidget(self._layout.count() - 2, box)
-        box.layout().addWidget(view)
+        box.layout().insertWidget(box.layout().count() - 1, view)
+
+    def message_text(self) -> str:
+        """The message shown to the reader now, wherever it is ("" for none)."""
+        shown = [
+            messages.label.text()
+            for messages in self.findChildren(MessagesView)
+            if messages.label.text()
+        ]
+        return shown[0] if shown else ""
 
     # ------------------------------------------------------------------ shared state
     @property
@@ -272,6 +303,10 @@ class ReadingWidget(QWidget):
         """Show a message under the panels (and as a napari notification for errors and
         warnings)."""
         self.context.show_message(text, error=error, warning=warning)
+
+    def accept_proposal(self) -> None:
+        """Record the pending "Measure from click" proposal (asks before replacing)."""
+        self.proposals.accept()
 
     # ------------------------------------------------------------------ title, closing
     def _refresh_title(self) -> None:

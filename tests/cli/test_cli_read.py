@@ -103,14 +103,16 @@ def test_open_in_napari_docks_the_widget_and_loads_every_visit(patient, qtbot):
     try:
         assert viewer.window.dock_widgets[DOCK_NAME] is not None
         assert widget.session.patient_id == "PHANTOM-HCC-001"
-        visits = [layer.metadata.get("recist_visit_id") for layer in viewer.layers]
-        assert {"BL", "W8", "W16"} <= set(visits)
+        assert set(widget.visit_layers) == {"BL", "W8", "W16"}
+        shown = {layer.metadata.get("recist_visit_id") for layer in viewer.layers}
+        assert shown == {"BL"}  # the visit shown; the others join the viewer when shown
         rulers = viewer.layers["BL rulers"]
         assert rulers.metadata["recist_record"] == patient.record()
         assert len(rulers.data) == 4  # T1, T2, the node's short and long axis
         assert widget.selected_lesion_id() == "T1"
         t1 = rulers.data[list(rulers.features["lesion_id"]).index("T1")]
-        assert viewer.dims.point[0] == pytest.approx(float(np.mean(t1[:, 0])))  # on T1's slice
+        t1_world = np.array([rulers.data_to_world(end) for end in t1])
+        assert viewer.dims.point[0] == pytest.approx(float(np.mean(t1_world[:, 0])))  # its slice
     finally:
         widget.session.dirty = False
         viewer.close()

@@ -102,7 +102,9 @@ class DicomSRView(ReadingView):
         self.ruler_list.clear()
         for ruler in self.unassigned:
             length = "" if ruler.length_mm is None else f" · {ruler.length_mm:.1f} mm"
-            visit = visit_of_series(record, ruler.series_uid) if record and ruler.series_uid else None
+            visit = (
+                visit_of_series(record, ruler.series_uid) if record and ruler.series_uid else None
+            )
             where = f" · {visit}" if visit else " · no visit of this read"
             self.ruler_list.addItem(f"{ruler.label}{length}{where} · {Path(ruler.source).name}")
         self.refresh()
@@ -118,7 +120,9 @@ class DicomSRView(ReadingView):
             for file in layers.image.metadata.get("source_files", ()):
                 # a visit opened from PACS lists WADO-RS instance URLs: {base}/studies/...
                 source = (
-                    str(file).split("/studies/")[0] if is_dicomweb_url(str(file)) else Path(file).parent
+                    str(file).split("/studies/")[0]
+                    if is_dicomweb_url(str(file))
+                    else Path(file).parent
                 )
                 if source not in sources:
                     sources.append(source)
@@ -134,7 +138,9 @@ class DicomSRView(ReadingView):
         session = self.context.require_session()
         folders = self.series_folders()
         if not folders:
-            raise ReadingError("open the visits' DICOM series first: the SRs are written in their studies")
+            raise ReadingError(
+                "open the visits' DICOM series first: the SRs are written in their studies"
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SRExportWarning)
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,7 +16,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from recist_reader._qt.qt_helpers import blocked_signals, set_table_rows, set_text
+from recist_reader._qt.qt_helpers import blocked_signals, fit_rows, set_table_rows, set_text
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader.reading import COMMON_ORGANS
@@ -40,7 +41,7 @@ class LesionTableView(ReadingView):
             lambda text: self.nodal_check.setChecked(text.strip().lower() == "lymph node")
         )
         self.add_button = QPushButton("Add lesion")
-        self.add_button.clicked.connect(lambda: context.guard(self._on_add_clicked))
+        self.add_button.clicked.connect(lambda: self.guard(self._on_add_clicked))
         self.table = QTableWidget(0, len(LESION_COLUMNS))
         self.table.setHorizontalHeaderLabels(LESION_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -48,16 +49,19 @@ class LesionTableView(ReadingView):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(
+            LESION_COLUMNS.index("Organ"), QHeaderView.ResizeMode.Stretch
+        )  # the organ gives way (elided): the checks column always shows
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._on_row_selected)
-        self.table.setMinimumHeight(150)
         # A read-only text box, not a word-wrapped label: long messages scroll instead of
-        # overflowing the layout.
+        # overflowing the layout; hidden when every check passes.
         self.checks_view = QPlainTextEdit()
         self.checks_view.setReadOnly(True)
-        self.checks_view.setFixedHeight(90)
+        self.checks_view.setMaximumHeight(4 * self.checks_view.fontMetrics().height() + 10)
         self.checks_view.setStyleSheet("color: #f0a030")
+        self.checks_view.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -85,7 +89,7 @@ class LesionTableView(ReadingView):
     def _on_row_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         item = self.table.item(rows[0].row(), 0) if rows else None
-        self.context.guard(self.context.select_lesion, None if item is None else item.text())
+        self.guard(self.context.select_lesion, None if item is None else item.text())
 
     def refresh(self) -> None:
         session, score = self.context.session, self.context.score
@@ -103,4 +107,6 @@ class LesionTableView(ReadingView):
                     self.table.selectRow(row)
             else:
                 self.table.clearSelection()
+        fit_rows(self.table, min_rows=2, max_rows=8)
         set_text(self.checks_view, "\n".join(check_text(c) for c in score.checks))
+        self.checks_view.setVisible(bool(score.checks))

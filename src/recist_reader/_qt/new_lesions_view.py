@@ -5,8 +5,6 @@ The view also keeps each visit's new-lesions layer and the record the same, both
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,12 +18,12 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from recist_reader._qt.qt_helpers import set_list_items
+from recist_reader._qt.qt_helpers import Syncing, fit_rows, set_list_items
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_layers import new_lesions_to_draw, update_new_lesions, visit_of
 from recist_reader.reading import ReadingError
-from recist_reader.reading.display import new_lesion_entries, world_to_lps
+from recist_reader.reading.display import new_lesion_entries
 
 
 class NewLesionsView(ReadingView):
@@ -33,22 +31,26 @@ class NewLesionsView(ReadingView):
 
     def __init__(self, context: ReadingContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        self._syncing = False
+        self._syncing = Syncing()
         self._connected: set[int] = set()
         self.location_edit = QLineEdit()
-        self.location_edit.setPlaceholderText("location, e.g. lung, right lower lobe")
+        self.location_edit.setPlaceholderText("new lesion location, e.g. liver segment 6")
         self.equivocal_check = QCheckBox("equivocal")
         self.mark_button = QPushButton("Mark on image")
-        self.mark_button.clicked.connect(lambda: context.guard(self.start_new_lesion))
+        self.mark_button.clicked.connect(lambda: self.guard(self.start_new_lesion))
         self.remove_button = QPushButton("Remove")
-        self.remove_button.clicked.connect(lambda: context.guard(self._on_remove_clicked))
+        self.remove_button.clicked.connect(lambda: self.guard(self._on_remove_clicked))
         self.list = QListWidget()
-        self.list.setMaximumHeight(70)
+        self.list.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.location_edit)
         row = QHBoxLayout()
-        for control in (self.equivocal_check, self.mark_button, self.remove_button):
+        for control in (
+            self.location_edit,
+            self.equivocal_check,
+            self.mark_button,
+            self.remove_button,
+        ):
             row.addWidget(control)
         layout.addLayout(row)
         layout.addWidget(self.list)
@@ -70,7 +72,7 @@ class NewLesionsView(ReadingView):
         }
         self.context.viewer.layers.selection.active = layers.new_lesions
         layers.new_lesions.mode = "add"
-        self.context.show_message(f"click the new lesion ({location}) on the image")
+        self.show_message(f"click the new lesion ({location}) on the image")
 
     def add_new_lesion_at(
         self, location: str, point_world: Any, *, equivocal: bool = False
@@ -83,7 +85,7 @@ class NewLesionsView(ReadingView):
             self.context.current_visit_id,
             location,
             equivocal=equivocal,
-            point_lps_mm=world_to_lps([np.asarray(point_world, float)], layers.world_to_lps)[0],
+            point_lps_mm=layers.lps_from_world([np.asarray(point_world, float)])[0],
             series_uid=layers.series_uid,
         )
 
@@ -104,19 +106,13 @@ class NewLesionsView(ReadingView):
         if session is None:
             return
         set_list_items(self.list, new_lesion_entries(session, visit_id))
+        fit_rows(self.list, min_rows=1, max_rows=3)
+        self.list.setVisible(self.list.count() > 0)
         if self._syncing:
             return  # the layer is being copied into the record: it is right already
-        with self._quietly():
+        with self._syncing():
             for visit, layers in self.context.visit_layers.items():
                 update_new_lesions(layers, *new_lesions_to_draw(layers, session, visit))
-
-    @contextmanager
-    def _quietly(self) -> Iterator[None]:
-        previous, self._syncing = self._syncing, True
-        try:
-            yield
-        finally:
-            self._syncing = previous
 
     # ------------------------------------------------------------------ layer -> record
     def _connect_layers(self) -> None:
@@ -137,10 +133,10 @@ class NewLesionsView(ReadingView):
             index = len(layer.data) - 1
             location = str(layer.features["location"].iloc[index]) if index >= 0 else ""
             equivocal = bool(layer.features["equivocal"].iloc[index]) if index >= 0 else False
-            point = world_to_lps([layer.data[index]], layers.world_to_lps)[0]
+            point = layers.to_lps([layer.data[index]])[0]
             layer.mode = "pan_zoom"
             if (
-                self.context.guard(
+                self.guard(
                     session.add_new_lesion,
                     visit_id,
                     location,
@@ -152,7 +148,7 @@ class NewLesionsView(ReadingView):
             ):
                 self.refresh()  # refused: take the point off again
         elif action.endswith("removed") or action.endswith("changed"):
-            self.context.guard(self._sync_from_layer, visit_id)
+            self.guard(self._sync_from_layer, visit_id)
 
     def _sync_from_layer(self, visit_id: str) -> None:
         """Mirror moved or deleted points into the record (points keep the record's order)."""
@@ -161,7 +157,7 @@ class NewLesionsView(ReadingView):
         listed = session.visit(visit_id)["new_lesions"]
         features = layers.new_lesions.features
         kept = list(zip(layers.new_lesions.data, features["location"], features["equivocal"]))
-        with self._quietly():
+        with self._syncing():
             for index in reversed(range(len(listed))):
                 session.remove_new_lesion(visit_id, index)
             for point, location, equivocal in kept:
@@ -169,7 +165,7 @@ class NewLesionsView(ReadingView):
                     visit_id,
                     str(location),
                     equivocal=bool(equivocal),
-                    point_lps_mm=world_to_lps([point], layers.world_to_lps)[0],
+                    point_lps_mm=layers.to_lps([point])[0],
                     series_uid=layers.series_uid,
                 )
         self.refresh()

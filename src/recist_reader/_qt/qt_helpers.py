@@ -4,6 +4,8 @@ of tables, lists and texts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from qtpy.QtCore import QDate, Qt
@@ -28,6 +30,26 @@ def ask_question(parent: QWidget, title: str, text: str, buttons: tuple[str, ...
     pressed = {box.addButton(label, QMessageBox.ButtonRole.ActionRole): label for label in buttons}
     box.exec_()
     return pressed.get(box.clickedButton(), buttons[-1])
+
+
+class Syncing:
+    """Raised while a controller copies the record onto its layers, so that the layers'
+    events do not echo the copy back into the record: ``with self.syncing(): ...`` and
+    ``if self.syncing: return``."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def __bool__(self) -> bool:
+        return self.on
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        previous, self.on = self.on, True
+        try:
+            yield
+        finally:
+            self.on = previous
 
 
 class blocked_signals:
@@ -110,3 +132,23 @@ def set_text(view: QLabel | QPlainTextEdit, text: str) -> None:
             view.setPlainText(text)
     elif view.text() != text:
         view.setText(text)
+
+
+# ------------------------------------------------------------------ compact panels
+# The dock must show the lesions and the response without scrolling in a 1600x1000 window:
+# tables and lists are as tall as their rows (up to a limit), never taller.
+
+
+def fit_rows(view: QTableWidget | QListWidget, *, min_rows: int, max_rows: int) -> None:
+    """Make a table or list as tall as its rows (between ``min_rows`` and ``max_rows``)."""
+    rows = view.rowCount() if isinstance(view, QTableWidget) else view.count()
+    shown = max(min_rows, min(rows, max_rows))
+    if isinstance(view, QTableWidget):
+        row_height = view.verticalHeader().defaultSectionSize()
+        header = view.horizontalHeader().height() if view.horizontalHeader().isVisible() else 0
+    else:
+        row_height = view.sizeHintForRow(0) if view.count() else view.fontMetrics().height() + 4
+        header = 0
+    height = header + shown * row_height + 2 * view.frameWidth() + 2
+    if view.height() != height or view.minimumHeight() != height:
+        view.setFixedHeight(height)

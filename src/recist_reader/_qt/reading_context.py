@@ -40,8 +40,10 @@ class ReadingContext(QObject):
         Another lesion is selected (``lesion_id``).
     layers_changed
         A visit's layers were added or removed (``visit_layers``).
-    message(str, str)
-        Text for the reader and its level: ``""``, ``"warning"`` or ``"error"``.
+    message(str, str, str)
+        Text for the reader, its level (``""``, ``"warning"`` or ``"error"``) and the
+        section of the dock it is about (``""``: none in particular). An empty text clears
+        the messages: after a user action that succeeds without one.
     """
 
     session_replaced = Signal()
@@ -50,7 +52,7 @@ class ReadingContext(QObject):
     visit_changed = Signal()
     lesion_changed = Signal()
     layers_changed = Signal()
-    message = Signal(str, str)
+    message = Signal(str, str, str)
 
     def __init__(self, viewer: Any, parent: QObject | None = None):
         super().__init__(parent)
@@ -60,6 +62,8 @@ class ReadingContext(QObject):
         self.current_visit_id: str | None = None
         self.lesion_id: str | None = None
         self.score: LiveScore | None = None
+        self._messages_shown = 0
+        self._message_on_screen = False
         #: Asks the reader a question (title, text, button labels); returns the label chosen.
         self.ask: Callable[[str, str, tuple[str, ...]], str] = lambda title, text, buttons: buttons[
             -1
@@ -144,14 +148,33 @@ class ReadingContext(QObject):
                 self.viewer.layers.remove(layer)
 
     # ------------------------------------------------------------------ messages
-    def guard(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a user action; show a readable message instead of raising. None on error."""
+    def guard(
+        self,
+        action: Callable[..., Any],
+        *args: Any,
+        about: str = "",
+        background: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Run a user action; show a readable message instead of raising (next to
+        ``about``, a section of the dock) and return None. A user action that succeeds
+        without a message of its own clears the messages left by earlier ones; a
+        ``background`` one (autosave, say) leaves them."""
+        shown = self._messages_shown
         try:
-            return action(*args, **kwargs)
+            result = action(*args, **kwargs)
         except USER_ERRORS as error:
-            self.show_message(str(error), error=True)
+            self.show_message(str(error), error=True, about=about)
             return None
+        if self._messages_shown == shown and self._message_on_screen and not background:
+            self._message_on_screen = False
+            self.message.emit("", "", "")
+        return result
 
-    def show_message(self, text: str, *, error: bool = False, warning: bool = False) -> None:
-        """Tell the reader something (the messages view shows it)."""
-        self.message.emit(text, "error" if error else ("warning" if warning else ""))
+    def show_message(
+        self, text: str, *, error: bool = False, warning: bool = False, about: str = ""
+    ) -> None:
+        """Tell the reader something, next to the section of the dock it is ``about``."""
+        self._messages_shown += 1
+        self._message_on_screen = bool(text)
+        self.message.emit(text, "error" if error else ("warning" if warning else ""), about)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from qtpy.QtWidgets import QWidget
 
 from recist_reader._qt.reading_context import ReadingContext
@@ -22,6 +25,9 @@ class ReadingView(QWidget):
         The read on screen, shared with the dock's other views.
     """
 
+    #: The dock section the view sits in (set by the dock); its messages show there.
+    section: str = ""
+
     def __init__(self, context: ReadingContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -37,3 +43,12 @@ class ReadingView(QWidget):
     def refresh(self) -> None:
         """Show the session as it stands."""
         raise NotImplementedError
+
+    def guard(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a user action of this view (`ReadingContext.guard`); its messages show in
+        the view's section."""
+        return self.context.guard(action, *args, about=self.section, **kwargs)
+
+    def show_message(self, text: str, *, error: bool = False, warning: bool = False) -> None:
+        """Tell the reader something, in this view's section."""
+        self.context.show_message(text, error=error, warning=warning, about=self.section)

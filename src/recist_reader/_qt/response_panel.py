@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -12,7 +13,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from recist_reader._qt.qt_helpers import set_table_rows, set_text
+from recist_reader._qt.qt_helpers import fit_rows, set_table_rows, set_text
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader.reading.display import notes_text, response_rows, summary_text
@@ -43,12 +44,16 @@ class ResponsePanel(ReadingView):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
-        self.table.setMinimumHeight(150)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        font = self.table.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)  # nine columns in the dock's width
+        self.table.setFont(font)
+        self.table.horizontalHeader().setFont(font)
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.notes_view = QPlainTextEdit()
         self.notes_view.setReadOnly(True)
-        self.notes_view.setMaximumHeight(120)
+        self.notes_view.setMaximumHeight(4 * self.notes_view.fontMetrics().height() + 10)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.table, self.summary_label, self.notes_view):
@@ -60,6 +65,7 @@ class ResponsePanel(ReadingView):
             return
         response = score.response
         set_table_rows(self.table, response_rows(response))
+        fit_rows(self.table, min_rows=1, max_rows=6)
         set_text(self.notes_view, notes_text(response))
         if response is None:
             problems = "; ".join(p.describe() for p in score.problems[:3])

@@ -8,13 +8,12 @@ lesion, a script) is drawn on the layers. The record is also kept on every ruler
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from qtpy.QtCore import QObject, QTimer
 
+from recist_reader._qt.qt_helpers import Syncing
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.visit_layers import (
     RULER_COLOURS,
@@ -23,7 +22,7 @@ from recist_reader._qt.visit_layers import (
     visit_of,
 )
 from recist_reader.reading import ReadingError
-from recist_reader.reading.display import ruler_from_world, ruler_label
+from recist_reader.reading.display import ruler_label
 
 #: The record is copied onto the rulers layers this long after the last edit.
 PUBLISH_DELAY_MS = 500
@@ -32,12 +31,15 @@ PUBLISH_DELAY_MS = 500
 class RulerController(QObject):
     """Synchronises the visits' rulers layers with the session."""
 
+    #: The dock section its messages show in.
+    section = "Lesions"
+
     def __init__(self, context: ReadingContext, parent: QObject | None = None):
         super().__init__(parent)
         self.context = context
         #: ``(visit_id, lesion_id, axis)`` of the ruler the reader is drawing, if any.
         self.pending: tuple[str, str, str] | None = None
-        self._syncing = False
+        self._syncing = Syncing()
         self._connected: set[int] = set()
         self._publish_timer = QTimer(self)
         self._publish_timer.setSingleShot(True)
@@ -86,7 +88,9 @@ class RulerController(QObject):
         what = {"short": "short axis", "viable": "viable (arterially enhancing) diameter"}.get(
             axis, "longest diameter"
         )
-        self.context.show_message(f"draw the {what} of {lesion_id} on the image")
+        self.context.show_message(
+            f"draw the {what} of {lesion_id} on the image", about=self.section
+        )
 
     def cancel_drawing(self) -> None:
         """Stop waiting for a drawn ruler (the next click does something else)."""
@@ -102,20 +106,10 @@ class RulerController(QObject):
         session = self.context.require_session()
         visit_id = visit_id or self.context.current_visit_id
         assert visit_id is not None
-        layers = self.context.visit_layers[visit_id]
-        ruler = ruler_from_world(line_world, layers.world_to_lps, layers.series_uid)
+        ruler = self.context.visit_layers[visit_id].ruler_from_world(line_world)
         session.set_ruler(visit_id, lesion_id, ruler, axis=axis)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ record -> layers
-    @contextmanager
-    def _quietly(self) -> Iterator[None]:
-        """Change layers without their event handlers echoing it into the record."""
-        previous, self._syncing = self._syncing, True
-        try:
-            yield
-        finally:
-            self._syncing = previous
-
     def draw(self, visit_id: str) -> None:
         """Make a visit's rulers layer show the record's rulers of that visit."""
         session = self.context.session
@@ -125,7 +119,7 @@ class RulerController(QObject):
         if self.pending is not None and self.pending[0] == visit_id:
             return  # the reader is drawing there: the line is recorded when finished
         mode = layers.rulers.mode
-        with self._quietly():
+        with self._syncing():
             update_rulers(layers, rulers_to_draw(layers, session, visit_id))
             if mode == "add_line":
                 layers.rulers.mode = "select"
@@ -177,17 +171,17 @@ class RulerController(QObject):
             return
         action = str(getattr(event, "action", ""))
         if action.endswith("added"):
-            self.context.guard(self._accept_new_ruler, visit_id)
+            self.context.guard(self._accept_new_ruler, visit_id, about=self.section)
         elif action.endswith("changed"):
-            self.context.guard(self._sync_from_layer, visit_id)
+            self.context.guard(self._sync_from_layer, visit_id, about=self.section)
         elif action.endswith("removed"):
-            self.context.guard(self._sync_removed, visit_id)
+            self.context.guard(self._sync_removed, visit_id, about=self.section)
 
     def _on_rulers_moved(self, event: Any) -> None:
         """Live update while an end point is dragged."""
         visit_id = self._visit_of(event)
         if visit_id is not None and self.pending is None:  # a drawn ruler counts when done
-            self.context.guard(self._sync_from_layer, visit_id)
+            self.context.guard(self._sync_from_layer, visit_id, about=self.section)
 
     def _accept_new_ruler(self, visit_id: str) -> None:
         session = self.context.require_session()
@@ -199,17 +193,14 @@ class RulerController(QObject):
         axis = layer.features["axis"].iloc[index]
         pending, self.pending = self.pending, None
         if not isinstance(lesion_id, str) or not lesion_id or pending is None:
-            with self._quietly():
+            with self._syncing():
                 layer.selected_data = {index}
                 layer.remove_selected()
             raise ReadingError("choose a lesion and press 'Draw ruler' before drawing")
-        layers = self.context.visit_layers[visit_id]
-        ruler = ruler_from_world(
-            np.asarray(layer.data[index]), layers.world_to_lps, layers.series_uid
-        )
+        ruler = self.context.visit_layers[visit_id].ruler_from_layer(layer.data[index])
         layer.mode = "select"
         session.set_ruler(visit_id, lesion_id, ruler, axis=axis, method="manual")
-        self.context.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm")
+        self.context.show_message(f"{lesion_id}: {ruler.length_mm:.1f} mm", about=self.section)
 
     def _sync_from_layer(self, visit_id: str) -> None:
         """Copy every ruler's end points from the layer to the record where they moved."""
@@ -225,7 +216,7 @@ class RulerController(QObject):
             lesion_id, axis = lesion_ids[index], axes[index]
             if not isinstance(lesion_id, str) or len(line) < 2:
                 continue
-            ruler = ruler_from_world(np.asarray(line), layers.world_to_lps, layers.series_uid)
+            ruler = layers.ruler_from_layer(line)
             try:
                 saved = session.ruler(visit_id, lesion_id, axis=axis)
             except ReadingError:

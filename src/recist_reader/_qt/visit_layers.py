@@ -1,8 +1,10 @@
 """The napari layers of one visit, and what the record says to draw on them.
 
-Rulers and points are kept in the visit's own world coordinates (LPS millimetres re-ordered
-per plane, ``image.metadata["world_to_lps"]``); the compare view only shifts how a visit is
-drawn (layer affines), never its data.
+The rulers and new-lesion layers share their image's grid (its scale and affine): their data
+are ``(slice, row, column)`` indices of the visit's series, so napari steps one slice at a
+time and a line is shown on the slice it was drawn on, exactly as the image is. Every mark
+is moved to its nearest acquired slice before it is recorded, in LPS millimetres. The
+compare view only shifts how a visit is drawn (layer affines), never its data.
 """
 
 from __future__ import annotations
@@ -13,10 +15,22 @@ from typing import Any
 import numpy as np
 
 from recist_reader.reading import ReadingSession
-from recist_reader.reading.display import lps_to_world, ruler_label
+from recist_reader.reading.display import (
+    index_to_lps,
+    lps_to_index,
+    lps_to_world,
+    on_nearest_slice,
+    ruler_label,
+    world_to_lps,
+)
+from recist_reader.reading.geometry import Point, Ruler
 
 RULER_COLOURS = {"long": "yellow", "short": "cyan", "viable": "magenta"}  # viable: mRECIST
-RULER_WIDTH_MM = 1.0
+MARKER_COLOUR = "#40c0ff"
+#: "Measure from click" proposals: a colour no ruler has.
+PROPOSAL_COLOUR = "#30ff90"
+#: Ruler line width, in pixels of the series.
+RULER_WIDTH_PX = 1.5
 
 
 @dataclass
@@ -26,6 +40,8 @@ class VisitLayers:
     image: Any
     rulers: Any
     new_lesions: Any
+    markers: Any
+    proposal: Any
     image_affine: np.ndarray | None = None
 
     def shift_display(self, offset_mm: np.ndarray) -> None:
@@ -35,14 +51,15 @@ class VisitLayers:
             self.image_affine = np.asarray(self.image.affine.affine_matrix, float)
         shift = np.eye(4)
         shift[:3, 3] = offset_mm
-        if not np.allclose(self.rulers.affine.affine_matrix, shift):
-            self.image.affine = shift @ self.image_affine
-            self.rulers.affine = shift
-            self.new_lesions.affine = shift
+        shifted = shift @ self.image_affine
+        if not np.allclose(self.image.affine.affine_matrix, shifted):
+            for layer in self.all():
+                layer.affine = shifted
 
-    def all(self) -> tuple[Any, Any, Any]:
-        """The image, rulers and new-lesion layers, in the order they are stacked."""
-        return (self.image, self.rulers, self.new_lesions)
+    def all(self) -> tuple[Any, ...]:
+        """The visit's layers, in the order they are stacked: image, rulers, new lesions,
+        non-target markers and the proposal of "Measure from click" (empty but for one)."""
+        return (self.image, self.rulers, self.new_lesions, self.markers, self.proposal)
 
     @property
     def series_uid(self) -> str:
@@ -51,6 +68,48 @@ class VisitLayers:
     @property
     def world_to_lps(self) -> np.ndarray:
         return np.asarray(self.image.metadata["world_to_lps"], float)
+
+    @property
+    def affine_lps(self) -> np.ndarray:
+        """Maps ``(slice, row, column, 1)`` of the series (the layers' data) to LPS mm."""
+        return np.asarray(self.image.metadata["affine_lps"], float)
+
+    def to_layer(self, points_lps: Any) -> np.ndarray:
+        """LPS points (mm) → the layers' data coordinates, (n, 3)."""
+        return lps_to_index(points_lps, self.affine_lps)
+
+    def to_lps(self, points_layer: Any) -> list[Point]:
+        """Points of the rulers or new-lesions layer → LPS mm, each on its nearest slice."""
+        return index_to_lps(on_nearest_slice(np.asarray(points_layer, float)), self.affine_lps)
+
+    def ruler_from_layer(self, line: Any) -> Ruler:
+        """The ruler of a line of the rulers layer (its first and last point)."""
+        first, second = self.to_lps(np.asarray(line, float)[[0, -1]])
+        return Ruler(self.series_uid, (first, second))
+
+    def lps_from_world(self, points_world: Any) -> list[Point]:
+        """Points in the visit's (unshifted) world coordinates → LPS mm, each on its nearest
+        slice."""
+        return self.to_lps(self.to_layer(world_to_lps(points_world, self.world_to_lps)))
+
+    def ruler_from_world(self, line_world: Any) -> Ruler:
+        """The ruler of a line given in (unshifted) world coordinates."""
+        first, second = self.lps_from_world(np.asarray(line_world, float)[[0, -1]])
+        return Ruler(self.series_uid, (first, second))
+
+    @property
+    def slice_grid_mm(self) -> tuple[float, float]:
+        """World position of the first slice along the slice axis (world axis 0), and the
+        step from one slice to the next (mm), as the visit is drawn unshifted."""
+        first, second = lps_to_world(
+            index_to_lps([[0, 0, 0], [1, 0, 0]], self.affine_lps), self.world_to_lps
+        )[:, 0]
+        return float(first), float(second - first)
+
+    def nearest_slice_mm(self, position_mm: float) -> float:
+        """The world position (along the slice axis) of the slice nearest ``position_mm``."""
+        first, step = self.slice_grid_mm
+        return first + round((position_mm - first) / step) * step if step else first
 
     @property
     def world_frame(self) -> tuple[np.ndarray, tuple[str, str, str]]:
@@ -62,13 +121,15 @@ class VisitLayers:
 def create_visit_layers(
     viewer: Any, visit_id: str, data: Any, image_kwargs: dict[str, Any]
 ) -> VisitLayers:
-    """Add a visit's image, rulers (Shapes) and new lesions (Points) layers to ``viewer``."""
+    """Add a visit's layers to ``viewer``: image, rulers (Shapes), new lesions and
+    non-target markers (Points), proposal (Shapes)."""
     image = viewer.add_image(data, **image_kwargs)
+    grid = {key: image_kwargs[key] for key in ("scale", "affine", "units", "axis_labels")}
     rulers = viewer.add_shapes(
         ndim=3,
         name=f"{visit_id} rulers",
         shape_type="line",
-        edge_width=RULER_WIDTH_MM,
+        edge_width=RULER_WIDTH_PX,
         edge_color="yellow",
         features={
             "lesion_id": np.array([], dtype=object),
@@ -76,8 +137,7 @@ def create_visit_layers(
             "label": np.array([], dtype=object),
         },
         text={"string": "{label}", "size": 12, "color": "yellow", "anchor": "upper_left"},
-        units=image_kwargs["units"],
-        axis_labels=image_kwargs["axis_labels"],
+        **grid,
     )
     rulers.metadata["recist_visit_id"] = visit_id
     points = viewer.add_points(
@@ -87,18 +147,38 @@ def create_visit_layers(
         face_color="red",
         features={"location": np.array([], dtype=object), "equivocal": np.array([], dtype=bool)},
         text={"string": "{location}", "size": 12, "color": "red", "anchor": "upper_left"},
-        units=image_kwargs["units"],
-        axis_labels=image_kwargs["axis_labels"],
+        **grid,
     )
     points.metadata["recist_visit_id"] = visit_id
-    return VisitLayers(image, rulers, points)
+    markers = viewer.add_points(
+        ndim=3,
+        name=f"{visit_id} non-targets",
+        size=5,
+        symbol="cross",
+        face_color=MARKER_COLOUR,
+        border_color=MARKER_COLOUR,
+        features={"lesion_id": np.array([], dtype=object), "label": np.array([], dtype=object)},
+        text={"string": "{label}", "size": 12, "color": MARKER_COLOUR, "anchor": "upper_left"},
+        **grid,
+    )
+    markers.metadata["recist_visit_id"] = visit_id
+    proposal = viewer.add_shapes(
+        ndim=3,
+        name=f"{visit_id} proposal",
+        edge_color=PROPOSAL_COLOUR,
+        face_color="transparent",
+        edge_width=RULER_WIDTH_PX,
+        **grid,
+    )
+    proposal.metadata["recist_visit_id"] = visit_id
+    return VisitLayers(image, rulers, points, markers, proposal)
 
 
 @dataclass(frozen=True)
 class DrawnRuler:
     """One line of a rulers layer, as the record says it should be drawn."""
 
-    line_world: np.ndarray
+    line: np.ndarray
     lesion_id: str
     axis: str
     label: str
@@ -122,7 +202,7 @@ def rulers_to_draw(layers: VisitLayers, session: ReadingSession, visit_id: str) 
                 continue
             drawn.append(
                 DrawnRuler(
-                    lps_to_world(ruler.points_lps_mm, layers.world_to_lps),
+                    layers.to_layer(ruler.points_lps_mm),
                     lesion["lesion_id"],
                     axis,
                     ruler_label(lesion, axis, ruler.length_mm),
@@ -143,12 +223,11 @@ def update_rulers(layers: VisitLayers, drawn: list[DrawnRuler]) -> None:
     )
     if same_rulers:
         moved = not all(
-            np.asarray(line).shape == d.line_world.shape
-            and np.allclose(line, d.line_world, atol=1e-6)
+            np.asarray(line).shape == d.line.shape and np.allclose(line, d.line, atol=1e-6)
             for line, d in zip(layer.data, drawn)
         )
         if moved:  # the same rulers elsewhere: colours, widths and features are kept
-            layer.data = [d.line_world for d in drawn]
+            layer.data = [d.line for d in drawn]
         labels = [d.label for d in drawn]
         if moved or list(features["label"]) != labels:
             column = layer.features.columns.get_loc("label")  # edited in place (napari's way)
@@ -160,10 +239,10 @@ def update_rulers(layers: VisitLayers, drawn: list[DrawnRuler]) -> None:
     layer.data = []
     if drawn:
         layer.add(
-            [d.line_world for d in drawn],
+            [d.line for d in drawn],
             shape_type="line",
             edge_color=[RULER_COLOURS[d.axis] for d in drawn],
-            edge_width=RULER_WIDTH_MM,
+            edge_width=RULER_WIDTH_PX,
         )
     layer.features = {
         "lesion_id": np.array([d.lesion_id for d in drawn], dtype=object),
@@ -176,12 +255,12 @@ def update_rulers(layers: VisitLayers, drawn: list[DrawnRuler]) -> None:
 def new_lesions_to_draw(
     layers: VisitLayers, session: ReadingSession, visit_id: str
 ) -> tuple[np.ndarray, list[str], list[bool]]:
-    """The record's new lesions of a visit on this visit's series: world points (n, 3),
-    locations and equivocal flags."""
+    """The record's new lesions of a visit on this visit's series: points in the layer's
+    data coordinates (n, 3), locations and equivocal flags."""
     points, locations, equivocal = [], [], []
     for entry in session.visit(visit_id)["new_lesions"]:
         if entry.get("point_lps_mm") and entry.get("series_uid") == layers.series_uid:
-            points.append(lps_to_world([entry["point_lps_mm"]], layers.world_to_lps)[0])
+            points.append(layers.to_layer([entry["point_lps_mm"]])[0])
             locations.append(entry["location"])
             equivocal.append(bool(entry.get("equivocal")))
     return np.asarray(points, float).reshape(-1, 3), locations, equivocal
@@ -207,6 +286,43 @@ def update_new_lesions(
     }
     if len(points):
         layer.face_color = ["orange" if eq else "red" for eq in equivocal]
+    layer.refresh_text()
+
+
+def markers_to_draw(
+    layers: VisitLayers, session: ReadingSession, visit_id: str
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """The non-targets marked at a visit on this visit's series: points in the layer's data
+    coordinates (n, 3), lesion ids and labels (``NT1 bone``)."""
+    points, lesion_ids, labels = [], [], []
+    for lesion in session.lesions("non-target"):
+        measurement = session.measurement(visit_id, lesion["lesion_id"]) or {}
+        marker = measurement.get("marker")
+        if marker and marker.get("series_uid") == layers.series_uid:
+            points.append(layers.to_layer([marker["point_lps_mm"]])[0])
+            lesion_ids.append(lesion["lesion_id"])
+            labels.append(f"{lesion['lesion_id']} {lesion['organ']}")
+    return np.asarray(points, float).reshape(-1, 3), lesion_ids, labels
+
+
+def update_markers(
+    layers: VisitLayers, points: np.ndarray, lesion_ids: list[str], labels: list[str]
+) -> None:
+    """Make the markers layer show these points, unless it already does."""
+    layer = layers.markers
+    if (
+        len(layer.data) == len(points) == len(layer.features)
+        and np.allclose(layer.data, points, atol=1e-6)
+        and list(layer.features["lesion_id"]) == lesion_ids
+        and list(layer.features["label"]) == labels
+    ):
+        return
+    layer.selected_data = set()
+    layer.data = points
+    layer.features = {
+        "lesion_id": np.array(lesion_ids, dtype=object),
+        "label": np.array(labels, dtype=object),
+    }
     layer.refresh_text()
 
 

@@ -15,7 +15,13 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from recist_reader._qt.qt_helpers import blocked_signals, pydate, qdate, set_list_items
+from recist_reader._qt.qt_helpers import (
+    blocked_signals,
+    fit_rows,
+    pydate,
+    qdate,
+    set_list_items,
+)
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_series import VisitSeries
@@ -29,10 +35,14 @@ class VisitListView(ReadingView):
         super().__init__(context, parent)
         self.series = series
         self.list = QListWidget()
-        self.list.setMaximumHeight(110)
         self.list.currentRowChanged.connect(self._on_row_changed)
         self.add_button = QPushButton("Add visit from DICOM…")
-        self.add_button.clicked.connect(lambda: context.guard(series.add_visit_from_folder, self))
+        self.add_button.clicked.connect(lambda: self.guard(series.add_visit_from_folder, self))
+        self.locate_button = QPushButton("Locate series…")
+        self.locate_button.setToolTip(
+            "the visit's images were not found: choose the folder that holds its series"
+        )
+        self.locate_button.clicked.connect(lambda: self.guard(series.locate_from_folder, self))
         self.date_edit = QDateEdit(calendarPopup=True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.editingFinished.connect(self._on_date_edited)
@@ -41,6 +51,7 @@ class VisitListView(ReadingView):
         layout.addWidget(self.list)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
+        row.addWidget(self.locate_button)
         row.addWidget(QLabel("Date"))
         row.addWidget(self.date_edit)
         layout.addLayout(row)
@@ -48,6 +59,12 @@ class VisitListView(ReadingView):
     def refresh(self) -> None:
         session, visit_id = self.context.session, self.context.current_visit_id
         self.add_button.setEnabled(session is not None)
+        self.locate_button.setVisible(
+            session is not None
+            and visit_id is not None
+            and visit_id not in self.context.visit_layers
+            and bool(session.visit(visit_id).get("series"))
+        )
         self.date_edit.setEnabled(session is not None and visit_id is not None)
         if session is None:
             return
@@ -55,6 +72,7 @@ class VisitListView(ReadingView):
         visit_ids = [entry_id for _, entry_id in entries]
         with blocked_signals(self.list, self.date_edit):
             set_list_items(self.list, entries)
+            fit_rows(self.list, min_rows=2, max_rows=5)
             row = visit_ids.index(visit_id) if visit_id in visit_ids else -1
             if self.list.currentRow() != row:
                 self.list.setCurrentRow(row)
@@ -68,7 +86,7 @@ class VisitListView(ReadingView):
             return
         visit_id = self.list.item(row).data(Qt.ItemDataRole.UserRole)
         if visit_id != self.context.current_visit_id:
-            self.context.guard(self.context.select_visit, visit_id)
+            self.guard(self.context.select_visit, visit_id)
 
     def _on_date_edited(self) -> None:
         session, visit_id = self.context.session, self.context.current_visit_id
@@ -76,5 +94,5 @@ class VisitListView(ReadingView):
             return
         date = pydate(self.date_edit.date())
         if date.isoformat() != session.visit(visit_id)["date"]:
-            if self.context.guard(session.set_visit_date, visit_id, date) is None:
+            if self.guard(session.set_visit_date, visit_id, date) is None:
                 self.refresh()  # refused: show the date the visit keeps

@@ -118,6 +118,19 @@ class SeriesReference(_Strict):
     study_uid: str | None = None
     modality: str | None = None
     description: str | None = None
+    source: NonEmptyText | None = Field(
+        None,
+        description="the folder or DICOMweb base URL the series was loaded from (§8.9 "
+        "`source`); tried first when the read is reopened",
+    )
+    window_center: FiniteFloat | None = Field(
+        None,
+        description="display window centre the reader chose (DICOM WindowCenter, in the "
+        "series' rescaled units: HU for CT)",
+    )
+    window_width: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="display window width (DICOM WindowWidth, same units)"
+    )
 
 
 class Ruler(_Strict):
@@ -125,6 +138,13 @@ class Ruler(_Strict):
 
     series_uid: NonEmptyText
     points_lps_mm: Annotated[list[Point3], Field(min_length=2, max_length=2)]
+
+
+class Marker(_Strict):
+    """A point the reader marked on a lesion at a visit (LPS, mm) on a series."""
+
+    series_uid: NonEmptyText
+    point_lps_mm: Point3
 
 
 # A typed dict rather than a model: a record holds dozens of measurements, and validating
@@ -156,6 +176,17 @@ class Measurement(TypedDict, total=False):
     measured_at: Annotated[str | None, Field(description="ISO date and time of the measurement")]
     method: Literal["manual", "semi-automatic"] | None
     note: str | None
+    proposal_doubt: Annotated[
+        NonEmptyText | None,
+        Field(
+            description="why the semi-automatic proposal was doubtful (measure_lesion's "
+            "notes); removed once the reader edits or redraws the rulers"
+        ),
+    ]
+    marker: Annotated[
+        Marker | None,
+        Field(description="non-targets: where the reader marked the lesion at this visit"),
+    ]
     # mRECIST observations (design.md §7a); RECIST 1.1 and iRECIST ignore them.
     viable_diameter_mm: Annotated[
         NonNegativeMillimetres,
@@ -403,6 +434,11 @@ class PatientRecord(_Strict):
     )
     audit: list[AuditEntry] | None = Field(
         None, description="the read's append-only, hash-chained audit trail (§9.3)"
+    )
+    reader: NonEmptyText | None = Field(
+        None,
+        description="who reads this record, as typed in the reading widget's Reader field "
+        "(each measurement keeps its own `reader`)",
     )
 
     @cached_value

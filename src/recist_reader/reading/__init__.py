@@ -11,6 +11,7 @@ from recist_reader.reading.geometry import (
 )
 from recist_reader.reading.session import (
     COMMON_ORGANS,
+    UNNAMED_PATIENT_ID,
     LesionCheck,
     LiveScore,
     ReadingError,
@@ -28,6 +29,7 @@ __all__ = [
     "ReadingSession",
     "Ruler",
     "SaveBlockedError",
+    "UNNAMED_PATIENT_ID",
     "angle_between_deg",
     "autosave_path",
     "is_perpendicular",

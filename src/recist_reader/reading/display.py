@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recist_reader.reading.geometry import Point, Ruler
+from recist_reader.reading.geometry import Point
 
 if TYPE_CHECKING:  # pragma: no cover
     from recist_reader.reading.session import LesionCheck, ReadingSession
@@ -37,12 +37,27 @@ def lps_to_world(
     return (homogeneous @ np.linalg.inv(np.asarray(world_to_lps_matrix, float)).T)[:, :3]
 
 
-def ruler_from_world(
-    line_world: Sequence[Sequence[float]], world_to_lps_matrix: np.ndarray, series_uid: str
-) -> Ruler:
-    """The ruler of a drawn line (its two end points in world coordinates)."""
-    first, second = world_to_lps(np.asarray(line_world, float)[[0, -1]], world_to_lps_matrix)
-    return Ruler(series_uid, (first, second))
+def lps_to_index(points_lps: Sequence[Sequence[float]], affine_lps: np.ndarray) -> np.ndarray:
+    """LPS points (mm) → fractional ``(slice, row, column)`` indices of a series whose
+    ``affine_lps`` maps ``(slice, row, column, 1)`` to LPS, as an (n, 3) array."""
+    points = np.asarray(points_lps, float)
+    homogeneous = np.c_[points, np.ones(len(points))]
+    return (homogeneous @ np.linalg.inv(np.asarray(affine_lps, float)).T)[:, :3]
+
+
+def index_to_lps(indices: Sequence[Sequence[float]], affine_lps: np.ndarray) -> list[Point]:
+    """Fractional ``(slice, row, column)`` indices of a series → LPS points (mm)."""
+    index = np.asarray(indices, float)
+    lps = np.c_[index, np.ones(len(index))] @ np.asarray(affine_lps, float).T
+    return [tuple(float(c) for c in row[:3]) for row in lps]  # type: ignore[misc]
+
+
+def on_nearest_slice(indices: Sequence[Sequence[float]]) -> np.ndarray:
+    """The same ``(slice, row, column)`` indices moved to the nearest acquired slice (a
+    whole slice index): a mark lies on an image the reader saw, never between two."""
+    index = np.array(indices, float)
+    index[:, 0] = np.floor(index[:, 0] + 0.5)
+    return index
 
 
 def ruler_label(lesion: dict[str, Any], axis: str, length_mm: float) -> str:

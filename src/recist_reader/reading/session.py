@@ -55,6 +55,9 @@ COMMON_ORGANS = (
     "abdominal wall",
 )
 
+#: The patient id of a new record until the reader types one or the baseline series gives it.
+UNNAMED_PATIENT_ID = "NEW-PATIENT"
+
 # Baseline problems that make a record invalid by the rule book (R2.6, R3.1, R3.4): saving is
 # refused while any is present. Everything else is shown but does not block.
 BLOCKING_CODES = frozenset(
@@ -138,7 +141,8 @@ class ReadingSession(NewLesionTracking, MrecistReading):
     path : path, optional
         The file the record is saved to.
     reader : str
-        The reader's name, written on every measurement they make.
+        The reader's name, written on every measurement they make and, with the next edit,
+        as the record's ``reader`` (a record that names its reader keeps that name).
     decimals : int
         Decimals of recorded diameters (rulers keep their exact endpoints).
     """
@@ -159,7 +163,9 @@ class ReadingSession(NewLesionTracking, MrecistReading):
             visit.setdefault("measurements", [])
             visit.setdefault("new_lesions", [])
         self.path = Path(path) if path is not None else None
-        self.reader = reader
+        #: Who reads: the record's ``reader`` when it has one (the read is theirs), else
+        #: ``reader``; written into the record with the next edit and on every measurement.
+        self.reader = self._record.get("reader") or reader
         self.decimals = decimals
         self._clock = clock
         self.dirty = False
@@ -222,6 +228,13 @@ class ReadingSession(NewLesionTracking, MrecistReading):
         return self._record["patient_id"]
 
     @property
+    def is_empty(self) -> bool:
+        """True while nothing was read: no lesion, no series, no new lesion."""
+        return not self._record["lesions"] and not any(
+            visit.get("series") or visit["new_lesions"] for visit in self._record["visits"]
+        )
+
+    @property
     def baseline_date(self) -> dt.date:
         return dt.date.fromisoformat(self._record["baseline_date"])
 
@@ -280,6 +293,12 @@ class ReadingSession(NewLesionTracking, MrecistReading):
         self._record["patient_id"] = patient_id.strip()
         self._changed()
 
+    def set_reader(self, reader: str) -> None:
+        """Name who reads this record (kept in the record as ``reader``)."""
+        self.reader = reader.strip()
+        if self.reader and self._record.get("reader") != self.reader:
+            self._changed()  # writes it
+
     @property
     def criteria(self) -> str:
         """The record's primary criteria (design.md §7.1)."""
@@ -315,12 +334,10 @@ class ReadingSession(NewLesionTracking, MrecistReading):
     ) -> str:
         """Add a follow-up visit; return its id (``W<weeks since baseline>`` by default)."""
         when = _parse_date(date)
-        self._check_follow_up_date(when, None)
-        if visit_id is None:
-            weeks = round((when - self.baseline_date).days / 7)
-            visit_id = self._unique_id(f"W{weeks}", {v["visit_id"] for v in self._record["visits"]})
-        elif any(v["visit_id"] == visit_id for v in self._record["visits"]):
-            raise ReadingError(f"visit {visit_id!r} exists already")
+        visit_id = visit_id or self.suggested_visit_id(when)
+        problem = self.follow_up_problem(when, visit_id)
+        if problem is not None:
+            raise ReadingError(problem)
         visit: dict[str, Any] = {
             "visit_id": visit_id,
             "date": when.isoformat(),
@@ -334,14 +351,52 @@ class ReadingSession(NewLesionTracking, MrecistReading):
         self._changed()
         return visit_id
 
+    def suggested_visit_id(self, date: str | dt.date) -> str:
+        """The id a follow-up on ``date`` gets by default: ``W<weeks since baseline>``."""
+        weeks = round((_parse_date(date) - self.baseline_date).days / 7)
+        return self._unique_id(f"W{weeks}", {v["visit_id"] for v in self._record["visits"]})
+
+    def follow_up_problem(self, date: str | dt.date, visit_id: str) -> str | None:
+        """Why a new follow-up could not have this date and id (None when it can)."""
+        try:
+            self._check_follow_up_date(_parse_date(date), None)
+        except ReadingError as error:
+            return str(error)
+        if not visit_id.strip():
+            return "give the visit an id"
+        if any(v["visit_id"] == visit_id for v in self._record["visits"]):
+            return f"visit {visit_id!r} exists already"
+        return None
+
     def add_series(self, visit_id: str, series: dict[str, Any]) -> None:
-        """Record that ``series`` (``series_uid``, ``study_uid``, ``modality``, ``description``)
-        was read at a visit."""
+        """Record that ``series`` (``series_uid``, ``study_uid``, ``modality``, ``description``,
+        optionally ``source``) was read at a visit."""
         visit = self._visit(visit_id)
         listed = visit.setdefault("series", [])
         if all(s.get("series_uid") != series.get("series_uid") for s in listed):
             listed.append(dict(series))
             self._changed()
+
+    def update_series(self, visit_id: str, series_uid: str, **fields: Any) -> None:
+        """Change what the record keeps of a visit's series: ``source`` (where it was
+        loaded from), ``window_center`` and ``window_width`` (the window the reader chose)."""
+        allowed = {"source", "window_center", "window_width"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ReadingError(f"cannot change {', '.join(sorted(unknown))} of a series")
+        listed = self._visit(visit_id).get("series") or []
+        entry = next((s for s in listed if s.get("series_uid") == series_uid), None)
+        if entry is None:
+            raise ReadingError(f"visit {visit_id} has no series {series_uid}")
+        changed = {k: v for k, v in fields.items() if entry.get(k) != v}
+        if not changed:
+            return
+        for key, value in changed.items():
+            if value is None:
+                entry.pop(key, None)
+            else:
+                entry[key] = value
+        self._changed()
 
     def set_visit_date(self, visit_id: str, date: str | dt.date) -> None:
         """Change a visit's date (the baseline's moves the baseline date)."""
@@ -444,9 +499,10 @@ class ReadingSession(NewLesionTracking, MrecistReading):
         node's (R4.1). The other axis is kept as ``long_axis_mm`` / ``short_axis_mm``.
         ``method`` records how the ruler was made (``semi-automatic`` for a proposal the
         reader accepted or adjusted); by default the measurement keeps its method, or
-        ``manual`` for a new one. A tracked new-lesion target's ruler goes on its listing
-        (:meth:`set_new_lesion_ruler`); axis ``viable`` records a typical HCC's viable
-        diameter (:meth:`set_viable_ruler`).
+        ``manual`` for a new one. An axis drawn ``manual`` over a semi-automatic
+        measurement replaces the proposal: the proposal's other axis is removed with it. A
+        tracked new-lesion target's ruler goes on its listing (:meth:`set_new_lesion_ruler`);
+        axis ``viable`` records a typical HCC's viable diameter (:meth:`set_viable_ruler`).
         """
         if axis == VIABLE_AXIS:
             return self.set_viable_ruler(visit_id, lesion_id, ruler)
@@ -460,6 +516,17 @@ class ReadingSession(NewLesionTracking, MrecistReading):
         visit = self._visit(visit_id)
         measurement = dict(self._measurement(visit, lesion_id) or {})
         measurement.pop("status", None)
+        if method == "manual" and measurement.get("method") == "semi-automatic":
+            # A redrawn axis replaces the proposal: its other axis went with the proposal.
+            other_key, other_length = (
+                ("short_axis_ruler", "short_axis_mm")
+                if axis == "long"
+                else ("ruler", "long_axis_mm")
+            )
+            measurement.pop(other_key, None)
+            measurement.pop(other_length, None)
+            if axis == ("long" if lesion["nodal"] else "short"):
+                measurement.pop("diameter_mm", None)
         length = ruler.length_mm
         if axis == "long":
             measurement["ruler"] = ruler.as_json()
@@ -472,6 +539,8 @@ class ReadingSession(NewLesionTracking, MrecistReading):
             measurement["diameter_mm"] = round(length, self.decimals)
         measurement["reader"] = self.reader or measurement.get("reader") or ""
         measurement["measured_at"] = self._clock()
+        if method != "semi-automatic":
+            measurement.pop("proposal_doubt", None)  # the reader looked at the rulers
         if method is not None:
             measurement["method"] = method
         measurement.setdefault("method", "manual")
@@ -520,8 +589,84 @@ class ReadingSession(NewLesionTracking, MrecistReading):
             "reader": self.reader,
             "measured_at": self._clock(),
         }
+        marker = (self._measurement(visit, lesion_id) or {}).get("marker")
+        if marker and lesion["kind"] == "non-target" and status != "absent":
+            measurement["marker"] = marker
         self._put_measurement(visit, lesion_id, measurement)
         self._changed()
+
+    def set_marker(
+        self, visit_id: str, lesion_id: str, point_lps_mm: Any, *, series_uid: str
+    ) -> None:
+        """Mark where a non-target is at a visit (a point in LPS mm on ``series_uid``); a
+        non-target with no status there yet is recorded ``present``."""
+        lesion = self._lesion(lesion_id)
+        if lesion["kind"] != "non-target":
+            raise ReadingError(f"{lesion_id} is a target: draw its ruler instead of a marker")
+        visit = self._visit(visit_id)
+        measurement = dict(self._measurement(visit, lesion_id) or {})
+        if measurement.get("status") in (None, "absent"):
+            measurement["status"] = "present"
+        measurement["marker"] = {
+            "series_uid": series_uid,
+            "point_lps_mm": [float(c) for c in point_lps_mm],
+        }
+        measurement["reader"] = self.reader or measurement.get("reader") or ""
+        measurement["measured_at"] = self._clock()
+        self._put_measurement(visit, lesion_id, measurement)
+        self._changed()
+
+    def clear_marker(self, visit_id: str, lesion_id: str) -> None:
+        """Remove a non-target's marker at a visit (its status stays)."""
+        measurement = self._measurement(self._visit(visit_id), lesion_id)
+        if measurement is not None and measurement.pop("marker", None) is not None:
+            self._changed()
+
+    def set_proposal_doubt(self, visit_id: str, lesion_id: str, doubt: str | None) -> None:
+        """Record (or, with None, clear) why a semi-automatic proposal was doubtful."""
+        measurement = self._measurement(self._visit(visit_id), lesion_id)
+        if measurement is None:
+            raise ReadingError(f"{lesion_id} has no measurement at {visit_id}")
+        if doubt:
+            measurement["proposal_doubt"] = doubt
+        elif measurement.pop("proposal_doubt", None) is None:
+            return
+        self._changed()
+
+    def set_lesion_kind(self, lesion_id: str, kind: LesionKind) -> str:
+        """Make a lesion a target or a non-target while only its baseline is read; returns
+        its id (``T<n>``/``NT<n>`` ids follow the kind). Its baseline measurement starts
+        again (a non-target is ``present``, a target awaits its ruler)."""
+        lesion = self._lesion(lesion_id)
+        if kind not in ("target", "non-target"):
+            raise ReadingError(f"kind must be 'target' or 'non-target', not {kind!r}")
+        if lesion["kind"] == kind:
+            return lesion_id
+        baseline = self._baseline_visit()
+        measured = [
+            v["visit_id"]
+            for v in self._record["visits"]
+            if v is not baseline and self._measurement(v, lesion_id) is not None
+        ]
+        if measured:
+            raise ReadingError(
+                f"{lesion_id} is already read at {', '.join(measured)}: its kind can only "
+                "change before the follow-ups are read"
+            )
+        new_id = lesion_id
+        default_prefix = "T" if lesion["kind"] == "target" else "NT"
+        if lesion_id.startswith(default_prefix) and lesion_id[len(default_prefix) :].isdigit():
+            taken = {other["lesion_id"] for other in self._record["lesions"]}
+            new_id = self._unique_id("T" if kind == "target" else "NT", taken, start=1)
+        baseline["measurements"] = [
+            m for m in baseline["measurements"] if m["lesion_id"] != lesion_id
+        ]
+        lesion["kind"] = kind
+        lesion["lesion_id"] = new_id
+        if kind == "non-target":
+            self._put_measurement(baseline, new_id, {"status": "present"})
+        self._changed()
+        return new_id
 
     def clear_measurement(self, visit_id: str, lesion_id: str) -> None:
         """Remove a lesion's measurement at a visit (it becomes not evaluated)."""
@@ -619,6 +764,17 @@ class ReadingSession(NewLesionTracking, MrecistReading):
                     )
                 )
             for visit in self._record["visits"]:
+                doubt = (self._measurement(visit, lesion["lesion_id"]) or {}).get("proposal_doubt")
+                if doubt:
+                    out.append(
+                        LesionCheck(
+                            lesion["lesion_id"],
+                            f"{lesion['lesion_id']} at {visit['visit_id']}: doubtful proposal "
+                            f"({doubt}): check its rulers",
+                            "proposal_doubtful",
+                            False,
+                        )
+                    )
                 long, short = (
                     self.ruler(visit["visit_id"], lesion["lesion_id"], axis=a)
                     for a in ("long", "short")
@@ -713,6 +869,8 @@ class ReadingSession(NewLesionTracking, MrecistReading):
 
     # ------------------------------------------------------------------ internals
     def _changed(self) -> None:
+        if self.reader and self._record.get("reader") != self.reader:
+            self._record["reader"] = self.reader
         self.dirty = True
         for listener in list(self.listeners):
             listener()
