@@ -22,6 +22,9 @@ _LAZY_EXPORTS: dict[str, str] = {
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "register_visits": "recist_reader.registration",
+    "Registration": "recist_reader.registration",
+    "RegistrationError": "recist_reader.registration",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]

@@ -140,6 +140,28 @@ class NewLesion(_Strict):
     note: str | None = None
 
 
+Row4 = Annotated[list[FiniteFloat], Field(min_length=4, max_length=4)]
+
+
+class VisitRegistration(_Strict):
+    """A follow-up's registration to the baseline, as `Registration.to_json` writes it
+    (design.md §11); kept so that reopening the read does not recompute it."""
+
+    method: Literal["rigid", "affine"]
+    baseline_series_uid: str = Field("", description="the baseline series it was computed against")
+    follow_up_series_uid: str = Field("", description="this visit's series that was registered")
+    to_follow_up_lps: Annotated[list[Row4], Field(min_length=4, max_length=4)] = Field(
+        description="4 x 4 homogeneous matrix: baseline LPS mm -> follow-up LPS mm"
+    )
+    plausible: bool = Field(description="false: not to be used (a reason says why)")
+    reason: str = ""
+    seconds: Annotated[FiniteFloat, Field(ge=0)] = 0.0
+    checks: dict[str, FiniteFloat] = Field(
+        default_factory=dict, description="the figures plausibility was judged on"
+    )
+    software: str = ""
+
+
 class Visit(_Strict):
     """One assessment time point: the baseline or a follow-up."""
 
@@ -149,6 +171,9 @@ class Visit(_Strict):
     new_lesions: list[NewLesion] = Field(default_factory=list)
     series: list[SeriesReference] | None = None
     note: str | None = None
+    registration: VisitRegistration | None = Field(
+        None, description="follow-ups: registration to the baseline (ignored by scoring)"
+    )
 
     @cached_value
     def measurement_by_lesion(self) -> dict[str, Measurement]:
