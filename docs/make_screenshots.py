@@ -69,11 +69,11 @@ def main() -> None:
     save(viewer, "2-follow-up")
 
     # 3. Side by side with baseline (linked views).
-    widget.compare_combo.setCurrentIndex(1)
+    widget.compare.combo.setCurrentIndex(1)
     widget.select_lesion(first_target)
     viewer.reset_view()
     save(viewer, "3-compare-with-baseline")
-    widget.compare_combo.setCurrentIndex(0)
+    widget.compare.combo.setCurrentIndex(0)
 
     # 4. The response panel: sums, changes, responses, best overall response, notes.
     from qtpy.QtWidgets import QScrollArea
@@ -87,7 +87,7 @@ def main() -> None:
     widget.select_visit(widget.session.baseline_visit_id)
     extra = widget.add_lesion("target", "liver")
     widget.set_ruler_from_world(extra, [[0, 0, 0], [0, 0, 8.0]])
-    widget._guard(widget.save)
+    widget.context.guard(widget.save)
     save(viewer, "5-baseline-check")
 
     viewer.close()

@@ -1,4 +1,4 @@
-"""recist-reader: RECIST 1.1 tumour response assessment.
+"""recist-reader: tumour response assessment by RECIST 1.1, mRECIST and iRECIST.
 
 The public API is importable without Qt or napari::
 
@@ -16,12 +16,15 @@ __version__ = "0.1.0"
 
 _LAZY_EXPORTS: dict[str, str] = {
     "score_record": "recist_reader.core.scoring",
+    "SUPPORTED_CRITERIA": "recist_reader.core.scoring",
     "ScoringOptions": "recist_reader.core.options",
     "RecordError": "recist_reader.errors",
     "SeriesError": "recist_reader.errors",
     "load_series": "recist_reader.io.dicom",
     "Volume": "recist_reader.io.dicom",
     "measure_lesion": "recist_reader.measure",
+    "review_reads": "recist_reader.review",
+    "read_hash": "recist_reader.review",
     "register_visits": "recist_reader.registration",
     "Registration": "recist_reader.registration",
     "RegistrationError": "recist_reader.registration",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -19,15 +19,19 @@ class RecordProblem:
         What is wrong and, where possible, how to fix it.
     code : str
         A stable machine-readable code, e.g. ``too_many_targets``.
+    criteria : str or None
+        The criteria the problem concerns, named when a record is scored under more than one
+        or under one that is not its primary (design.md §7.3).
     """
 
     path: str
     message: str
     code: str = "invalid"
+    criteria: str | None = None
 
     def describe(self, source: str | None = None) -> str:
-        """One line: ``file: path: message``."""
-        parts = [p for p in (source, self.path) if p]
+        """One line: ``file: criteria: path: message`` (the parts that are known)."""
+        parts = [p for p in (source, self.criteria, self.path) if p]
         return ": ".join([*parts, self.message])
 
 
@@ -46,6 +50,12 @@ class RecordError(ValueError):
     def with_source(self, source: str) -> RecordError:
         """The same problems, attributed to the file ``source``."""
         return RecordError(self.problems, source=source)
+
+    def for_criteria(self, criteria: str) -> RecordError:
+        """The same problems, each naming ``criteria`` (design.md §7.2, §7.3)."""
+        return RecordError(
+            [replace(problem, criteria=criteria) for problem in self.problems], source=self.source
+        )
 
     @property
     def codes(self) -> list[str]:

@@ -197,3 +197,76 @@ def test_large_folders_are_scored_by_a_process_per_core_with_the_same_result(
     assert (
         json.loads((parallel_out / "P1.response.json").read_text())["visits"][0]["sum_mm"] == 21.0
     )
+
+
+# ------------------------------------------------------------ criteria (design.md §7.3)
+def test_one_criteria_named_scores_every_record_under_it(tmp_path, capsys):
+    path = write(tmp_path / "p.json", record())
+    assert main(["score", str(path), "--criteria", "RECIST1.1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == score_record(record())
+
+
+@pytest.mark.parametrize("names", ["WHO", "RECIST1.1,RECIST1.1", "recist1.1", ""])
+def test_an_unsupported_or_repeated_criteria_is_a_usage_error(tmp_path, capsys, names):
+    path = write(tmp_path / "p.json", record())
+    assert main(["score", str(path), "--criteria", names]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "RECIST1.1, mRECIST, iRECIST" in captured.err
+
+
+def test_out_names_the_file_of_a_criteria_that_is_not_the_primary_one(tmp_path, capsys):
+    primary_mrecist = dict(record("P014"), criteria="mRECIST")
+    path = write(tmp_path / "p.json", primary_mrecist)
+    out = tmp_path / "out"
+    assert main(["score", str(path), "--criteria", "RECIST1.1", "--out", str(out), "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["P014.RECIST1.1.response.json"]
+    written = json.loads((out / "P014.RECIST1.1.response.json").read_text())
+    assert written == score_record(primary_mrecist, criteria="RECIST1.1")
+
+
+def test_problem_lines_name_a_criteria_that_is_not_the_primary_one(tmp_path, capsys):
+    bad = dict(record("P014"), criteria="mRECIST")
+    bad["visits"][0]["measurements"][0]["diameter_mm"] = 8.0
+    path = write(tmp_path / "P014.json", bad)
+    assert main(["score", str(path), "--criteria", "RECIST1.1", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        f"{path}: RECIST1.1: visits[0].measurements[0].diameter_mm: target 'T1' is not measurable"
+    )
+
+
+def test_problem_lines_of_the_primary_criteria_are_unchanged(tmp_path, capsys):
+    bad = record("P014")
+    bad["visits"][0]["measurements"][0]["diameter_mm"] = 8.0
+    path = write(tmp_path / "P014.json", bad)
+    assert main(["score", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"{path}: visits[0].measurements[0].diameter_mm: target 'T1' is not measurable"
+    )
+
+
+def test_set_reads_json_values_and_plain_strings(tmp_path, capsys):
+    path = write(tmp_path / "p.json", record())
+    argv = [
+        "score",
+        str(path),
+        "--json",
+        "--set",
+        "icpd_increase_reference=previous",
+        "--set",
+        'unconfirmed_iupd_pfs="censor"',
+        "--set",
+        "mrecist_pd_min_increase_mm=5",
+        "--set",
+        "sd_min_days=56",
+    ]
+    assert main(argv) == 0
+    response = json.loads(capsys.readouterr().out)
+    assert response["config"]["sd_min_days"] == 56
+    assert "icpd_increase_reference" not in response["config"]
+    assert main(["score", str(path), "--set", "icpd_increase_reference=latest"]) == 2
+    assert "icpd_increase_reference" in capsys.readouterr().err
+    assert main(["score", str(path), "--set", "bogus=1"]) == 2
+    assert "unknown option 'bogus'" in capsys.readouterr().err

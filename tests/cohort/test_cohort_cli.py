@@ -143,3 +143,33 @@ def test_a_cohort_with_no_valid_record_still_reports(tmp_path, capsys):
     assert summary["orr"]["confirmed"]["rate"] is None
     assert summary["pfs"]["n"] == 0 and summary["pfs"]["median_days"] is None
     assert (out / "report.html").exists() and (out / "plots" / "waterfall.png").exists()
+
+
+# ------------------------------------------------------------ criteria (design.md §7.3)
+def test_the_summary_names_its_criteria(records_23, capsys):
+    assert main(["cohort", str(records_23), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["criteria"] == "RECIST1.1"
+    assert main(["cohort", str(records_23), "--json", "--criteria", "RECIST1.1"]) == 0
+    assert json.loads(capsys.readouterr().out) == plain
+
+
+def test_records_of_different_primary_criteria_need_criteria(tmp_path, capsys):
+    folder = tmp_path / "records"
+    shutil.copytree(SAMPLE_RECORDS, folder)
+    other = json.loads((folder / "HCC-001_confirmed_PR.json").read_text())
+    other.update(patient_id="M1", criteria="mRECIST")
+    (folder / "M1.json").write_text(json.dumps(other))
+    assert main(["cohort", str(folder), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "RECIST1.1 (7 records), mRECIST (1 records)" in captured.err
+    assert "--criteria" in captured.err
+    assert main(["cohort", str(folder), "--json", "--criteria", "RECIST1.1"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["criteria"], summary["n_scored"]) == ("RECIST1.1", 8)
+
+
+def test_an_unsupported_criteria_is_a_usage_error(records_23, capsys):
+    assert main(["cohort", str(records_23), "--criteria", "RECIST"]) == 2
+    assert "RECIST1.1, mRECIST, iRECIST" in capsys.readouterr().err

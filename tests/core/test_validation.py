@@ -44,7 +44,7 @@ CASES = [
         "negative diameter",
         lambda r: r["visits"][2]["measurements"][0].update(diameter_mm=-1.5),
         "visits[2].measurements[0].diameter_mm",
-        "negative_length",
+        "negative_diameter",
     ),
     (
         "diameter as text",
@@ -245,7 +245,7 @@ CASES = [
         "unknown config key",
         lambda r: r.update(config={"sd_min_day": 56}),
         "config.sd_min_day",
-        "unknown_option",
+        "bad_config",
     ),
     (
         "config value of the wrong type",
@@ -287,7 +287,7 @@ def test_invalid_record_names_the_field(description, edit, path, code):
 
 def test_unknown_option_given_to_the_api():
     problems, message = problems_of(valid_record(), sd_min_day=56)
-    assert problems == [("options.sd_min_day", "unknown_option")]
+    assert problems == [("options.sd_min_day", "bad_config")]
     assert "known options" in message
 
 

@@ -48,8 +48,8 @@ def widget(make_napari_viewer, qtbot):
     widget = ReadingWidget(viewer)
     viewer.window.add_dock_widget(widget, name="RECIST reading", area="right")
     widget.ask = lambda title, text, buttons: "Discard"  # also answers the question on closing
-    widget.reader_edit.setText("Dr Test")
-    widget._on_reader_edited()
+    widget.record_bar.reader_edit.setText("Dr Test")
+    widget.record_bar.reader_edit.editingFinished.emit()
     return widget
 
 
@@ -113,7 +113,7 @@ def test_draw_ruler_with_the_mouse_measures_the_lesion(widget, patient, qtbot):
     ends = world_ends(widget, "BL", truth.long_axis_endpoints_mm)
     viewer.dims.set_point(0, float(ends[0][0]))
     widget.select_lesion(t1)
-    widget.draw_long_button.click()
+    widget.lesion_actions.draw_long_button.click()
     drag(viewer, qtbot, ends[0], ends[1])
     measured = widget.session.measurement("BL", t1)
     assert measured["diameter_mm"] == pytest.approx(truth.long_axis_mm, abs=PIXEL_MM)
@@ -172,7 +172,7 @@ def test_complete_read_ends_in_the_expected_responses(widget, patient):
     )
     assert response["visits"][1]["sum_mm"] == pytest.approx(expected_sum, abs=2 * 0.05 + 1e-9)
     assert "W16  2024-05-01" in widget.response_panel_text()
-    assert "PR confirmed" in widget.summary_label.text()
+    assert "PR confirmed" in widget.response.summary_label.text()
 
 
 def test_dragging_an_end_point_updates_the_response_live(widget, patient, qtbot):
@@ -215,24 +215,24 @@ def test_an_edit_changes_only_the_cells_it_changes(widget, patient):
     """Panels are updated in place (each edit repaints what changed, not whole tables)."""
     t1, _, _ = complete_read(widget, patient)
     widget.select_visit("W16")
-    rows = {widget.response_table.item(r, 0).text(): r for r in range(2)}
-    w8_sum, w16_sum = (widget.response_table.item(rows[v], 2) for v in ("W8", "W16"))
-    t1_row = [widget.lesion_table.item(r, 0).text() for r in range(3)].index(t1)
-    t1_now = widget.lesion_table.item(t1_row, 3)
+    rows = {widget.response.table.item(r, 0).text(): r for r in range(2)}
+    w8_sum, w16_sum = (widget.response.table.item(rows[v], 2) for v in ("W8", "W16"))
+    t1_row = [widget.lesions.table.item(r, 0).text() for r in range(3)].index(t1)
+    t1_now = widget.lesions.table.item(t1_row, 3)
     w8_text, w16_text = w8_sum.text(), w16_sum.text()
-    visit_item = widget.visit_list.item(2)
+    visit_item = widget.visits.list.item(2)
     ruler = widget.session.ruler("W16", t1)
     a, b = (np.asarray(p, float) for p in ruler.points_lps_mm)
     longer = Ruler(ruler.series_uid, (tuple(a), tuple(b + (b - a) * 0.5)))
 
     widget.session.set_ruler("W16", t1, longer)
 
-    assert widget.response_table.item(rows["W16"], 2) is w16_sum  # the same cell, new text
+    assert widget.response.table.item(rows["W16"], 2) is w16_sum  # the same cell, new text
     assert w16_sum.text() != w16_text
-    assert widget.response_table.item(rows["W8"], 2).text() == w8_text
-    assert widget.lesion_table.item(t1_row, 3) is t1_now
+    assert widget.response.table.item(rows["W8"], 2).text() == w8_text
+    assert widget.lesions.table.item(t1_row, 3) is t1_now
     assert t1_now.text() == f"{longer.length_mm:.1f} mm"
-    assert widget.visit_list.item(2) is visit_item and widget.visit_list.currentRow() == 2
+    assert widget.visits.list.item(2) is visit_item and widget.visits.list.currentRow() == 2
 
 
 def test_save_close_reopen_restores_every_ruler(widget, patient, tmp_path, make_napari_viewer):
@@ -261,9 +261,9 @@ def test_save_close_reopen_restores_every_ruler(widget, patient, tmp_path, make_
 def test_corrupt_record_gives_a_message_and_changes_nothing(widget, tmp_path):
     path = tmp_path / "broken.json"
     path.write_bytes(b'{"patient_id": "X", "criteria": ')
-    widget._guard(widget.open_record, path)
-    assert str(path) in widget.status_label.text()
-    assert "not valid JSON" in widget.status_label.text()
+    widget.context.guard(widget.open_record, path)
+    assert str(path) in widget.messages.label.text()
+    assert "not valid JSON" in widget.messages.label.text()
     assert widget.session is None
     assert path.read_bytes() == b'{"patient_id": "X", "criteria": '
     assert not list(tmp_path.glob(".*autosave"))
@@ -296,14 +296,14 @@ def test_baseline_rule_blocks_saving_and_is_shown_beside_the_lesion(widget, pati
     for _ in range(2):
         lesion_id = widget.add_lesion("target", "liver")
         widget.set_ruler_from_world(lesion_id, np.array([[1.25, 0, 0], [1.25, 0, 20.0]]))
-    widget._guard(widget.save, tmp_path / "p.json")
-    assert "not saved" in widget.status_label.text()
+    widget.context.guard(widget.save, tmp_path / "p.json")
+    assert "not saved" in widget.messages.label.text()
     assert not (tmp_path / "p.json").exists()
     row = [
-        widget.lesion_table.item(r, 0).text() for r in range(widget.lesion_table.rowCount())
+        widget.lesions.table.item(r, 0).text() for r in range(widget.lesions.table.rowCount())
     ].index("T4")
-    assert widget.lesion_table.item(row, 5).text() == "blocks saving"
-    assert "more than 2 targets" in widget.lesion_table.item(row, 5).toolTip()
+    assert widget.lesions.table.item(row, 5).text() == "blocks saving"
+    assert "more than 2 targets" in widget.lesions.table.item(row, 5).toolTip()
 
 
 def test_new_lesion_marked_as_a_point(widget, patient):
@@ -311,8 +311,8 @@ def test_new_lesion_marked_as_a_point(widget, patient):
     start_read(widget, patient)
     visit_id = widget.add_visit_from_series(written["W8"].series.paths[0].parent)
     widget.select_visit(visit_id)
-    widget.new_location_edit.setText("lung, right lower lobe")
-    widget.new_equivocal_check.setChecked(True)
+    widget.new_lesions.location_edit.setText("lung, right lower lobe")
+    widget.new_lesions.equivocal_check.setChecked(True)
     widget.start_new_lesion()
     layer = widget.visit_layers[visit_id].new_lesions
     layer.add(np.array([[1.25, 10.0, 12.0]]))
@@ -337,7 +337,7 @@ def test_click_measures_the_lesion_semi_automatically(
     centre = ends.mean(axis=0)
     viewer.dims.set_point(0, float(centre[0]))
     widget.select_lesion(lesion_id)
-    widget.measure_button.click()
+    widget.lesion_actions.measure_button.click()
     canvas = canvas_of(viewer)
     point = to_pixel(viewer, centre)
     QTest.mouseMove(canvas, point)
@@ -348,7 +348,7 @@ def test_click_measures_the_lesion_semi_automatically(
     assert measured["long_axis_mm"] == pytest.approx(truth.long_axis_mm, abs=PIXEL_MM)
     assert measured["short_axis_mm"] == pytest.approx(truth.short_axis_mm, abs=PIXEL_MM)
     assert measured["diameter_mm"] == pytest.approx(truth.recist_mm, abs=PIXEL_MM)
-    assert "proposed" in widget.status_label.text()
+    assert "proposed" in widget.messages.label.text()
     labels = list(widget.visit_layers["BL"].rulers.features["label"])
     assert len(labels) == 2 and labels[0].startswith(f"{lesion_id} {organ}")
 
@@ -362,11 +362,11 @@ def test_compare_shows_the_follow_up_beside_baseline_or_the_previous_visit(widge
         {layer.metadata.get("recist_visit_id") for layer in widget.viewer.layers if layer.visible}
     )
     assert visible() == ["W16"] and not _grid_of(widget.viewer).enabled
-    widget.compare_combo.setCurrentIndex(1)
+    widget.compare.combo.setCurrentIndex(1)
     assert visible() == ["BL", "W16"] and _grid_of(widget.viewer).enabled
-    widget.compare_combo.setCurrentIndex(2)
+    widget.compare.combo.setCurrentIndex(2)
     assert visible() == ["W16", "W8"]
-    widget.compare_combo.setCurrentIndex(0)
+    widget.compare.combo.setCurrentIndex(0)
     assert visible() == ["W16"] and not _grid_of(widget.viewer).enabled
 
 
@@ -376,7 +376,7 @@ def test_reopened_visits_list_their_images(widget, patient, tmp_path, make_napar
     other = ReadingWidget(make_napari_viewer())
     other.ask = lambda *args: "Discard"
     other.open_record(path, series_folder=patient[1])
-    labels = [other.visit_list.item(i).text() for i in range(other.visit_list.count())]
+    labels = [other.visits.list.item(i).text() for i in range(other.visits.list.count())]
     assert len(labels) == 3 and not any("no images" in label for label in labels)
 
 
@@ -392,7 +392,7 @@ def test_compare_lines_the_selected_lesion_up_in_both_visits(widget, patient):
     widget.select_visit("W8")
     widget.set_ruler_from_world(t1, shifted)
     measured_before = widget.session.measurement("BL", t1)
-    widget.compare_combo.setCurrentIndex(1)
+    widget.compare.combo.setCurrentIndex(1)
     widget.select_lesion(t1)
     baseline = widget.visit_layers["BL"]
     here = lps_to_world(
@@ -405,5 +405,5 @@ def test_compare_lines_the_selected_lesion_up_in_both_visits(widget, patient):
         baseline.image.affine.affine_matrix[:3, 3], baseline.image_affine[:3, 3] + shift
     )
     assert widget.session.measurement("BL", t1) == measured_before  # display only
-    widget.compare_combo.setCurrentIndex(0)
+    widget.compare.combo.setCurrentIndex(0)
     np.testing.assert_allclose(baseline.rulers.affine.affine_matrix, np.eye(4))

@@ -1,4 +1,4 @@
-"""The napari layers of one visit, and drawing the record's rulers and new lesions on them.
+"""The napari layers of one visit, and what the record says to draw on them.
 
 Rulers and points are kept in the visit's own world coordinates (LPS millimetres re-ordered
 per plane, ``image.metadata["world_to_lps"]``); the compare view only shifts how a visit is
@@ -40,6 +40,10 @@ class VisitLayers:
             self.rulers.affine = shift
             self.new_lesions.affine = shift
 
+    def all(self) -> tuple[Any, Any, Any]:
+        """The image, rulers and new-lesion layers, in the order they are stacked."""
+        return (self.image, self.rulers, self.new_lesions)
+
     @property
     def series_uid(self) -> str:
         return self.image.metadata["series_uid"]
@@ -47,6 +51,12 @@ class VisitLayers:
     @property
     def world_to_lps(self) -> np.ndarray:
         return np.asarray(self.image.metadata["world_to_lps"], float)
+
+    @property
+    def world_frame(self) -> tuple[np.ndarray, tuple[str, str, str]]:
+        """The world frame the visit is drawn in (rows: LPS unit vectors of the world
+        axes) and its axis labels: every visit of a read shares the first one's."""
+        return self.world_to_lps[:3, :3].T, tuple(self.image.axis_labels)  # type: ignore[return-value]
 
 
 def create_visit_layers(
@@ -84,47 +94,112 @@ def create_visit_layers(
     return VisitLayers(image, rulers, points)
 
 
-def draw_rulers(layers: VisitLayers, session: ReadingSession, visit_id: str) -> None:
-    """Replace the rulers layer's lines by the record's rulers on this visit's series."""
-    lines, lesion_ids, axes, labels, colours = [], [], [], [], []
+@dataclass(frozen=True)
+class DrawnRuler:
+    """One line of a rulers layer, as the record says it should be drawn."""
+
+    line_world: np.ndarray
+    lesion_id: str
+    axis: str
+    label: str
+
+
+def rulers_to_draw(layers: VisitLayers, session: ReadingSession, visit_id: str) -> list[DrawnRuler]:
+    """The record's rulers of a visit that lie on this visit's series, in record order."""
+    drawn = []
     for lesion in session.lesions("target"):
         for axis in ("long", "short"):
             ruler = session.ruler(visit_id, lesion["lesion_id"], axis=axis)  # type: ignore[arg-type]
             if ruler is None or ruler.series_uid != layers.series_uid:
                 continue
-            lines.append(lps_to_world(ruler.points_lps_mm, layers.world_to_lps))
-            lesion_ids.append(lesion["lesion_id"])
-            axes.append(axis)
-            labels.append(ruler_label(lesion, axis, ruler.length_mm))
-            colours.append(RULER_COLOURS[axis])
-    layers.rulers.selected_data = set()
-    layers.rulers.data = []
-    if lines:
-        layers.rulers.add(lines, shape_type="line", edge_color=colours, edge_width=RULER_WIDTH_MM)
-    layers.rulers.features = {
-        "lesion_id": np.array(lesion_ids, dtype=object),
-        "axis": np.array(axes, dtype=object),
-        "label": np.array(labels, dtype=object),
+            drawn.append(
+                DrawnRuler(
+                    lps_to_world(ruler.points_lps_mm, layers.world_to_lps),
+                    lesion["lesion_id"],
+                    axis,
+                    ruler_label(lesion, axis, ruler.length_mm),
+                )
+            )
+    return drawn
+
+
+def update_rulers(layers: VisitLayers, drawn: list[DrawnRuler]) -> None:
+    """Make the rulers layer show ``drawn``: labels are changed in place when the lines are
+    already there (as while an end point is dragged), otherwise the lines are replaced."""
+    layer = layers.rulers
+    features = layer.features
+    same_rulers = (
+        len(layer.data) == len(drawn) == len(features)
+        and list(features["lesion_id"]) == [d.lesion_id for d in drawn]
+        and list(features["axis"]) == [d.axis for d in drawn]
+    )
+    if same_rulers:
+        moved = not all(
+            np.asarray(line).shape == d.line_world.shape
+            and np.allclose(line, d.line_world, atol=1e-6)
+            for line, d in zip(layer.data, drawn)
+        )
+        if moved:  # the same rulers elsewhere: colours, widths and features are kept
+            layer.data = [d.line_world for d in drawn]
+        labels = [d.label for d in drawn]
+        if moved or list(features["label"]) != labels:
+            column = layer.features.columns.get_loc("label")  # edited in place (napari's way)
+            for index, label in enumerate(labels):
+                layer.features.iat[index, column] = label
+            layer.refresh_text()
+        return
+    layer.selected_data = set()
+    layer.data = []
+    if drawn:
+        layer.add(
+            [d.line_world for d in drawn],
+            shape_type="line",
+            edge_color=[RULER_COLOURS[d.axis] for d in drawn],
+            edge_width=RULER_WIDTH_MM,
+        )
+    layer.features = {
+        "lesion_id": np.array([d.lesion_id for d in drawn], dtype=object),
+        "axis": np.array([d.axis for d in drawn], dtype=object),
+        "label": np.array([d.label for d in drawn], dtype=object),
     }
-    layers.rulers.refresh_text()
+    layer.refresh_text()
 
 
-def draw_new_lesions(layers: VisitLayers, session: ReadingSession, visit_id: str) -> None:
-    """Replace the new-lesion points by the record's (equivocal ones in orange)."""
+def new_lesions_to_draw(
+    layers: VisitLayers, session: ReadingSession, visit_id: str
+) -> tuple[np.ndarray, list[str], list[bool]]:
+    """The record's new lesions of a visit on this visit's series: world points (n, 3),
+    locations and equivocal flags."""
     points, locations, equivocal = [], [], []
     for entry in session.visit(visit_id)["new_lesions"]:
         if entry.get("point_lps_mm") and entry.get("series_uid") == layers.series_uid:
             points.append(lps_to_world([entry["point_lps_mm"]], layers.world_to_lps)[0])
             locations.append(entry["location"])
             equivocal.append(bool(entry.get("equivocal")))
-    layers.new_lesions.data = np.asarray(points, float).reshape(-1, 3)
-    layers.new_lesions.features = {
+    return np.asarray(points, float).reshape(-1, 3), locations, equivocal
+
+
+def update_new_lesions(
+    layers: VisitLayers, points: np.ndarray, locations: list[str], equivocal: list[bool]
+) -> None:
+    """Make the new-lesions layer show these points (equivocal ones in orange), unless it
+    already does."""
+    layer = layers.new_lesions
+    if (
+        len(layer.data) == len(points) == len(layer.features)
+        and np.allclose(layer.data, points, atol=1e-6)
+        and list(layer.features["location"]) == locations
+        and [bool(e) for e in layer.features["equivocal"]] == equivocal
+    ):
+        return
+    layer.data = points
+    layer.features = {
         "location": np.array(locations, dtype=object),
         "equivocal": np.array(equivocal, dtype=bool),
     }
-    if points:
-        layers.new_lesions.face_color = ["orange" if eq else "red" for eq in equivocal]
-    layers.new_lesions.refresh_text()
+    if len(points):
+        layer.face_color = ["orange" if eq else "red" for eq in equivocal]
+    layer.refresh_text()
 
 
 def camera_of(viewer: Any) -> Any:

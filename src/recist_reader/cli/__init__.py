@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     from recist_reader.cli import read as read_command
 
     read_command.add_parser(subcommands)  # noqa: E702, I001
+    from recist_reader.cli import review as review_command  # noqa: I001
+    from recist_reader.cli import adjudicate as adjudicate_command
+
+    review_command.add_parser(subcommands)
+    adjudicate_command.add_parser(subcommands)
     return parser
 
 

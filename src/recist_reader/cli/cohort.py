@@ -17,13 +17,16 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         description=(
             "Score every patient record under PATH and summarise the cohort (design.md §5): "
             "best overall response counts, ORR and DCR with exact 95 %% CIs, Kaplan-Meier PFS, "
-            "duration of response and OS. Invalid records are listed and skipped; exit 2 when "
-            "any record was invalid (one line per problem on stderr), else 0."
+            "duration of response and OS. --criteria chooses the criteria (several: one summary "
+            "per criteria, side by side in the report); without it every record must name the "
+            "same primary criteria. Invalid records are listed and skipped; exit 2 when any "
+            "record was invalid (one line per problem on stderr), else 0."
         ),
     )
-    from recist_reader.cli.score import add_option_argument
+    from recist_reader.cli.score import add_criteria_argument, add_option_argument
 
     parser.add_argument("paths", nargs="+", metavar="PATH", help="record file or folder of records")
+    add_criteria_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the summary JSON")
     parser.add_argument(
         "--out",
@@ -33,41 +36,88 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "per_visit.csv and plots/ (PNG and SVG) into DIR",
     )
     add_option_argument(parser)
+    from recist_reader.cli.cohort_source import add_source_arguments
+
+    add_source_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Summarise the cohort under ``args.paths``; return the exit code."""
-    from recist_reader.cli.score import option_overrides
-    from recist_reader.cohort import cohort_curves, score_cohort, summarize_cohort
+    from recist_reader.cli.cohort_source import investigator_paths, run_source
+    from recist_reader.cli.score import criteria_argument, option_overrides
+    from recist_reader.cohort import cohort_curves, score_cohorts, summarize_cohort
+    from recist_reader.errors import RecordError
 
+    if args.source != "investigator":
+        return run_source(args, format_summary)
+    usable, names = criteria_argument(args.criteria)
     overrides = option_overrides(args.settings)
-    if overrides is None:
+    if not usable or overrides is None:
         return 2
 
-    cohort = score_cohort(args.paths, overrides=overrides, option_prefix="--set ")
-    for folder in cohort.empty_folders:
+    paths = investigator_paths(args.paths)
+    try:
+        cohorts = score_cohorts(paths, names, overrides=overrides, option_prefix="--set ")
+    except RecordError as error:  # a criteria this version cannot score yet
+        print(f"--criteria {args.criteria}: {error.problems[0].message}", file=sys.stderr)
+        return 2
+    first = next(iter(cohorts.values()))
+    for folder in first.empty_folders:
         print(f"{folder}: no record files (*.json) in this folder", file=sys.stderr)
-    for item in cohort.invalid:
-        for problem in item.problems:
-            print(f"{item.file}: {problem}", file=sys.stderr)
+    if names is None and len(first.primary_criteria) > 1:
+        found = ", ".join(f"{name} ({n} records)" for name, n in first.primary_criteria.items())
+        print(
+            f"the records name different primary criteria: {found}; choose the criteria to "
+            "summarise with --criteria (e.g. --criteria RECIST1.1)",
+            file=sys.stderr,
+        )
+        return 2
+    reported: set[str] = set()
+    for cohort in cohorts.values():
+        for item in cohort.invalid:
+            for problem in item.problems:
+                line = f"{item.file}: {problem}"
+                if line not in reported:  # an unreadable file is invalid under every criteria
+                    reported.add(line)
+                    print(line, file=sys.stderr)
 
-    curves = cohort_curves(cohort.patients)
-    summary = summarize_cohort(
-        cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves
-    )
+    results = []
+    for cohort in cohorts.values():
+        curves = cohort_curves(cohort.patients)
+        summary = summarize_cohort(
+            cohort.patients,
+            config=cohort.config,
+            invalid=cohort.invalid,
+            curves=curves,
+            criteria=cohort.criteria,
+        )
+        results.append((cohort, summary, curves))
+    if len(results) == 1:
+        document = results[0][1]
+    else:
+        document = {
+            "schema_version": results[0][1]["schema_version"],
+            "summaries": {summary["criteria"]: summary for _, summary, _ in results},
+        }
     if args.out is not None:
         from recist_reader.cohort.report import write_report
 
-        write_report(args.out, summary, cohort.patients, curves)
+        if len(results) == 1:
+            cohort, summary, curves = results[0]
+            write_report(args.out, summary, cohort.patients, curves)
+        else:
+            for cohort, summary, curves in results:
+                write_report(args.out / str(cohort.criteria), summary, cohort.patients, curves)
     if args.json:
-        json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(format_summary(summary))
+        print("\n\n".join(format_summary(summary) for _, summary, _ in results))
         if args.out is not None:
             print(f"\nReport written to {args.out / 'report.html'}")
-    return 2 if cohort.invalid or cohort.empty_folders else 0
+    failed = any(cohort.invalid for cohort in cohorts.values()) or first.empty_folders
+    return 2 if failed else 0
 
 
 def _days(value: float | None) -> str:
@@ -85,8 +135,9 @@ def _rate(block: dict[str, Any]) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The cohort summary as readable text (``recist-reader cohort`` without ``--json``)."""
+    criteria = f" ({summary['criteria']})" if summary.get("criteria") else ""
     lines = [
-        f"Cohort: {summary['n_scored']} patients scored, {summary['n_invalid']} invalid "
+        f"Cohort{criteria}: {summary['n_scored']} patients scored, {summary['n_invalid']} invalid "
         f"of {summary['n_records']} records",
         "",
         "Best overall response   "

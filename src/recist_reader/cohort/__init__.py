@@ -13,7 +13,7 @@ Examples
 
 from recist_reader.cohort.binomial import rate_with_exact_ci
 from recist_reader.cohort.patients import PatientEndpoints, patient_endpoints
-from recist_reader.cohort.scoring import Cohort, score_cohort
+from recist_reader.cohort.scoring import Cohort, score_cohort, score_cohorts
 from recist_reader.cohort.summary import (
     CohortCurves,
     InvalidRecord,
@@ -33,5 +33,6 @@ __all__ = [
     "patient_endpoints",
     "rate_with_exact_ci",
     "score_cohort",
+    "score_cohorts",
     "summarize_cohort",
 ]

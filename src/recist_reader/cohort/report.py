@@ -201,8 +201,12 @@ def report_html(
     figures_png: dict[str, bytes],
     *,
     title: str = "RECIST 1.1 cohort report",
+    sections: Sequence[str] = (),
 ) -> str:
-    """The self-contained report page: tables, embedded PNG plots, methods and options."""
+    """The self-contained report page: tables, embedded PNG plots, methods and options.
+
+    ``sections`` are HTML sections added before the methods (e.g. the central review's).
+    """
     invalid = summary["invalid"]
     invalid_html = (
         f"<h2>Invalid records ({len(invalid)}, not in the analysis)</h2>"
@@ -230,6 +234,7 @@ def report_html(
         + "<h2>Plots</h2>"
         + figures
         + _patient_table(patients)
+        + "".join(sections)
         + f"<h2>Methods</h2><ul>{methods}</ul>"
         + "<h2>Scoring options</h2>"
         + _table(["Option", "Value"], [[k, json.dumps(v)] for k, v in summary["config"].items()])
@@ -242,9 +247,12 @@ def write_report(
     summary: dict[str, Any],
     patients: Sequence[PatientEndpoints],
     curves: CohortCurves,
+    *,
+    sections: Sequence[str] = (),
 ) -> Path:
     """Write ``report.html``, ``summary.json``, ``per_patient.csv``, ``per_visit.csv`` and
-    ``plots/<name>.png|svg`` into ``folder``; return the HTML path."""
+    ``plots/<name>.png|svg`` into ``folder``; return the HTML path. ``sections``: extra
+    HTML sections of the report (:func:`report_html`)."""
     from recist_reader.cohort.plots import cohort_figures, save_figure
 
     folder = Path(folder)
@@ -258,5 +266,7 @@ def write_report(
         for stem, figure in cohort_figures(patients, curves).items()
     }
     page = folder / "report.html"
-    page.write_text(report_html(summary, patients, figures_png), encoding="utf-8")
+    page.write_text(
+        report_html(summary, patients, figures_png, sections=sections), encoding="utf-8"
+    )
     return page

@@ -74,8 +74,9 @@ def summarize_cohort(
     config: dict[str, Any],
     invalid: Sequence[InvalidRecord] = (),
     curves: CohortCurves | None = None,
+    criteria: str | None = None,
 ) -> dict[str, Any]:
-    """The cohort summary JSON (design.md §5).
+    """The cohort summary JSON (design.md §5, with ``criteria`` as §7.3 adds).
 
     Parameters
     ----------
@@ -87,6 +88,8 @@ def summarize_cohort(
         Record files that could not be scored.
     curves : CohortCurves, optional
         Precomputed by :func:`cohort_curves` (for plots); computed when omitted.
+    criteria : str, optional
+        The criteria the responses are under (added as ``criteria`` when given).
 
     Returns
     -------
@@ -104,7 +107,7 @@ def summarize_cohort(
     pfs = curves.pfs.summary()
     pfs["deaths"] = sum(1 for p in patients if p.pfs_cause == "death")
     ttr = [p.time_to_response_days for p in patients if p.time_to_response_days is not None]
-    return {
+    summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "n_records": n + len(invalid),
         "n_scored": n,
@@ -132,6 +135,9 @@ def summarize_cohort(
             "max_days": max(ttr),
         },
     }
+    if criteria is not None:
+        summary["criteria"] = criteria
+    return summary
 
 
 def _bor(patient: PatientEndpoints, kind: str) -> str:

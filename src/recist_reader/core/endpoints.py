@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from recist_reader.core.criteria.base import VisitAssessment
+from recist_reader.core.assessment import VisitAssessment
 from recist_reader.core.labels import (
     BEST_RESPONSE_RANK,
     CR,
@@ -21,7 +21,9 @@ from recist_reader.core.labels import (
     SD,
     Response,
 )
+from recist_reader.core.new_lesions import NewLesionFindings
 from recist_reader.core.options import ScoringOptions
+from recist_reader.core.record import NewLesion
 
 
 @dataclass(frozen=True)
@@ -47,45 +49,29 @@ def find_progression(
     assessments: Sequence[VisitAssessment],
     *,
     options: ScoringOptions,
-    location_key: Callable[[str], str],
+    findings: Callable[[], NewLesionFindings],
+    backdating_note: Callable[[VisitAssessment, NewLesion], str],
 ) -> Progression | None:
-    """The first overall PD, back-dated to the first sighting of a confirmed equivocal
-    new lesion (R7.3, A8); the earliest date wins (A19)."""
+    """The first overall PD, dated back to the first sighting of a new lesion counted there
+    that was seen earlier (R7.3, A8, M7.8); the earliest date wins (A19).
+
+    ``findings`` gives the record's new-lesion findings (design.md §7.5), computed only when
+    needed; ``backdating_note`` words the note of a back-dated progression.
+    """
     declaring = next((a for a in assessments if a.overall is PD), None)
     if declaring is None:
         return None
     dated = declaring
     note = None
-    if options.backdate_equivocal_new_lesions:
-        for new_lesion in declaring.visit.new_lesions:
-            if new_lesion.equivocal:
-                continue
-            sighting = None
-            if new_lesion.first_seen_visit_id is not None:
-                sighting = next(
-                    (a for a in assessments if a.visit_id == new_lesion.first_seen_visit_id),
-                    None,
-                )
-            else:
-                key = location_key(new_lesion.location)
-                sighting = next(
-                    (
-                        a
-                        for a in assessments
-                        if a.date < declaring.date
-                        and any(
-                            n.equivocal and location_key(n.location) == key
-                            for n in a.visit.new_lesions
-                        )
-                    ),
-                    None,
-                )
+    if options.backdate_equivocal_new_lesions and declaring.counted_new_lesions:
+        known = findings()
+        by_visit_id = {a.visit_id: a for a in assessments}
+        for listing in declaring.counted_new_lesions:
+            seen = known.first_sighting(declaring.visit, listing)
+            sighting = None if seen is None else by_visit_id.get(seen.visit_id)
             if sighting is not None and sighting.date < dated.date:
                 dated = sighting
-                note = (
-                    f"PD dated to {sighting.visit_id} ({sighting.date.isoformat()}), where the new "
-                    f"lesion '{new_lesion.location}' was first seen as equivocal (R7.3, A8)"
-                )
+                note = backdating_note(sighting, listing)
     return Progression(declaring, dated, dated.visit_id, dated.date, note)
 
 

@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Required, TypedDict
 
 from recist_reader.core.options import ConfigOverrides
-from recist_reader.core.types import IsoDate, NonNegativeMillimetres
+from recist_reader.core.types import (
+    FiniteNumber,
+    IsoDate,
+    IsoDateTime,
+    NonNegativeMillimetres,
+)
 
 SCHEMA_VERSION = 1
 
@@ -25,6 +30,15 @@ NonTargetStatus = Literal["absent", "present", "unequivocal_progression", "not_e
 MeasurementStatus = Literal[
     "too_small", "absent", "present", "unequivocal_progression", "not_evaluated"
 ]
+#: The criteria a record can be scored under (design.md §7.1).
+CriteriaName = Literal["RECIST1.1", "mRECIST", "iRECIST"]
+#: What a lesion is, for the mRECIST rules (M2.4, design.md §7a).
+LesionType = Literal[
+    "typical_hcc", "atypical_hcc", "tumor_thrombus", "effusion", "porta_hepatis_node", "other"
+]
+MrecistKind = Literal["target", "non-target", "excluded"]
+Cytology = Literal["malignant", "negative", "not_done"]
+NewLesionKind = Literal["target", "non-target"]
 
 #: A finite number: NaN and infinity parse from JSON (``NaN``, ``Infinity``) but are no position
 #: or length.
@@ -76,6 +90,18 @@ class Lesion(_Strict):
         5.0, description="reconstructed slice thickness; sets the measurable size (R2.1)"
     )
     note: str | None = None
+    lesion_type: LesionType = Field(
+        "other", description="what the lesion is, for the mRECIST rules (M2.4, design.md §7a)"
+    )
+    mrecist_kind: MrecistKind | None = Field(
+        None,
+        description="its role under mRECIST (M14.2); default its kind. excluded: not disease "
+        "under mRECIST (a porta hepatis node below the malignancy threshold, M3.5)",
+    )
+    location_code: NonEmptyText | None = Field(
+        None,
+        description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
+    )
 
 
 class SeriesReference(_Strict):
@@ -123,10 +149,75 @@ class Measurement(TypedDict, total=False):
     measured_at: Annotated[str | None, Field(description="ISO date and time of the measurement")]
     method: Literal["manual", "semi-automatic"] | None
     note: str | None
+    # mRECIST observations (design.md §7a); RECIST 1.1 and iRECIST ignore them.
+    viable_diameter_mm: Annotated[
+        NonNegativeMillimetres,
+        Field(description="mRECIST: longest diameter of the arterially enhancing part (M2.3)"),
+    ]
+    viable_status: Annotated[
+        TargetStatus,
+        Field(description="mRECIST: instead of viable_diameter_mm (never both)"),
+    ]
+    enhancing: Annotated[
+        bool,
+        Field(description="mRECIST: intratumoural arterial enhancement still present (M6.2)"),
+    ]
+    cytology: Annotated[
+        Cytology, Field(description="mRECIST: cytology/pathology of an effusion (M6.4)")
+    ]
+    mrecist_status: Annotated[
+        NonTargetStatus,
+        Field(description="mRECIST non-target reading a lesion's numbers cannot give (M14.3)"),
+    ]
+    viable_ruler: Ruler
+    # iRECIST (design.md §7b); RECIST 1.1 and mRECIST ignore it.
+    increased: Annotated[
+        bool,
+        Field(description="iRECIST: non-target larger than at its previous assessment (I4.2)"),
+    ]
+
+
+#: Schema keywords pydantic cannot attach to a typed dict; merged into its ``$defs`` entry by
+#: :func:`recist_reader.core.schema.record_json_schema`. mRECIST: a viable diameter or a
+#: viable status, never both (design.md §7a; checked by mRECIST scoring, M2.5).
+MEASUREMENT_SCHEMA_EXTRA: dict[str, Any] = {
+    "not": {"required": ["viable_diameter_mm", "viable_status"]}
+}
+
+# The NLT / NLNT forms of a new-lesion entry (design.md §7b schema notes). The engine checks
+# the same (recist_reader.core.validation), with the JSON path of the field.
+_NEW_LESION_FORMS: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "new-lesion target (NLT)",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"const": "target"},
+                "status": {"enum": ["too_small", "absent", "not_evaluated", None]},
+            },
+            "oneOf": [
+                {"required": ["diameter_mm"], "properties": {"diameter_mm": {"type": "number"}}},
+                {"required": ["status"], "properties": {"status": {"type": "string"}}},
+            ],
+        },
+        {
+            "title": "new-lesion non-target (NLNT)",
+            "properties": {
+                "kind": {"enum": ["non-target", None]},
+                "status": {
+                    "enum": ["present", "absent", "unequivocal_progression", "not_evaluated", None]
+                },
+                "diameter_mm": {"type": "null"},
+            },
+        },
+    ]
+}
 
 
 class NewLesion(_Strict):
-    """A lesion not present at baseline."""
+    """A lesion not present at baseline (design.md §1; iRECIST and mRECIST fields §7a, §7b)."""
+
+    model_config = ConfigDict(json_schema_extra=_NEW_LESION_FORMS)
 
     location: NonEmptyText
     equivocal: bool = False
@@ -138,6 +229,62 @@ class NewLesion(_Strict):
     )
     series_uid: str | None = Field(None, description="the series it was marked on")
     note: str | None = None
+    # iRECIST (design.md §7b); identity (new_lesion_id) is shared by every criteria (§7.5).
+    new_lesion_id: NonEmptyText | None = Field(
+        None, description="identity across visits (design.md §7.5); the lesion is tracked"
+    )
+    kind: NewLesionKind | None = Field(
+        None, description="iRECIST: new-lesion target (NLT) or non-target (NLNT, the default)"
+    )
+    organ: NonEmptyText | None = Field(None, description="iRECIST: default the location")
+    nodal: bool | None = Field(
+        None, description="default true for a porta_hepatis_node listing, else false (§7.5)"
+    )
+    diameter_mm: NonNegativeMillimetres | None = Field(
+        None, description="NLT: longest diameter, or short axis for a node; 0 = gone"
+    )
+    status: MeasurementStatus | None = Field(
+        None,
+        description="NLT: too_small | absent | not_evaluated; "
+        "NLNT: present (default) | absent | unequivocal_progression | not_evaluated",
+    )
+    increased: bool | None = Field(
+        None, description="NLNT: larger than at its previous assessment (I4.2)"
+    )
+    method: Method | None = Field(None, description="imaging method, as on a lesion (CT)")
+    slice_thickness_mm: Annotated[float, Field(gt=0, le=50)] | None = Field(
+        None, description="as on a lesion (default 5)"
+    )
+    ruler: Ruler | None = None
+    short_axis_ruler: Ruler | None = None
+    reader: str | None = None
+    measured_at: str | None = Field(None, description="ISO date and time of the measurement")
+    # mRECIST (design.md §7a)
+    lesion_type: LesionType = Field("other", description="mRECIST: what the finding is (M2.4, M7)")
+    size_mm: NonNegativeMillimetres | None = Field(
+        None, description="mRECIST: longest diameter (short axis for a node) (M2.5)"
+    )
+    cytology: Cytology | None = Field(None, description="mRECIST: for a new effusion (M7.5)")
+    location_code: NonEmptyText | None = Field(
+        None,
+        description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
+    )
+
+    @property
+    def nodal_or_default(self) -> bool:
+        """``nodal``, defaulting to true for a porta hepatis node listing (design.md §7.5)."""
+        if self.nodal is not None:
+            return self.nodal
+        return self.lesion_type == "porta_hepatis_node"
+
+    @property
+    def is_new_finding(self) -> bool:
+        """Whether this listing can be a new finding under RECIST 1.1 and mRECIST: not one whose
+        ``status`` is ``absent`` or ``not_evaluated`` (design.md §7.5)."""
+        return self.status not in _NOT_A_FINDING
+
+
+_NOT_A_FINDING = frozenset({"absent", "not_evaluated"})
 
 
 Row4 = Annotated[list[FiniteFloat], Field(min_length=4, max_length=4)]
@@ -171,6 +318,18 @@ class Visit(_Strict):
     new_lesions: list[NewLesion] = Field(default_factory=list)
     series: list[SeriesReference] | None = None
     note: str | None = None
+    # iRECIST (design.md §7b): the investigator's judgement; no effect on time-point responses.
+    clinically_stable: bool | None = Field(None, description="iRECIST: absent = unknown")
+    treatment_continued: bool | None = Field(None, description="iRECIST: absent = unknown")
+    symptom_driven: bool | None = Field(
+        None, description="iRECIST: the scan investigated a new symptom (I7.2); default false"
+    )
+    locked_at: IsoDateTime | None = Field(
+        None, description="when the reader locked this timepoint (sequential paradigm, §9.1)"
+    )
+    visit_num: FiniteNumber | None = Field(None, description="SDTM VISITNUM (§9.1)")
+    visit_name: NonEmptyText | None = Field(None, description="SDTM VISIT (§9.1)")
+    epoch: NonEmptyText | None = Field(None, description="SDTM EPOCH (§9.1)")
     registration: VisitRegistration | None = Field(
         None, description="follow-ups: registration to the baseline (ignored by scoring)"
     )
@@ -181,6 +340,46 @@ class Visit(_Strict):
         return {m["lesion_id"]: m for m in self.measurements}
 
 
+ReadRole = Literal["central_reader", "investigator"]
+ReadSlot = Literal["R1", "R2"]
+ReadStatus = Literal["in_progress", "complete"]
+ReadingParadigm = Literal["sequential_locked", "global"]
+AuditAction = Literal["create", "modify", "delete", "lock", "unlock"]
+#: ``"sha256:"`` and 64 lowercase hexadecimal digits (design.md §9.3, §9.4).
+Sha256Reference = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
+class ReadBlock(_Strict):
+    """Who read this record, in which blinded slot and how (design.md §9.2, CRV1)."""
+
+    read_id: NonEmptyText = Field(description="unique id of this read, e.g. P-017-R1")
+    role: ReadRole
+    slot: ReadSlot | None = Field(None, description="central readers only")
+    reader_id: NonEmptyText = Field(description="pseudonymous person id (rad-11); never a name")
+    status: ReadStatus
+    paradigm: ReadingParadigm | None = None
+    locked_at: IsoDateTime | None = Field(None, description="the read lock (global paradigm)")
+    blinded: bool | None = Field(None, description="written by the widget in reader mode")
+
+
+class AuditEntry(_Strict):
+    """One entry of a read's append-only, hash-chained audit trail (design.md §9.3, CRV13)."""
+
+    at: IsoDateTime
+    by: NonEmptyText
+    action: AuditAction
+    visit_id: str | None = None
+    field: str | None = Field(
+        None, description="the changed value, e.g. measurements[T1].diameter_mm"
+    )
+    old: Any = None
+    new: Any = None
+    reason: str | None = Field(None, description="required for modify, delete and unlock")
+    prev: Sha256Reference = Field(
+        description="sha256 of the previous entry's canonical JSON (of the read_id for the first)"
+    )
+
+
 class PatientRecord(_Strict):
     """One patient's lesions and visits: the input of scoring."""
 
@@ -188,7 +387,10 @@ class PatientRecord(_Strict):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     patient_id: NonEmptyText
-    criteria: Literal["RECIST1.1"]
+    criteria: CriteriaName = Field(
+        description="primary criteria: the one the record is scored under when the caller "
+        "names none (design.md §7.1)"
+    )
     baseline_date: IsoDate
     config: ConfigOverrides = Field(default_factory=ConfigOverrides)
     lesions: list[Lesion]
@@ -202,6 +404,23 @@ class PatientRecord(_Strict):
         None,
         description="last date the patient was known to be alive; OS is censored there "
         "(cohort endpoints; ignored by per-patient scoring)",
+    )
+    study_id: NonEmptyText | None = Field(None, description="protocol id; SDTM STUDYID (§9.1)")
+    usubjid: NonEmptyText | None = Field(
+        None, description="SDTM USUBJID; default {study_id}-{patient_id} (§9.1)"
+    )
+    arm: NonEmptyText | None = Field(
+        None, description="treatment arm label (per-arm EDR/LDR, CRV20)"
+    )
+    reference_start_date: IsoDate | None = Field(
+        None, description="SDTM RFSTDTC (first dose); enables --DY (§9.1)"
+    )
+    read: ReadBlock | None = Field(
+        None,
+        description="this record is one reader's read (§9.2); absent = investigator/site read",
+    )
+    audit: list[AuditEntry] | None = Field(
+        None, description="the read's append-only, hash-chained audit trail (§9.3)"
     )
 
     @cached_value

@@ -15,7 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-_Value = float | int | Decimal | str | None
+_Value = float | int | Decimal | str | dict[str, Any] | None
 
 
 class RecordBuilder:
@@ -29,6 +29,8 @@ class RecordBuilder:
     baseline_visit_id : str
     config : dict, optional
         Scoring option overrides stored in the record.
+    criteria : str
+        The record's primary criteria (design.md §7.1).
     """
 
     def __init__(
@@ -38,8 +40,10 @@ class RecordBuilder:
         baseline_date: str | dt.date = "2024-01-01",
         baseline_visit_id: str = "BL",
         config: dict[str, Any] | None = None,
+        criteria: str = "RECIST1.1",
     ):
         self.patient_id = patient_id
+        self.criteria = criteria
         self.baseline_date = (
             dt.date.fromisoformat(baseline_date)
             if isinstance(baseline_date, str)
@@ -65,23 +69,39 @@ class RecordBuilder:
         organ: str,
         baseline_mm: float | int | Decimal,
         nodal: bool = False,
+        baseline: dict[str, Any] | None = None,
         **fields: Any,
     ) -> RecordBuilder:
-        """Add a target lesion with its baseline diameter (short axis for a node)."""
+        """Add a target lesion with its baseline diameter (short axis for a node).
+
+        ``baseline`` adds fields to its baseline measurement (e.g. ``viable_diameter_mm``);
+        ``fields`` to the lesion (e.g. ``lesion_type``).
+        """
         self.lesions.append(
             {"lesion_id": lesion_id, "kind": "target", "organ": organ, "nodal": nodal, **fields}
         )
-        self._baseline["measurements"].append({"lesion_id": lesion_id, "diameter_mm": baseline_mm})
+        self._baseline["measurements"].append(
+            {"lesion_id": lesion_id, "diameter_mm": baseline_mm, **(baseline or {})}
+        )
         return self
 
     def non_target(
-        self, lesion_id: str, *, organ: str, nodal: bool = False, **fields: Any
+        self,
+        lesion_id: str,
+        *,
+        organ: str,
+        nodal: bool = False,
+        baseline: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> RecordBuilder:
-        """Add a non-target lesion, recorded present at baseline."""
+        """Add a non-target lesion, recorded present at baseline (``baseline`` adds fields to
+        that measurement)."""
         self.lesions.append(
             {"lesion_id": lesion_id, "kind": "non-target", "organ": organ, "nodal": nodal, **fields}
         )
-        self._baseline["measurements"].append({"lesion_id": lesion_id, "status": "present"})
+        self._baseline["measurements"].append(
+            {"lesion_id": lesion_id, "status": "present", **(baseline or {})}
+        )
         return self
 
     def visit(
@@ -97,14 +117,16 @@ class RecordBuilder:
         """Add a follow-up ``day`` days after baseline.
 
         Keyword values by lesion id: a number is ``diameter_mm``; a string is a ``status``;
-        None leaves the lesion out (not evaluated). ``new`` and ``equivocal`` list the
-        locations of unequivocal and equivocal new lesions.
+        a dict is the measurement's fields; None leaves the lesion out (not evaluated).
+        ``new`` and ``equivocal`` list the locations of unequivocal and equivocal new lesions.
         """
         measurements = []
         for lesion_id, value in values.items():
             if value is None:
                 continue
-            if isinstance(value, str):
+            if isinstance(value, dict):
+                measurements.append({"lesion_id": lesion_id, **value})
+            elif isinstance(value, str):
                 measurements.append({"lesion_id": lesion_id, "status": value})
             else:
                 measurements.append({"lesion_id": lesion_id, "diameter_mm": value})
@@ -126,7 +148,7 @@ class RecordBuilder:
         record: dict[str, Any] = {
             "schema_version": 1,
             "patient_id": self.patient_id,
-            "criteria": "RECIST1.1",
+            "criteria": self.criteria,
             "baseline_date": self.baseline_date.isoformat(),
         }
         if self.config:

@@ -19,7 +19,8 @@ class _Closed(BaseModel):
 
 
 class OptionsUsed(_Closed):
-    """Every scoring option, as used."""
+    """Every scoring option the criteria used, as used: the shared ones and its own
+    (design.md §7.4)."""
 
     confirm_min_days: int
     sd_min_days: int
@@ -34,6 +35,21 @@ class OptionsUsed(_Closed):
     backdate_equivocal_new_lesions: bool
     validate_baseline: bool
     pct_decimals: int
+    # mRECIST responses only
+    mrecist_pd_min_increase_mm: float | None = None
+    mrecist_effusion_pd_requires_cytology: bool | None = None
+    mrecist_porta_hepatis_node_min_mm: float | None = None
+    mrecist_porta_hepatis_node_normal_below_mm: float | None = None
+    mrecist_new_intrahepatic_min_mm: float | None = None
+    mrecist_atypical_growth_mm: float | None = None
+    mrecist_allow_atypical_hcc_targets: bool | None = None
+    # iRECIST responses only
+    icpd_min_days: int | None = None
+    icpd_increase_reference: Literal["first_iupd", "previous"] | None = None
+    reset_after_new_lesion_iupd: Literal["improvement", "non_pd", "resolution"] | None = None
+    unconfirmed_iupd_pfs: Literal["event_if_stopped", "event", "censor"] | None = None
+    irecist_new_lesion_missing_is_ne: bool | None = None
+    irecist_validate_new_lesions: bool | None = None
 
 
 class BaselineSummary(_Closed):
@@ -92,7 +108,7 @@ class PatientResponse(_Closed):
 
     schema_version: Literal[1]
     patient_id: str
-    criteria: Literal["RECIST1.1"]
+    criteria: Literal["RECIST1.1", "mRECIST", "iRECIST"]
     config: OptionsUsed
     baseline: BaselineSummary
     visits: list[VisitResponse]

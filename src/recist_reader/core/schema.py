@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def record_json_schema() -> dict[str, Any]:
     """JSON Schema of the patient record (design.md §1)."""
-    from recist_reader.core.record import PatientRecord
+    from recist_reader.core.record import MEASUREMENT_SCHEMA_EXTRA, PatientRecord
 
     schema = PatientRecord.model_json_schema(mode="validation")
+    schema["$defs"]["Measurement"].update(MEASUREMENT_SCHEMA_EXTRA)
     return {"$schema": SCHEMA_DIALECT, "$id": "record.schema.json", **schema}
 
 
@@ -33,19 +35,21 @@ def response_json_schema() -> dict[str, Any]:
 SCHEMAS = {"record": record_json_schema, "response": response_json_schema}
 
 
-def schema_text(name: str) -> str:
+def schema_text(name: str, schemas: Mapping[str, Callable[[], dict[str, Any]]] = SCHEMAS) -> str:
     """The schema ``name`` (record or response) as the text published in docs/schemas."""
-    return json.dumps(SCHEMAS[name](), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(schemas[name](), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schemas(folder: str | Path) -> list[Path]:
-    """Write every schema into ``folder``."""
+def write_schemas(
+    folder: str | Path, schemas: Mapping[str, Callable[[], dict[str, Any]]] = SCHEMAS
+) -> list[Path]:
+    """Write every schema (of ``schemas``: name → function) into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name in SCHEMAS:
+    for name in schemas:
         path = folder / f"{name}.schema.json"
-        path.write_text(schema_text(name), encoding="utf-8")
+        path.write_text(schema_text(name, schemas), encoding="utf-8")
         paths.append(path)
     return paths
 

@@ -1,74 +1,121 @@
-"""``score_record``: a patient record in, the per-visit response JSON out (design.md §2, §4)."""
+"""``score_record``: a patient record in, its response JSON out (design.md §2, §4, §7.2)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from operator import attrgetter
 from typing import Any
 
-from recist_reader.core.criteria import CRITERIA
-from recist_reader.core.criteria.base import ReadingState, VisitAssessment
-from recist_reader.core.endpoints import (
-    best_overall_response_confirmed,
-    best_overall_response_unconfirmed,
-    duration_of_response,
-    find_progression,
-    last_evaluable_date,
-    response_window,
-)
-from recist_reader.core.exact import to_json_number
-from recist_reader.core.labels import LABELS
-from recist_reader.core.options import ScoringOptions
+from recist_reader.core.criteria import SUPPORTED_CRITERIA, criteria_class
+from recist_reader.core.options import ScoringOptions, validate_option_overrides
 from recist_reader.core.record import SCHEMA_VERSION, PatientRecord
 from recist_reader.core.validation import parse_record
 from recist_reader.errors import RecordError, RecordProblem
 
+__all__ = [
+    "SUPPORTED_CRITERIA",
+    "criteria_names",
+    "resolve_options",
+    "score_parsed_record",
+    "score_record",
+]
+
 DEFAULT_OPTIONS = ScoringOptions()
 
-_visit_date = attrgetter("date")
 
-# Problems that make scoring impossible whatever validate_baseline says.
-_ALWAYS_FATAL = frozenset({"no_baseline_disease"})
+@functools.cache
+def _defaults(options_class: type[ScoringOptions]) -> ScoringOptions:
+    return DEFAULT_OPTIONS if options_class is ScoringOptions else options_class()
 
 
 def resolve_options(
-    record: PatientRecord, overrides: Mapping[str, Any], *, prefix: str
+    record: PatientRecord,
+    overrides: Mapping[str, Any],
+    *,
+    prefix: str,
+    options_class: type[ScoringOptions] = ScoringOptions,
 ) -> ScoringOptions:
-    """Defaults, then the record's ``config``, then ``overrides`` (the caller's)."""
-    options = DEFAULT_OPTIONS
+    """Defaults, then the record's ``config``, then ``overrides`` (the caller's).
+
+    Only the keys ``options_class`` uses are taken; those of other criteria are accepted and
+    ignored (design.md §7.4).
+    """
+    options = _defaults(options_class)
     config = record.config
     if config.model_fields_set:
+        own = options_class.option_names()
         # The options the record sets (not None): model_dump(exclude_none=True), cheaper.
         record_config = {
             name: value
             for name in config.model_fields_set
-            if (value := getattr(config, name)) is not None
+            if name in own and (value := getattr(config, name)) is not None
         }
         if record_config:
             options = replace(options, **record_config)
     return options.with_overrides(overrides, path_prefix=prefix) if overrides else options
 
 
-def score_record(record: Mapping[str, Any], **options: Any) -> dict[str, Any]:
-    """Score one patient record by its criteria (RECIST 1.1).
-
-    Parameters
-    ----------
-    record : dict
-        A patient record as in design.md §1 (e.g. ``json.load`` of a record file).
-    **options
-        Scoring options (rule book section A), overriding the record's ``config``.
-
-    Returns
-    -------
-    dict
-        The response JSON of design.md §2.
+def criteria_names(criteria: str | Sequence[str]) -> tuple[str, ...]:
+    """The names ``criteria`` gives (one name, or a list or tuple of names), checked.
 
     Raises
     ------
     RecordError
-        When the record is invalid; ``error.problems`` name each field by its JSON path.
+        ``unsupported_criteria`` for an unknown or repeated name, or an empty list.
+    """
+    names = (criteria,) if isinstance(criteria, str) else tuple(criteria)
+    problem = None
+    if not names:
+        problem = "no criteria named"
+    for name in names:
+        if not isinstance(name, str) or name not in SUPPORTED_CRITERIA:
+            problem = f"unsupported criteria {name!r}"
+            break
+    if problem is None and len(set(names)) != len(names):
+        repeated = next(name for name in names if names.count(name) > 1)
+        problem = f"criteria {repeated!r} named twice"
+    if problem is not None:
+        raise RecordError(
+            [
+                RecordProblem(
+                    "criteria",
+                    f"{problem}: name one or more of {', '.join(SUPPORTED_CRITERIA)}",
+                    "unsupported_criteria",
+                )
+            ]
+        )
+    return names
+
+
+def score_record(
+    record: Mapping[str, Any], *, criteria: str | Sequence[str] | None = None, **options: Any
+) -> dict[str, Any]:
+    """Score one patient record under its primary criteria, or under those named.
+
+    Parameters
+    ----------
+    record : dict
+        A patient record as in design.md §1 and §7 (e.g. ``json.load`` of a record file).
+    criteria : str or list of str, optional
+        None: the record's primary criteria (its ``criteria``). A name (``"RECIST1.1"``,
+        ``"mRECIST"``, ``"iRECIST"``): the response under that criteria. A list or tuple of
+        names: one object holding a response per name, in the order given (design.md §7.2).
+    **options
+        Scoring options (design.md §7.4), overriding the record's ``config``.
+
+    Returns
+    -------
+    dict
+        The response JSON of design.md §2 (§7a, §7b), or
+        ``{"schema_version", "patient_id", "responses": {name: response}}`` for a list.
+
+    Raises
+    ------
+    RecordError
+        When the record is invalid (under any of the named criteria: the problems name it),
+        or a criteria name is unsupported (``unsupported_criteria``); ``error.problems`` name
+        each field by its JSON path.
 
     Examples
     --------
@@ -82,112 +129,57 @@ def score_record(record: Mapping[str, Any], **options: Any) -> dict[str, Any]:
     ...          "measurements": [{"lesion_id": "T1", "diameter_mm": 49.7}]}]}
     >>> score_record(record)["visits"][0]["target"]
     'PR'
+    >>> sorted(score_record(record, criteria=["RECIST1.1", "mRECIST"])["responses"])
+    ['RECIST1.1', 'mRECIST']
     """
+    names = None if criteria is None else criteria_names(criteria)
     parsed = parse_record(record)
-    return score_parsed_record(parsed, options, option_prefix="options")
+    if names is None:
+        return score_parsed_record(parsed, options, option_prefix="options")
+    if isinstance(criteria, str):
+        return score_parsed_record(parsed, options, option_prefix="options", criteria=names[0])
+    if options:  # once, not once per criteria
+        validate_option_overrides(options, path_prefix="options")
+    responses: dict[str, Any] = {}
+    problems: list[RecordProblem] = []
+    for name in names:
+        try:
+            responses[name] = score_parsed_record(
+                parsed, options, option_prefix="options", criteria=name, name_criteria=True
+            )
+        except RecordError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise RecordError(problems)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "patient_id": parsed.patient_id,
+        "responses": responses,
+    }
 
 
 def score_parsed_record(
-    record: PatientRecord, overrides: Mapping[str, Any], *, option_prefix: str
+    record: PatientRecord,
+    overrides: Mapping[str, Any],
+    *,
+    option_prefix: str,
+    criteria: str | None = None,
+    name_criteria: bool = False,
 ) -> dict[str, Any]:
-    """Score a validated record; ``overrides`` are option overrides named ``option_prefix.key``."""
-    options = resolve_options(record, overrides, prefix=option_prefix)
-    criteria = CRITERIA[record.criteria]()
-    visits, baseline_date = record.visits, record.baseline_date  # model attributes cost more
-    baseline_index = next(i for i, v in enumerate(visits) if v.date == baseline_date)
-    baseline = visits[baseline_index]
+    """Score a validated record under ``criteria`` (None: its primary criteria).
 
-    problems: list[RecordProblem] = []
-    if not record.lesions:
-        problems.append(
-            RecordProblem(
-                "lesions",
-                "no lesion at baseline: a patient needs at least one target or non-target (R3.4)",
-                "no_baseline_disease",
-            )
-        )
-    problems.extend(criteria.baseline_problems(record, baseline, baseline_index))
-    baseline_notes: list[str] = []
-    if problems:
-        fatal = [p for p in problems if options.validate_baseline or p.code in _ALWAYS_FATAL]
-        if fatal:
-            raise RecordError(fatal)
-        baseline_notes = [p.describe() for p in problems]
-
-    baseline_sum = criteria.baseline_sum_mm(record, baseline)
-    state = ReadingState(baseline_sum, baseline_sum)  # baseline_sum_mm, nadir_mm
-    assessments: list[VisitAssessment] = []
-    follow_ups = [visit for visit in visits if visit.date > baseline_date]
-    follow_ups.sort(key=_visit_date)
-    for visit in follow_ups:
-        assessment = criteria.assess_visit(record, visit, state, options)
-        assessments.append(assessment)
-        state = criteria.next_state(state, assessment)
-
-    progression = find_progression(assessments, options=options, location_key=criteria.location_key)
-    if progression is not None and progression.note:
-        progression.declaring.notes.append(progression.note)
-    window = response_window(assessments, progression)
-    has_targets = baseline_sum is not None
-    pfs_date = (
-        progression.date if progression else last_evaluable_date(assessments, baseline_date)
+    ``overrides`` are option overrides named ``option_prefix.key``. Problems name the criteria
+    when it is not the record's primary one, or when ``name_criteria`` says the record is
+    scored under several (design.md §7.3).
+    """
+    name = record.criteria if criteria is None else criteria
+    scorer = criteria_class(name)
+    options = resolve_options(
+        record, overrides, prefix=option_prefix, options_class=scorer.options_class
     )
-
-    baseline_json: dict[str, Any] = {
-        "visit_id": baseline.visit_id,
-        "date": baseline.date.isoformat(),
-        "sum_mm": to_json_number(baseline_sum),
-    }
-    if baseline_notes:
-        baseline_json["notes"] = baseline_notes
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "patient_id": record.patient_id,
-        "criteria": record.criteria,
-        "config": options.as_json(),
-        "baseline": baseline_json,
-        "visits": [_visit_json(a) for a in assessments],
-        "progression": None
-        if progression is None
-        else {
-            "date": progression.date.isoformat(),
-            "visit_id": progression.declaring.visit_id,
-            "dated_visit_id": progression.dated_visit_id,
-        },
-        "pfs": {"event": progression is not None, "date": pfs_date.isoformat()},
-        "best_overall_response": {
-            "unconfirmed": LABELS[best_overall_response_unconfirmed(window, options)],
-            "confirmed": LABELS[
-                best_overall_response_confirmed(window, options, has_targets=has_targets)
-            ],
-        },
-        "duration_of_response": duration_of_response(
-            window, progression, assessments, baseline_date
-        ),
-    }
-
-
-def _visit_json(assessment: VisitAssessment) -> dict[str, Any]:
-    """One entry of the response's ``visits`` (design.md §2)."""
-    # The sums as to_json_number gives them, without its three calls per visit.
-    sum_mm, partial_sum_mm, nadir_mm = (
-        assessment.sum_mm,
-        assessment.partial_sum_mm,
-        assessment.nadir_mm,
-    )
-    return {
-        "visit_id": assessment.visit_id,
-        "date": assessment.date.isoformat(),
-        "day": assessment.day,
-        "sum_mm": None if sum_mm is None else float(sum_mm),
-        "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
-        "nadir_mm": None if nadir_mm is None else float(nadir_mm),
-        "pct_change_baseline": assessment.pct_change_baseline,
-        "pct_change_nadir": assessment.pct_change_nadir,
-        "target": LABELS[assessment.target],
-        "non_target": LABELS[assessment.non_target],
-        "new_lesions": assessment.new_lesions,
-        "equivocal_new_lesions": assessment.equivocal_new_lesions,
-        "overall": LABELS[assessment.overall],
-        "notes": assessment.notes,
-    }
+    try:
+        return scorer().score(record, options)
+    except RecordError as error:
+        if name_criteria or name != record.criteria:
+            raise error.for_criteria(name) from None
+        raise

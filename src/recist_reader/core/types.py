@@ -46,7 +46,7 @@ def _millimetres(value: Any) -> Decimal:
     exact = to_decimal(value)
     if exact < 0:
         raise PydanticCustomError(
-            "negative_length",
+            "negative_diameter",
             "must be ≥ 0 mm, got {value} (use 0 for a lesion that disappeared)",
             {"value": value},
         )
@@ -90,9 +90,81 @@ NonNegativeMillimetres = Annotated[
 ]
 """A length in mm ≥ 0, kept at the exact decimal value it is written with."""
 
+
+def _positive_millimetres(value: Any) -> Decimal:
+    exact = _millimetres(value)
+    if not exact:
+        raise ValueError("must be > 0 mm")
+    return exact
+
+
+PositiveMillimetres = Annotated[
+    Decimal,
+    PlainValidator(_positive_millimetres),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1000}),
+]
+"""A length in mm > 0, kept at the exact decimal value it is written with."""
+
 IsoDate = Annotated[
     dt.date,
     BeforeValidator(iso_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
 ]
 """A calendar date written ``YYYY-MM-DD``."""
+
+
+#: ``YYYY-MM-DDThh:mm[:ss[.fff]]`` with a ``Z`` or ``±hh:mm`` offset (ISO 8601 / RFC 3339).
+_is_date_time = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+).fullmatch
+
+
+def iso_date_time(value: Any) -> str:
+    """ISO 8601 date and time text with its UTC offset, kept as written; ValueError otherwise.
+
+    The text is kept (not a `datetime`): audit entries are hashed as written (design.md §9.3).
+    """
+    if not isinstance(value, str):
+        raise ValueError(
+            f"must be an ISO 8601 date-time string, got {type(value).__name__} {value!r}"
+        )
+    if not _is_date_time(value):
+        raise ValueError(
+            f"must be an ISO 8601 date and time with its offset, e.g. 2024-03-08T14:02:11Z; "
+            f"got {value!r}"
+        )
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"is not a valid date and time: {value!r}") from None
+    return value
+
+
+IsoDateTime = Annotated[
+    str,
+    PlainValidator(iso_date_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$",
+        }
+    ),
+]
+"""A date and time with its UTC offset, ``2024-03-08T14:02:11Z``, kept as written."""
+
+
+def finite_number(value: Any) -> int | float:
+    """A JSON number (int or finite float), kept as given; ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be a number, got {type(value).__name__} {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return value
+
+
+FiniteNumber = Annotated[
+    int | float, PlainValidator(finite_number), WithJsonSchema({"type": "number"})
+]
+"""A finite JSON number, an int staying an int (``VISITNUM`` 2, 3.1)."""

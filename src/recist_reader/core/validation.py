@@ -12,7 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from recist_reader.core.record import Lesion, Measurement, PatientRecord, measurement_position
+from recist_reader.core.record import (
+    Lesion,
+    Measurement,
+    NewLesion,
+    PatientRecord,
+    measurement_position,
+)
 from recist_reader.errors import RecordError, RecordProblem
 
 _TARGET_STATUSES = frozenset({"too_small", "absent", "not_evaluated"})
@@ -63,13 +69,15 @@ def problems_from_validation_error(
                 from recist_reader.core.options import OPTION_NAMES
 
                 message = f"unknown option {name!r}; known options: {', '.join(OPTION_NAMES)}"
-                code = "unknown_option"
+                code = "bad_config"
             else:
                 message, code = f"unknown field {name!r} (check its spelling)", "unknown_field"
         elif kind == "literal_error" and location == ("criteria",):
+            from recist_reader.core.criteria import SUPPORTED_CRITERIA
+
             message = (
-                f"unsupported criteria {item['input']!r}: only 'RECIST1.1' is evaluated "
-                "(mRECIST and iRECIST are not supported yet)"
+                f"unsupported criteria {item['input']!r}: use one of "
+                f"{', '.join(SUPPORTED_CRITERIA)} (exactly so spelled)"
             )
             code = "unsupported_criteria"
         elif kind == "literal_error" and location == ("schema_version",):
@@ -219,6 +227,11 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
         if not visit.new_lesions:
             continue
         for n_index, new_lesion in enumerate(visit.new_lesions):
+            form_problem = _new_lesion_form_problem(
+                new_lesion, f"visits[{v_index}].new_lesions[{n_index}]"
+            )
+            if form_problem is not None:
+                problems.append(form_problem)
             seen = new_lesion.first_seen_visit_id
             if seen is None:
                 continue
@@ -235,6 +248,50 @@ def cross_field_problems(record: PatientRecord) -> list[RecordProblem]:
                 )
     problems.extend(_survival_date_problems(record))
     return problems
+
+
+def _new_lesion_form_problem(new_lesion: NewLesion, where: str) -> RecordProblem | None:
+    """A new-lesion entry is a new-lesion target (``kind: "target"``: ``diameter_mm`` or a
+    target ``status``, not both) or a new-lesion non-target (a non-target ``status``, no
+    ``diameter_mm``) (design.md §7b)."""
+    diameter, status = new_lesion.diameter_mm, new_lesion.status
+    if new_lesion.kind == "target":
+        if diameter is not None and status is not None:
+            return RecordProblem(
+                f"{where}.status",
+                "give either diameter_mm or status for a new-lesion target, not both",
+                "bad_new_lesion",
+            )
+        if diameter is None and status is None:
+            return RecordProblem(
+                where,
+                "a new-lesion target (kind 'target') needs diameter_mm or a status "
+                "(too_small, absent, not_evaluated)",
+                "bad_new_lesion",
+            )
+        if status is not None and status not in _TARGET_STATUSES:
+            return RecordProblem(
+                f"{where}.status",
+                f"{status!r} is not a new-lesion target status; give diameter_mm, or status "
+                "too_small, absent or not_evaluated",
+                "bad_new_lesion",
+            )
+        return None
+    if diameter is not None:
+        return RecordProblem(
+            f"{where}.diameter_mm",
+            "a new-lesion non-target takes a status, not a diameter: set kind 'target' to "
+            "measure it, or use size_mm for its mRECIST size",
+            "bad_new_lesion",
+        )
+    if status is not None and status not in _NON_TARGET_STATUSES:
+        return RecordProblem(
+            f"{where}.status",
+            f"{status!r} is not a new-lesion non-target status; use present, absent, "
+            "unequivocal_progression or not_evaluated",
+            "bad_new_lesion",
+        )
+    return None
 
 
 def _survival_date_problems(record: PatientRecord) -> list[RecordProblem]:

@@ -1,10 +1,66 @@
-"""Response criteria sets by their ``criteria`` name in the record."""
+"""Response criteria by name: RECIST 1.1, mRECIST and iRECIST (design.md §7).
+
+Each criteria is a plug-in module here holding one :class:`Criteria` subclass:
+``recist11.Recist11``, ``mrecist.Mrecist`` and ``irecist.Irecist``. A module that is not
+present yet makes its criteria "not available" (a clear :class:`RecordError`), not unknown.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from recist_reader.core.criteria.base import Criteria
 from recist_reader.core.criteria.recist11 import Recist11
+from recist_reader.errors import RecordError, RecordProblem
 
-CRITERIA: dict[str, type[Criteria]] = {Recist11.name: Recist11}
+#: Every criteria name a record or a caller may give, exactly so spelled (design.md §7.2).
+SUPPORTED_CRITERIA: tuple[str, ...] = ("RECIST1.1", "mRECIST", "iRECIST")
 
-__all__ = ["CRITERIA", "Criteria", "Recist11"]
+_PLUGINS = {
+    "RECIST1.1": ("recist11", "Recist11"),
+    "mRECIST": ("mrecist", "Mrecist"),
+    "iRECIST": ("irecist", "Irecist"),
+}
+
+
+def _available() -> dict[str, type[Criteria]]:
+    found: dict[str, type[Criteria]] = {}
+    for name, (module_name, class_name) in _PLUGINS.items():
+        qualified = f"{__name__}.{module_name}"
+        try:
+            module = importlib.import_module(qualified)
+        except ModuleNotFoundError as error:
+            if error.name != qualified:
+                raise  # the plug-in is there but something it imports is not
+            continue
+        found[name] = getattr(module, class_name)
+    return found
+
+
+#: The criteria this installation scores, by name.
+CRITERIA: dict[str, type[Criteria]] = _available()
+
+
+def criteria_class(name: str) -> type[Criteria]:
+    """The criteria called ``name``.
+
+    Raises
+    ------
+    RecordError
+        ``unsupported_criteria`` for a name that is not one of :data:`SUPPORTED_CRITERIA`, or
+        one whose engine this version does not have yet.
+    """
+    found = CRITERIA.get(name)
+    if found is not None:
+        return found
+    if name in SUPPORTED_CRITERIA:
+        message = f"{name} scoring is not available in this version yet"
+    else:
+        message = (
+            f"unsupported criteria {name!r}: use one of {', '.join(SUPPORTED_CRITERIA)} "
+            "(exactly so spelled)"
+        )
+    raise RecordError([RecordProblem("criteria", message, "unsupported_criteria")])
+
+
+__all__ = ["CRITERIA", "SUPPORTED_CRITERIA", "Criteria", "Recist11", "criteria_class"]

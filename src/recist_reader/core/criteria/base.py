@@ -1,85 +1,60 @@
-"""What every criteria set provides, and the per-visit data the shared machinery works on.
+"""What every criteria provides, and the scoring pipeline they share.
 
-A criteria set (RECIST 1.1 now; mRECIST and iRECIST next) decides baseline eligibility and
-each visit's target and non-target response. The sums (:mod:`recist_reader.core.sums`), the
-overall-response tables (:mod:`recist_reader.core.timepoint`) and best overall response,
-progression, PFS and duration of response (:mod:`recist_reader.core.endpoints`) are shared.
+A criteria (RECIST 1.1, mRECIST, iRECIST) is a plug-in: it checks the baseline and turns each
+follow-up visit into a :class:`~recist_reader.core.assessment.VisitAssessment`. The overall
+tables (:mod:`recist_reader.core.timepoint`), best overall response, progression, PFS and
+duration of response (:mod:`recist_reader.core.endpoints`) and the response JSON
+(design.md §2) are shared; :meth:`Criteria.score` runs them. A criteria whose rules differ
+(iRECIST's labels, episodes and confirmation) overrides the hooks: :meth:`Criteria.visit_json`,
+:meth:`Criteria.find_progression`, :meth:`Criteria.best_overall_response` and
+:meth:`Criteria.response_json`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, NamedTuple
+from operator import attrgetter
+from typing import Any, ClassVar
 
-from recist_reader.core.labels import CR, PR, Response
+from recist_reader.core.assessment import ReadingState, TargetValue, VisitAssessment
+from recist_reader.core.endpoints import (
+    Progression,
+    TimePoint,
+    best_overall_response_confirmed,
+    best_overall_response_unconfirmed,
+    duration_of_response,
+    find_progression,
+    last_evaluable_date,
+    response_window,
+)
+from recist_reader.core.exact import to_json_number
+from recist_reader.core.labels import CR, LABELS, PR, Response
+from recist_reader.core.new_lesions import NewLesionFindings
 from recist_reader.core.options import ScoringOptions
-from recist_reader.core.record import Lesion, PatientRecord, Visit
-from recist_reader.errors import RecordProblem
+from recist_reader.core.record import SCHEMA_VERSION, NewLesion, PatientRecord, Visit
+from recist_reader.errors import RecordError, RecordProblem
 
+__all__ = ["Criteria", "ReadingState", "TargetValue", "VisitAssessment"]
 
-class TargetValue(NamedTuple):
-    """A target lesion's value at one visit: ``value_mm`` is None when not evaluated."""
+_visit_date = attrgetter("date")
 
-    lesion: Lesion
-    value_mm: Decimal | None
-
-
-@dataclass(slots=True)
-class ReadingState:
-    """What earlier visits established, carried to the next visit.
-
-    Attributes
-    ----------
-    baseline_sum_mm : Decimal or None
-        Sum of target diameters at baseline (None without targets).
-    nadir_mm : Decimal or None
-        Smallest complete sum so far, baseline included (R5.5).
-    in_cr : bool
-        An overall CR was assigned and no visit since documented disease (A2).
-    had_target_response : bool
-        An earlier complete visit had target PR or CR (for ``continuing_pr``, A7).
-    """
-
-    baseline_sum_mm: Decimal | None
-    nadir_mm: Decimal | None
-    in_cr: bool = False
-    had_target_response: bool = False
-
-
-@dataclass(slots=True)
-class VisitAssessment:
-    """The response at one follow-up visit (``visit_id`` and ``date`` are the visit's).
-
-    Criteria build it with positional arguments, in the order of the fields below.
-    """
-
-    visit: Visit
-    visit_id: str
-    date: dt.date
-    day: int
-    sum_mm: Decimal | None
-    partial_sum_mm: Decimal | None
-    nadir_mm: Decimal | None
-    target: Response
-    non_target: Response
-    new_lesions: bool
-    equivocal_new_lesions: bool
-    overall: Response
-    documented_disease: bool
-    notes: list[str] = field(default_factory=list)
-    #: The displayed % changes of a complete sum from baseline and from the nadir (A11).
-    pct_change_baseline: float | None = None
-    pct_change_nadir: float | None = None
+# Problems that make scoring impossible whatever validate_baseline says.
+_ALWAYS_FATAL = frozenset({"no_baseline_disease"})
 
 
 class Criteria(ABC):
-    """A response criteria set: baseline rules and per-visit responses."""
+    """A response criteria: baseline rules, per-visit responses, and the shared pipeline."""
 
+    #: The criteria's name, as in the record's ``criteria`` and the response's.
     name: ClassVar[str]
+    #: Its options: the shared ones and its own (design.md §7.4).
+    options_class: ClassVar[type[ScoringOptions]] = ScoringOptions
+    #: The label of each response in the JSON.
+    labels: ClassVar[Mapping[Response, str]] = LABELS
 
+    # ----------------------------------------------------------------- what a criteria decides
     @abstractmethod
     def baseline_problems(
         self, record: PatientRecord, baseline: Visit, baseline_index: int
@@ -99,6 +74,12 @@ class Criteria(ABC):
         options: ScoringOptions,
     ) -> VisitAssessment:
         """The response at one follow-up visit, given what earlier visits established."""
+
+    def record_problems(
+        self, record: PatientRecord, options: ScoringOptions
+    ) -> list[RecordProblem]:
+        """Problems with the fields only this criteria reads; always fatal (none by default)."""
+        return []
 
     def next_state(self, state: ReadingState, assessment: VisitAssessment) -> ReadingState:
         """The state after ``assessment``: nadir from complete visits, the CR state (A2)."""
@@ -121,3 +102,162 @@ class Criteria(ABC):
         ):
             return state  # nothing changed; states are never changed in place
         return ReadingState(state.baseline_sum_mm, nadir, in_cr, had_response)
+
+    def backdating_note(self, sighting: VisitAssessment, listing: NewLesion) -> str:
+        """The note on a progression dated back to a new lesion's first sighting."""
+        return (
+            f"PD dated to {sighting.visit_id} ({sighting.date.isoformat()}), where the new "
+            f"lesion '{listing.location}' was first seen as equivocal (R7.3, A8)"
+        )
+
+    # ------------------------------------------------------------------------- the pipeline
+    def score(self, record: PatientRecord, options: ScoringOptions) -> dict[str, Any]:
+        """The response JSON of ``record`` under this criteria (design.md §2).
+
+        Raises
+        ------
+        RecordError
+            When the record breaks this criteria's rules.
+        """
+        visits, baseline_date = record.visits, record.baseline_date  # model attributes cost more
+        baseline_index = next(i for i, v in enumerate(visits) if v.date == baseline_date)
+        baseline = visits[baseline_index]
+        baseline_notes = self.check_baseline(record, baseline, baseline_index, options)
+
+        baseline_sum = self.baseline_sum_mm(record, baseline)
+        state = ReadingState(baseline_sum, baseline_sum)  # baseline_sum_mm, nadir_mm
+        assessments: list[VisitAssessment] = []
+        follow_ups = [visit for visit in visits if visit.date > baseline_date]
+        follow_ups.sort(key=_visit_date)
+        for visit in follow_ups:
+            assessment = self.assess_visit(record, visit, state, options)
+            assessments.append(assessment)
+            state = self.next_state(state, assessment)
+        return self.response_json(
+            record, options, baseline, baseline_sum, baseline_notes, assessments
+        )
+
+    def check_baseline(
+        self, record: PatientRecord, baseline: Visit, baseline_index: int, options: ScoringOptions
+    ) -> list[str]:
+        """Raise for fatal problems; return the baseline notes of the others (A17).
+
+        The problems of :meth:`record_problems` and ``no_baseline_disease`` are always fatal;
+        the baseline rules only when ``validate_baseline`` is true.
+        """
+        fatal = self.record_problems(record, options)
+        if not record.lesions:
+            fatal.append(
+                RecordProblem(
+                    "lesions",
+                    "no lesion at baseline: a patient needs at least one target or non-target "
+                    "(R3.4)",
+                    "no_baseline_disease",
+                )
+            )
+        problems = self.baseline_problems(record, baseline, baseline_index)
+        fatal.extend(p for p in problems if p.code in _ALWAYS_FATAL)
+        if options.validate_baseline:
+            fatal = [*fatal, *(p for p in problems if p.code not in _ALWAYS_FATAL)]
+        if fatal:
+            raise RecordError(fatal)
+        return [p.describe() for p in problems]
+
+    def find_progression(
+        self, record: PatientRecord, assessments: Sequence[VisitAssessment], options: ScoringOptions
+    ) -> Progression | None:
+        """The progression (R14): the first overall PD, dated back to a first sighting (R7.3)."""
+        progression = find_progression(
+            assessments,
+            options=options,
+            findings=lambda: NewLesionFindings(record),
+            backdating_note=self.backdating_note,
+        )
+        if progression is not None and progression.note:
+            progression.declaring.notes.append(progression.note)
+        return progression
+
+    def best_overall_response(
+        self, window: Sequence[TimePoint], options: ScoringOptions, *, has_targets: bool
+    ) -> dict[str, str]:
+        """``{"unconfirmed": ..., "confirmed": ...}`` over the window (R11, R12)."""
+        labels = self.labels
+        return {
+            "unconfirmed": labels[best_overall_response_unconfirmed(window, options)],
+            "confirmed": labels[
+                best_overall_response_confirmed(window, options, has_targets=has_targets)
+            ],
+        }
+
+    def response_json(
+        self,
+        record: PatientRecord,
+        options: ScoringOptions,
+        baseline: Visit,
+        baseline_sum: Decimal | None,
+        baseline_notes: list[str],
+        assessments: list[VisitAssessment],
+    ) -> dict[str, Any]:
+        """The response (design.md §2) from the visits' assessments."""
+        baseline_date = record.baseline_date
+        progression = self.find_progression(record, assessments, options)
+        window = response_window(assessments, progression)
+        pfs_date = (
+            progression.date if progression else last_evaluable_date(assessments, baseline_date)
+        )
+        baseline_json: dict[str, Any] = {
+            "visit_id": baseline.visit_id,
+            "date": baseline.date.isoformat(),
+            "sum_mm": to_json_number(baseline_sum),
+        }
+        if baseline_notes:
+            baseline_json["notes"] = baseline_notes
+        visit_json = self.visit_json
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "patient_id": record.patient_id,
+            "criteria": self.name,
+            "config": options.as_json(),
+            "baseline": baseline_json,
+            "visits": [visit_json(a) for a in assessments],
+            "progression": None
+            if progression is None
+            else {
+                "date": progression.date.isoformat(),
+                "visit_id": progression.declaring.visit_id,
+                "dated_visit_id": progression.dated_visit_id,
+            },
+            "pfs": {"event": progression is not None, "date": pfs_date.isoformat()},
+            "best_overall_response": self.best_overall_response(
+                window, options, has_targets=baseline_sum is not None
+            ),
+            "duration_of_response": duration_of_response(
+                window, progression, assessments, baseline_date
+            ),
+        }
+
+    def visit_json(self, assessment: VisitAssessment) -> dict[str, Any]:
+        """One entry of the response's ``visits`` (design.md §2)."""
+        labels = self.labels
+        # The sums as to_json_number gives them, without its three calls per visit.
+        sum_mm, partial_sum_mm, nadir_mm = (
+            assessment.sum_mm,
+            assessment.partial_sum_mm,
+            assessment.nadir_mm,
+        )
+        return {
+            "visit_id": assessment.visit_id,
+            "date": assessment.date.isoformat(),
+            "day": assessment.day,
+            "sum_mm": None if sum_mm is None else float(sum_mm),
+            "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
+            "nadir_mm": None if nadir_mm is None else float(nadir_mm),
+            "pct_change_baseline": assessment.pct_change_baseline,
+            "pct_change_nadir": assessment.pct_change_nadir,
+            "target": labels[assessment.target],
+            "non_target": labels[assessment.non_target],
+            "new_lesions": assessment.new_lesions,
+            "equivocal_new_lesions": assessment.equivocal_new_lesions,
+            "overall": labels[assessment.overall],
+            "notes": assessment.notes,
+        }

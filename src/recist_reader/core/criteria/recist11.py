@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
-from recist_reader.core.criteria.base import Criteria, ReadingState, TargetValue, VisitAssessment
+from recist_reader.core.assessment import ReadingState, TargetValue, VisitAssessment
+from recist_reader.core.criteria.base import Criteria
 from recist_reader.core.exact import (
     EXACT,
     ZERO,
@@ -24,6 +25,7 @@ from recist_reader.core.options import ScoringOptions
 from recist_reader.core.record import (
     Lesion,
     Measurement,
+    NewLesion,
     PatientRecord,
     Visit,
     measurement_position,
@@ -75,9 +77,19 @@ def _organ_text_key(organ: str) -> str:
     return "".join(words) or "".join(organ.lower().split())
 
 
-def _location_key(text: str) -> str:
-    return "".join(text.lower().split())
+class TargetSpec(NamedTuple):
+    """How a criteria reads one target: the measurement key of its value, and the short axis
+    below which it is normal (None for a non-nodal target, normal only at 0)."""
 
+    lesion: Lesion
+    value_key: str
+    normal_below_mm: Decimal | None
+
+
+#: What a visit's new-lesion listings give (:meth:`Recist11.new_lesions_at`): an unequivocal
+#: new lesion, a listing that does not count (yet), and the listings that count.
+NewLesionReading = tuple[bool, bool, tuple[NewLesion, ...]]
+_NO_NEW_LESION: NewLesionReading = (False, False, ())
 
 #: The targets at one visit (:meth:`Recist11.read_targets`): each target's value in
 #: ``record.target_lesions`` order (None when not evaluated), the exact sum of the evaluated
@@ -109,6 +121,36 @@ class Recist11(Criteria):
     pd_ratio: ClassVar[tuple[Decimal, Decimal]] = (Decimal(6), Decimal(5))
     pd_min_increase_mm: ClassVar[Decimal] = Decimal(5)
 
+    #: The rules notes cite, by what they decide. A criteria that applies these rules under its
+    #: own numbers (mRECIST) gives its own mapping.
+    rules: ClassVar[Mapping[str, str]] = {
+        "too_small": "R4.3",
+        "absent": "R4.3",
+        "reappearance": "R5.8, A2",
+        "partial_sum_pd": "R10.2",
+        "partial_sum_ne": "R10.1",
+        "cr_precedence": "A1",
+        "cr": "R5.1",
+        "pd": "R5.3",
+        "pr": "R5.2",
+        "continuing_pr": "A7",
+        "sd": "R5.4",
+        "non_target_pd": "R6.3",
+        "non_target_reappearance": "R6.5, A2",
+        "nodal_non_target_after_cr": "A21",
+        "non_target_partial_missing": "A6",
+        "non_target_ne": "R6.4, A6",
+        "too_many_targets": "R3.1",
+        "too_many_targets_per_organ": "R3.1, R3.2: all lymph nodes are one organ, and so is a "
+        "paired organ",
+        "new_lesion": "R7.1",
+        "equivocal_new_lesion": "R7.2",
+    }
+
+    def __init__(self) -> None:
+        self._specs_record: PatientRecord | None = None
+        self._specs: tuple[TargetSpec, ...] = ()
+
     # ----------------------------------------------------------------- baseline (R2, R3)
     def measurable_min_mm(self, lesion: Lesion) -> Decimal:
         """Smallest measurable baseline size of ``lesion`` by its method (R2.1–R2.4, A22)."""
@@ -126,7 +168,28 @@ class Recist11(Criteria):
         if not record.target_lesions:
             return None
         by_id = baseline.measurement_by_lesion
-        return exact_sum([by_id[lesion.lesion_id]["diameter_mm"] for lesion in record.target_lesions])
+        return exact_sum(
+            [by_id[lesion.lesion_id]["diameter_mm"] for lesion in record.target_lesions]
+        )
+
+    def target_specs(
+        self, record: PatientRecord, options: ScoringOptions
+    ) -> tuple[TargetSpec, ...]:
+        """How each target of ``record`` is read (computed once per record)."""
+        if self._specs_record is not record:
+            self._specs = self.make_target_specs(record, options)
+            self._specs_record = record
+        return self._specs
+
+    def make_target_specs(
+        self, record: PatientRecord, options: ScoringOptions
+    ) -> tuple[TargetSpec, ...]:
+        """RECIST 1.1 targets, by ``diameter_mm``; nodes normal below 10 mm (R4.1, R5.1)."""
+        normal_below = self.nodal_normal_below_mm
+        return tuple(
+            TargetSpec(lesion, "diameter_mm", normal_below if lesion.nodal else None)
+            for lesion in record.target_lesions
+        )
 
     def baseline_problems(
         self, record: PatientRecord, baseline: Visit, baseline_index: int
@@ -134,35 +197,14 @@ class Recist11(Criteria):
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
         by_id = baseline.measurement_by_lesion
-        targets_seen = 0
-        per_organ: dict[str, int] = {}
-        one_too_many, one_too_many_per_organ = self.max_targets + 1, self.max_targets_per_organ + 1
+        selection = self.target_selection_problems(
+            ((i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"),
+            organ_key,
+        )
         for index, lesion in enumerate(record.lesions):
             if lesion.kind == "target":
-                targets_seen += 1
-                if targets_seen == one_too_many:
-                    n_targets = sum(1 for item in record.lesions if item.kind == "target")
-                    problems.append(
-                        RecordProblem(
-                            f"lesions[{index}].kind",
-                            f"{n_targets} target lesions: at most {self.max_targets} are allowed "
-                            "(R3.1); follow the others as non-targets",
-                            "too_many_targets",
-                        )
-                    )
-                organ = organ_key(lesion)
-                in_organ = per_organ[organ] = per_organ.get(organ, 0) + 1
-                if in_organ == one_too_many_per_organ:
-                    problems.append(
-                        RecordProblem(
-                            f"lesions[{index}].organ",
-                            f"more than {self.max_targets_per_organ} targets in "
-                            + ("the lymph nodes" if lesion.nodal else f"organ {lesion.organ!r}")
-                            + " (R3.1, R3.2: all lymph nodes are one organ, and so is a paired "
-                            "organ); follow the others as non-targets",
-                            "too_many_targets_per_organ",
-                        )
-                    )
+                if selection:
+                    problems.extend(selection.pop(index, ()))
                 measurement = by_id.get(lesion.lesion_id)
                 if measurement is not None:
                     value = measurement.get("diameter_mm")
@@ -207,6 +249,43 @@ class Recist11(Criteria):
             )
         return problems
 
+    def target_selection_problems(
+        self, targets: Iterable[tuple[int, Lesion]], organ_of: Callable[[Lesion], str]
+    ) -> dict[int, list[RecordProblem]]:
+        """Too many targets in total or in one organ (R3.1, R3.2), by lesion index.
+
+        ``targets`` are (index in ``lesions``, lesion) in record order; ``organ_of`` gives the
+        organ a lesion counts against.
+        """
+        targets = list(targets)
+        problems: dict[int, list[RecordProblem]] = {}
+        per_organ: dict[str, int] = {}
+        one_too_many, one_too_many_per_organ = self.max_targets + 1, self.max_targets_per_organ + 1
+        for seen, (index, lesion) in enumerate(targets, start=1):
+            if seen == one_too_many:
+                problems.setdefault(index, []).append(
+                    RecordProblem(
+                        f"lesions[{index}].kind",
+                        f"{len(targets)} target lesions: at most {self.max_targets} are allowed "
+                        f"({self.rules['too_many_targets']}); follow the others as non-targets",
+                        "too_many_targets",
+                    )
+                )
+            organ = organ_of(lesion)
+            in_organ = per_organ[organ] = per_organ.get(organ, 0) + 1
+            if in_organ == one_too_many_per_organ:
+                problems.setdefault(index, []).append(
+                    RecordProblem(
+                        f"lesions[{index}].organ",
+                        f"more than {self.max_targets_per_organ} targets in "
+                        + ("the lymph nodes" if lesion.nodal else f"organ {lesion.organ!r}")
+                        + f" ({self.rules['too_many_targets_per_organ']}); follow the others "
+                        "as non-targets",
+                        "too_many_targets_per_organ",
+                    )
+                )
+        return problems
+
     def _measurability_problems(
         self, lesion: Lesion, measurement: Measurement, path: str
     ) -> list[RecordProblem]:
@@ -248,8 +327,8 @@ class Recist11(Criteria):
     ) -> list[Decimal | None]:
         """Each target's value at ``visit`` (R1.3, R4.3, A14, A15).
 
-        One value per lesion of ``record.target_lesions``, in that order; None when the target
-        was not evaluated.
+        One value per target (:meth:`target_specs`), in that order; None when the target was
+        not evaluated.
         """
         return self.read_targets(record, visit, options, notes)[0]
 
@@ -259,15 +338,14 @@ class Recist11(Criteria):
         """The targets at ``visit`` in one pass: :meth:`target_values`, their sum and whether
         any shows disease (:meth:`shows_disease`; none is :meth:`is_cr_category`)."""
         by_id = visit.measurement_by_lesion
-        normal_below = self.nodal_normal_below_mm
         add = EXACT.add
         values: list[Decimal | None] = []
         total, n_missing, disease = ZERO, 0, False
-        for lesion in record.target_lesions:
+        for lesion, value_key, normal_below in self.target_specs(record, options):
             measurement = by_id.get(lesion.lesion_id)
-            value_mm = None if measurement is None else measurement.get("diameter_mm")
+            value_mm = None if measurement is None else measurement.get(value_key)
             if value_mm is None:
-                value_mm = self._value_without_diameter(lesion, measurement, options, notes)
+                value_mm = self.value_without_diameter(lesion, measurement, options, notes)
                 if value_mm is None:
                     values.append(None)
                     n_missing += 1
@@ -275,12 +353,15 @@ class Recist11(Criteria):
             values.append(value_mm)
             total = add(total, value_mm)
             if not disease:
-                disease = value_mm >= normal_below if lesion.nodal else value_mm > ZERO
+                disease = value_mm > ZERO if normal_below is None else value_mm >= normal_below
         return values, total, n_missing, disease
 
-    @staticmethod
-    def _value_without_diameter(
-        lesion: Lesion, measurement: Measurement | None, options: ScoringOptions, notes: list[str]
+    def value_without_diameter(
+        self,
+        lesion: Lesion,
+        measurement: Measurement | None,
+        options: ScoringOptions,
+        notes: list[str],
     ) -> Decimal | None:
         """The value of a target recorded by status or not measured, with its note (R4.3)."""
         if measurement is None:
@@ -290,26 +371,18 @@ class Recist11(Criteria):
         if status == "too_small":
             notes.append(
                 f"{lesion.lesion_id} too small to measure: counted as "
-                f"{mm_text(options.too_small_mm)} mm (R4.3)"
+                f"{mm_text(options.too_small_mm)} mm ({self.rules['too_small']})"
             )
             return options.too_small_mm
         if status == "absent":
-            notes.append(f"{lesion.lesion_id} absent: counted as 0 mm (R4.3)")
+            notes.append(f"{lesion.lesion_id} absent: counted as 0 mm ({self.rules['absent']})")
             return ZERO
         notes.append(f"{lesion.lesion_id} not evaluated")
         return None
 
     def is_cr_category(self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]) -> bool:
         """R5.1: non-nodal targets all 0 and every nodal target < 10 mm (evaluated ones)."""
-        for lesion, value_mm in zip(lesions, values):
-            if value_mm is None:
-                continue
-            if lesion.nodal:
-                if value_mm >= self.nodal_normal_below_mm:
-                    return False
-            elif value_mm != 0:
-                return False
-        return True
+        return not any(map(self.shows_disease, lesions, values))
 
     def shows_disease(self, lesion: Lesion, value_mm: Decimal | None) -> bool:
         """Whether a target's value shows disease (R5.8): non-nodal > 0, nodal ≥ 10 mm."""
@@ -317,22 +390,35 @@ class Recist11(Criteria):
             return False
         return value_mm >= self.nodal_normal_below_mm if lesion.nodal else value_mm > 0
 
+    @staticmethod
     def reappeared_targets(
-        self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]
+        specs: Sequence[TargetSpec], values: Sequence[Decimal | None]
     ) -> list[TargetValue]:
-        """Targets showing disease again after CR (R5.8)."""
+        """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal at or above
+        its normal short axis."""
         return [
-            TargetValue(lesion, value_mm)
-            for lesion, value_mm in zip(lesions, values)
-            if self.shows_disease(lesion, value_mm)
+            TargetValue(spec.lesion, value_mm)
+            for spec, value_mm in zip(specs, values)
+            if value_mm is not None
+            and (value_mm > 0 if spec.normal_below_mm is None else value_mm >= spec.normal_below_mm)
         ]
 
-    def meets_progression(self, sum_mm: Decimal, nadir_mm: Decimal) -> bool:
+    def meets_progression(
+        self, sum_mm: Decimal, nadir_mm: Decimal, options: ScoringOptions
+    ) -> bool:
         """R5.3: ``5·S ≥ 6·N`` and ``S − N ≥ 5 mm``, exactly (inclusive)."""
         numerator, denominator = self.pd_ratio
         if minus(sum_mm, nadir_mm) < self.pd_min_increase_mm:  # the cheaper test first
             return False
         return times(sum_mm, denominator) >= times(nadir_mm, numerator)
+
+    def progression_threshold_text(self, options: ScoringOptions) -> str:
+        """The target PD threshold in words, for notes (R5.3)."""
+        return "+20 % and +5 mm"
+
+    def cr_category_text(self) -> str:
+        """What the target CR category means, for notes (R5.1)."""
+        return "non-nodal targets gone, every node < 10 mm"
 
     def meets_partial_response(self, sum_mm: Decimal, baseline_mm: Decimal) -> bool:
         """R5.2: ``10·S ≤ 7·B``, exactly (inclusive)."""
@@ -353,7 +439,7 @@ class Recist11(Criteria):
 
     def target_response(
         self,
-        lesions: Sequence[Lesion],
+        specs: Sequence[TargetSpec],
         values: Sequence[Decimal | None],
         total: Decimal,
         state: ReadingState,
@@ -367,51 +453,57 @@ class Recist11(Criteria):
     ) -> Response:
         """Target response at a visit (R5, R10).
 
-        ``values`` are the targets' values (:meth:`target_values`), ``total`` the sum of the
-        evaluated ones: the sum of diameters when every target was evaluated, else the partial
-        sum. ``n_missing`` (the targets not evaluated), the displayed changes of a complete sum
-        from baseline and nadir, and ``cr_category`` (:meth:`is_cr_category`) are given when
-        the caller has them (:meth:`read_targets`).
+        ``specs`` are the targets (:meth:`target_specs`), ``values`` their values
+        (:meth:`target_values`), ``total`` the sum of the evaluated ones: the sum of diameters
+        when every target was evaluated, else the partial sum. ``n_missing`` (the targets not
+        evaluated), the displayed changes of a complete sum from baseline and nadir, and
+        ``cr_category`` (no target shows disease) are given when the caller has them
+        (:meth:`read_targets`).
         """
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
         assert baseline is not None and nadir is not None
+        rules = self.rules
         if n_missing is None:
             n_missing = sum(1 for value_mm in values if value_mm is None)
         complete = n_missing == 0
         if cr_category is None:
-            cr_category = self.is_cr_category(lesions, values)
+            cr_category = not self.reappeared_targets(specs, values)
         if state.in_cr and options.pd_on_reappearance_after_cr and not cr_category:
-            reappeared = self.reappeared_targets(lesions, values)
+            reappeared = self.reappeared_targets(specs, values)
             if reappeared:
                 names = ", ".join(
                     f"{item.lesion.lesion_id} {mm_text(item.value_mm)} mm" for item in reappeared
                 )
-                notes.append(f"target PD: disease reappeared after CR ({names}) (R5.8, A2)")
+                notes.append(
+                    f"target PD: disease reappeared after CR ({names}) ({rules['reappearance']})"
+                )
                 return PD
-        progression = self.meets_progression(total, nadir)
+        progression = self.meets_progression(total, nadir, options)
         if not complete:
             if progression and not (cr_category and options.cr_precedence_over_arithmetic_pd):
                 notes.append(
-                    f"target PD from the partial sum: evaluated targets alone reach +20 % and "
-                    f"+5 mm, {self._change_from_nadir(total, nadir, options)} (R10.2)"
+                    "target PD from the partial sum: evaluated targets alone reach "
+                    f"{self.progression_threshold_text(options)}, "
+                    f"{self._change_from_nadir(total, nadir, options)} ({rules['partial_sum_pd']})"
                 )
                 return PD
             notes.append(
                 f"target NE: {n_missing} target(s) not evaluated, partial sum "
-                f"{mm_text(total)} mm (R10.1)"
+                f"{mm_text(total)} mm ({rules['partial_sum_ne']})"
             )
             return NE
         if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
             if progression:
                 notes.append(
-                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal (A1)"
+                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal ({rules['cr_precedence']})"
                 )
             else:
-                notes.append("target CR: non-nodal targets gone, every node < 10 mm (R5.1)")
+                notes.append(f"target CR: {self.cr_category_text()} ({rules['cr']})")
             return CR
         if progression:
+            threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
             notes.append(
-                f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ +20 % and ≥ +5 mm from nadir (R5.3)"
+                f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
             )
             return PD
         pct = (
@@ -422,25 +514,21 @@ class Recist11(Criteria):
         change = f"{pct:{options.pct_format}} %" if pct is not None else "no % change from 0 mm"
         versus_baseline = f"sum {mm_text(total)} mm vs baseline {mm_text(baseline)} mm ({change})"
         if self.meets_partial_response(total, baseline):
-            notes.append(f"target PR: {versus_baseline}: ≥ 30 % decrease (R5.2)")
+            notes.append(f"target PR: {versus_baseline}: ≥ 30 % decrease ({rules['pr']})")
             return PR
         if options.continuing_pr and state.had_target_response:
-            notes.append(f"target PR continues: {versus_baseline}, no PD since the PR (A7)")
+            notes.append(
+                f"target PR continues: {versus_baseline}, no PD since the PR ({rules['continuing_pr']})"
+            )
             return PR
-        notes.append(f"target SD: {versus_baseline}: neither PR nor PD (R5.4)")
+        notes.append(f"target SD: {versus_baseline}: neither PR nor PD ({rules['sd']})")
         return SD
 
-    def non_target_response(
-        self,
-        record: PatientRecord,
-        visit: Visit,
-        state: ReadingState,
-        options: ScoringOptions,
-        notes: list[str],
-    ) -> tuple[Response, bool]:
-        """Non-target response (R6) and whether a non-target documents disease."""
-        if not record.non_target_lesions:
-            return NA, False
+    def non_target_readings(
+        self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
+    ) -> tuple[list[Lesion], list[str], list[str]]:
+        """The non-targets at ``visit``: those present, the ids of those unequivocally
+        progressing, and the ids of those not evaluated (R1.3, R6)."""
         by_id = visit.measurement_by_lesion
         progressed: list[str] = []
         present: list[Lesion] = []
@@ -454,47 +542,102 @@ class Recist11(Criteria):
                 progressed.append(lesion.lesion_id)
             elif status != "absent":
                 missing.append(lesion.lesion_id)
+        return present, progressed, missing
+
+    def has_non_targets(self, record: PatientRecord) -> bool:
+        """Whether the patient has non-target disease under this criteria."""
+        return bool(record.non_target_lesions)
+
+    def can_reappear(self, lesion: Lesion, visit: Visit) -> bool:
+        """Whether ``lesion`` present after CR is reappearance (R6.5; a node is not, A21)."""
+        return not lesion.nodal
+
+    def non_target_response(
+        self,
+        record: PatientRecord,
+        visit: Visit,
+        state: ReadingState,
+        options: ScoringOptions,
+        notes: list[str],
+    ) -> tuple[Response, bool]:
+        """Non-target response (R6) and whether a non-target documents disease."""
+        if not self.has_non_targets(record):
+            return NA, False
+        present, progressed, missing = self.non_target_readings(record, visit, options, notes)
+        rules = self.rules
         disease = bool(present or progressed)
         if progressed:
             notes.append(
-                f"non-target PD: unequivocal progression of {', '.join(progressed)} (R6.3)"
+                f"non-target PD: unequivocal progression of {', '.join(progressed)} "
+                f"({rules['non_target_pd']})"
             )
             return PD, disease
         if state.in_cr and options.pd_on_reappearance_after_cr:
-            reappeared = [lesion.lesion_id for lesion in present if not lesion.nodal]
+            reappeared = [
+                lesion.lesion_id for lesion in present if self.can_reappear(lesion, visit)
+            ]
             if reappeared:
                 notes.append(
-                    f"non-target PD: {', '.join(reappeared)} present again after CR (R6.5, A2)"
+                    f"non-target PD: {', '.join(reappeared)} present again after CR "
+                    f"({rules['non_target_reappearance']})"
                 )
                 return PD, disease
             if present:
-                notes.append("nodal non-target present after CR is not reappearance (A21)")
+                notes.append(
+                    "nodal non-target present after CR is not reappearance "
+                    f"({rules['nodal_non_target_after_cr']})"
+                )
         if missing:
             if present and not options.nontarget_partial_missing_is_ne:
                 notes.append(
-                    f"non-target NonCR/NonPD: {', '.join(missing)} not evaluated, others present (A6)"
+                    f"non-target NonCR/NonPD: {', '.join(missing)} not evaluated, others present "
+                    f"({rules['non_target_partial_missing']})"
                 )
                 return NON_CR_NON_PD, disease
-            notes.append(f"non-target NE: {', '.join(missing)} not evaluated (R6.4, A6)")
+            notes.append(
+                f"non-target NE: {', '.join(missing)} not evaluated ({rules['non_target_ne']})"
+            )
             return NE, disease
         if not present:
             return CR, disease
         return NON_CR_NON_PD, disease
 
-    @staticmethod
-    def _new_lesions(visit: Visit, notes: list[str]) -> tuple[bool, bool]:
-        """Whether ``visit`` found unequivocal and equivocal new lesions, noted (R7.1, R7.2)."""
-        unequivocal: list[str] = []
+    def new_lesions_at(
+        self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
+    ) -> NewLesionReading:
+        """Whether ``visit`` found unequivocal and equivocal new lesions, noted (R7.1, R7.2).
+
+        A listing recorded ``absent`` or ``not_evaluated`` (an iRECIST re-listing) is not a new
+        finding (design.md §7.5).
+        """
+        if not visit.new_lesions:  # most visits find none
+            return _NO_NEW_LESION
+        counted: list[NewLesion] = []
         equivocal: list[str] = []
+        not_findings: list[str] = []
         for new_lesion in visit.new_lesions:
-            (equivocal if new_lesion.equivocal else unequivocal).append(new_lesion.location)
-        if unequivocal:
-            notes.append(f"unequivocal new lesion: {'; '.join(unequivocal)} (R7.1)")
+            if not new_lesion.is_new_finding:
+                not_findings.append(f"{new_lesion.location} ({new_lesion.status})")
+            elif new_lesion.equivocal:
+                equivocal.append(new_lesion.location)
+            else:
+                counted.append(new_lesion)
+        if counted:
+            notes.append(
+                f"unequivocal new lesion: {'; '.join(n.location for n in counted)} "
+                f"({self.rules['new_lesion']})"
+            )
         if equivocal:
             notes.append(
-                f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} (R7.2)"
+                f"equivocal new lesion, not PD at this visit: {'; '.join(equivocal)} "
+                f"({self.rules['equivocal_new_lesion']})"
             )
-        return bool(unequivocal), bool(equivocal)
+        if not_findings:
+            notes.append(
+                f"new-lesion listing not a new finding at this visit: {'; '.join(not_findings)} "
+                "(design.md §7.5)"
+            )
+        return bool(counted), bool(equivocal), tuple(counted)
 
     def assess_visit(
         self,
@@ -505,7 +648,6 @@ class Recist11(Criteria):
     ) -> VisitAssessment:
         notes: list[str] = []
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
-        lesions = record.target_lesions
         sum_mm = partial_sum_mm = None
         target_disease = False
         pct_baseline = pct_nadir = None
@@ -525,7 +667,7 @@ class Recist11(Criteria):
             else:
                 partial_sum_mm = total
             target = self.target_response(
-                lesions,
+                self.target_specs(record, options),
                 values,
                 total,
                 state,
@@ -539,16 +681,15 @@ class Recist11(Criteria):
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
-
-        new_lesion = equivocal_new_lesion = False
-        if visit.new_lesions:  # most visits find none
-            new_lesion, equivocal_new_lesion = self._new_lesions(visit, notes)
+        new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
+            record, visit, options, notes
+        )
         if baseline is not None:
             overall = overall_with_targets(target, non_target, new_lesion)
         else:
             overall = overall_non_target_only(non_target, new_lesion)
         documented_disease = non_target_disease or new_lesion or overall is PD or target_disease
-        # Positional: keyword arguments cost more than the rest of this call (16 fields).
+        # Positional: keyword arguments cost more than the rest of this call (17 fields).
         return VisitAssessment(
             visit,
             visit.visit_id,
@@ -566,9 +707,5 @@ class Recist11(Criteria):
             notes,
             pct_baseline,
             pct_nadir,
+            counted,
         )
-
-    @staticmethod
-    def location_key(location: str) -> str:
-        """Case- and space-insensitive key of a new lesion's location (R7.3)."""
-        return _location_key(location)

@@ -1,0 +1,41 @@
+"""Where a lesion is on screen: its ruler's centre in world millimetres, and going there."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recist_reader._qt.reading_context import ReadingContext
+from recist_reader._qt.visit_layers import camera_of
+from recist_reader.reading import ReadingError
+from recist_reader.reading.display import lps_to_world
+
+
+def lesion_centre_world(
+    context: ReadingContext, visit_id: str, lesion_id: str
+) -> np.ndarray | None:
+    """World centre of a lesion's ruler at a visit (long axis, else short), if drawn on the
+    visit's open series."""
+    session = context.require_session()
+    layers = context.visit_layers.get(visit_id)
+    if layers is None:
+        return None
+    for axis in ("long", "short"):
+        ruler = session.ruler(visit_id, lesion_id, axis=axis)  # type: ignore[arg-type]
+        if ruler is not None and ruler.series_uid == layers.series_uid:
+            return lps_to_world(ruler.points_lps_mm, layers.world_to_lps).mean(axis=0)
+    return None
+
+
+def go_to_lesion(context: ReadingContext, lesion_id: str) -> None:
+    """Move to the slice and centre of a lesion's ruler (this visit's, else baseline's)."""
+    session = context.require_session()
+    for visit_id in (context.current_visit_id, session.baseline_visit_id):
+        if visit_id is None or visit_id not in context.visit_layers:
+            continue
+        centre = lesion_centre_world(context, visit_id, lesion_id)
+        if centre is None:
+            continue
+        context.viewer.dims.set_point(0, float(centre[0]))
+        camera_of(context.viewer).center = tuple(float(c) for c in centre)
+        return
+    raise ReadingError(f"{lesion_id} has no ruler to go to yet")
