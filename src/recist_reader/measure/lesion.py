@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from skimage.draw import polygon
 from skimage.measure import find_contours
 
+from .boundary import trace_boundary
 from .errors import ImageDimensionError, SeedError, SpacingError
 from .geometry import max_feret_diameter, perpendicular_chord
 from .segment import segment_slice
@@ -15,6 +17,9 @@ from .segment import segment_slice
 __all__ = ["LesionMeasurement", "measure_lesion", "measure_lesion_across"]
 
 Point = tuple[float, float]
+
+#: Notes of the threshold segmentation saying it found no edge: the outline is then traced.
+_NO_EDGE_NOTES = ("low contrast", "no lesion found")
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +120,16 @@ def _outline(level: np.ndarray) -> np.ndarray:
 
     best = max(contours, key=area)
     return best[:-1] - 1.0 if len(best) > 1 and np.allclose(best[0], best[-1]) else best - 1.0
+
+
+def _axes(
+    outline: np.ndarray, spacing: np.ndarray, tolerance_deg: float
+) -> tuple[float, float, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Long and short axis (mm) of an outline in (row, col) indices, and their endpoints."""
+    points_mm = outline * spacing
+    long_mm, (a, b) = max_feret_diameter(points_mm)
+    short_mm, (c, d) = perpendicular_chord(points_mm, (a, b), tolerance_deg=tolerance_deg)
+    return long_mm, short_mm, (a / spacing, b / spacing), (c / spacing, d / spacing)
 
 
 def measure_lesion(
@@ -278,20 +293,41 @@ def measure_lesion(
         long_ends = short_ends = (seed_pt, seed_pt)
         outline_idx = outline + offset if len(outline) else np.empty((0, 2))
     else:
-        points_mm = outline * spacing_rc
-        long_mm, (a, b) = max_feret_diameter(points_mm)
-        short_mm, (c, d) = perpendicular_chord(
-            points_mm, (a, b), tolerance_deg=short_axis_tolerance_deg
+        long_mm, short_mm, long_ends, short_ends = _axes(
+            outline + offset, spacing_rc, short_axis_tolerance_deg
         )
         if long_mm < 3 * float(spacing_rc.max()):
             notes.append(f"smaller than 3 pixels ({long_mm:.1f} mm): too small to measure")
-        long_ends = (a / spacing_rc + offset, b / spacing_rc + offset)
-        short_ends = (c / spacing_rc + offset, d / spacing_rc + offset)
         outline_idx = outline + offset
+
+    traced = None
+    if any(note.startswith(_NO_EDGE_NOTES) for note in notes):
+        # No threshold separates the lesion here: trace its most consistent outline instead.
+        traced = trace_boundary(
+            plane, tuple(seed_rc), tuple(spacing_rc), max_radius_mm=float(max_diameter_mm)
+        )
+        notes = [n for n in notes if not n.startswith(("no lesion found", "smaller than"))]
+        notes.append(
+            "no threshold separates the lesion from its surroundings: the outline follows the "
+            "most consistent closed boundary around the click; check it, or drag a line "
+            "across the lesion"
+        )
+        if traced.at_limit:
+            notes.append("the traced outline reaches the search limit or the image border")
+        outline_idx = traced.contour
+        long_mm, short_mm, long_ends, short_ends = _axes(
+            outline_idx, spacing_rc, short_axis_tolerance_deg
+        )
+        if long_mm < 3 * float(spacing_rc.max()):
+            notes.append(f"smaller than 3 pixels ({long_mm:.1f} mm): too small to measure")
 
     mask = np.zeros(image.shape, bool)
     target = mask[slice_index] if slice_index is not None else mask
-    target[lo[0] : hi[0], lo[1] : hi[1]] = seg.mask
+    if traced is not None:
+        rr, cc = polygon(traced.contour[:, 0], traced.contour[:, 1], target.shape)
+        target[rr, cc] = True
+    else:
+        target[lo[0] : hi[0], lo[1] : hi[1]] = seg.mask
 
     def pair(ends) -> tuple[Point, Point]:
         return tuple((float(p[0]), float(p[1])) for p in ends)  # type: ignore[return-value]
@@ -307,7 +343,7 @@ def measure_lesion(
         nodal=bool(nodal),
         slice_index=slice_index,
         contour=outline_idx,
-        lesion_hu=seg.lesion_hu,
+        lesion_hu=seg.lesion_hu if traced is None else traced.lesion_level,
         background_hu=seg.background_hu,
         noise_hu=seg.noise_hu,
     )
