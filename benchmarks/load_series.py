@@ -15,10 +15,14 @@ Files are read once before timing so every reader sees a warm page cache, and ev
 runs once untimed with a bytecode cache in the temporary folder (PYTHONPYCACHEPREFIX), as an
 installed package has its modules compiled: with PYTHONDONTWRITEBYTECODE set (as in some
 development shells) recist_reader's modules, unlike numpy's or SimpleITK's, would otherwise
-be compiled from source in every run. ``--no-bytecode-cache`` measures that case. Not a
-test::
+be compiled from source in every run. ``--no-bytecode-cache`` measures that case.
+
+``--reference-src DIR`` also runs ``load_series`` from another checkout's ``src`` (e.g. a
+``git worktree`` of main) in the same run, as the reader "reference", and prints this
+tree's time and peak as ratios to it. Not a test::
 
     python benchmarks/load_series.py [--slices 300 600] [--repeat 3] [--json out.json]
+        [--layout int16] [--reference-src ../main-worktree/src]
 """
 
 from __future__ import annotations
@@ -83,12 +87,19 @@ print(array.nbytes, _peak_bytes())
 }
 
 
-def reader_environment(pycache: Path | None) -> dict[str, str]:
-    """The readers' environment: bytecode cached in ``pycache`` (None: as inherited)."""
+#: The reader run from ``--reference-src``: ``load_series`` of another checkout.
+REFERENCE = "reference"
+
+
+def reader_environment(pycache: Path | None, src: Path | None = None) -> dict[str, str]:
+    """The readers' environment: bytecode cached in ``pycache`` (None: as inherited), and
+    ``src`` first on the module path when given."""
     environment = dict(os.environ)
     if pycache is not None:
         environment.pop("PYTHONDONTWRITEBYTECODE", None)
         environment["PYTHONPYCACHEPREFIX"] = str(pycache)
+    if src is not None:
+        environment["PYTHONPATH"] = str(src)
     return environment
 
 
@@ -171,26 +182,41 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the readers with the inherited environment, without warm-up runs",
     )
+    parser.add_argument(
+        "--reference-src",
+        type=Path,
+        help="also time load_series from this src folder (another checkout), as 'reference'",
+    )
     args = parser.parse_args(argv)
+    readers = dict(READERS)
+    if args.reference_src is not None:
+        readers[REFERENCE] = READERS["load_series"]
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folders = generate(Path(tmp), args.slices, args.compressions, args.size, args.layout)
-        environment = reader_environment(None if args.no_bytecode_cache else Path(tmp) / "pyc")
+        pycache = None if args.no_bytecode_cache else Path(tmp) / "pyc"
+        environment = reader_environment(pycache)
+        environments = {name: environment for name in readers}
+        if args.reference_src is not None:
+            reference_cache = None if pycache is None else Path(tmp) / "pyc-reference"
+            environments[REFERENCE] = reader_environment(
+                reference_cache, args.reference_src.resolve()
+            )
         results: list[dict] = []
         warmed = args.no_bytecode_cache  # nothing to warm up then
         for (n, compression), folder in folders.items():
             for path in folder.iterdir():  # warm the page cache for every reader
                 path.read_bytes()
             if not warmed:  # compile and cache every reader's modules, untimed
-                for code in READERS.values():
-                    run_reader(code, folder, environment)
+                for name, code in readers.items():
+                    run_reader(code, folder, environments[name])
                 warmed = True
             volume_bytes = n * args.size * args.size * 2
-            runs: dict[str, list[tuple[float, int]]] = {name: [] for name in READERS}
+            runs: dict[str, list[tuple[float, int]]] = {name: [] for name in readers}
             returned: dict[str, int] = {}
             for _ in range(args.repeat):
-                for name, code in READERS.items():
-                    elapsed, peak, returned[name] = run_reader(code, folder, environment)
+                for name, code in readers.items():
+                    elapsed, peak, returned[name] = run_reader(code, folder, environments[name])
                     runs[name].append((elapsed, peak))
             row = {"slices": n, "compression": compression, "volume_mb": volume_bytes / 1e6}
             for name, values in runs.items():
@@ -211,7 +237,7 @@ def print_row(row: dict) -> None:
         f"  {'reader':<12} {'time s':>8} {'x floor':>8} {'peak MB':>8} {'x volume':>9} "
         f"{'array MB':>9}"
     )
-    for name in READERS:
+    for name in [n for n in (*READERS, REFERENCE) if f"{n}_s" in row]:
         seconds, peak = row[f"{name}_s"], row[f"{name}_peak_mb"]
         print(
             f"  {name:<12} {seconds:8.2f} {seconds / row['floor_s']:8.2f} {peak:8.0f} "
@@ -219,6 +245,15 @@ def print_row(row: dict) -> None:
         )
     speedup = row["SimpleITK_s"] / row["load_series_s"]
     print(f"  load_series is {speedup:.2f}x faster than SimpleITK", flush=True)
+    if f"{REFERENCE}_s" in row:
+        print(
+            f"  this tree vs reference: time {row['load_series_s'] / row[f'{REFERENCE}_s']:.2f}x, "
+            f"peak {row['load_series_peak_mb'] / row[f'{REFERENCE}_peak_mb']:.2f}x; "
+            f"x floor {row['load_series_s'] / row['floor_s']:.2f} vs "
+            f"{row[f'{REFERENCE}_s'] / row['floor_s']:.2f}, x SimpleITK "
+            f"{speedup:.2f} vs {row['SimpleITK_s'] / row[f'{REFERENCE}_s']:.2f}",
+            flush=True,
+        )
     print("  goals: " + ", ".join(check_goals(row)), flush=True)
 
 

@@ -40,7 +40,13 @@ def confirmed_partial_response():
 def complete_response_with_residual_nodes():
     b = RecordBuilder("HCC-002", baseline_date="2024-03-11")
     b.target("T1", organ="liver", baseline_mm=25.0)
-    b.target("N1", organ="lymph node, porta hepatis", nodal=True, baseline_mm=17.0)
+    b.target(
+        "N1",
+        organ="lymph node, porta hepatis",
+        nodal=True,
+        baseline_mm=17.0,
+        location_code="PORTA HEPATIS LYMPH NODE",
+    )
     b.target("N2", organ="lymph node, retroperitoneal", nodal=True, baseline_mm=16.0)
     sizes = [(14.0, 12.0, 11.0), (0, 8.0, 7.0), (0, 7.0, 6.0), (0, 7.0, 6.0), (0, 6.0, "too_small")]
     for day, vid, (t1, n1, n2) in zip(WEEKS, visit_ids(5), sizes):
@@ -75,7 +81,7 @@ def equivocal_new_lesion_confirmed_later():
     b.target("T1", organ="liver", baseline_mm=44.0).target(
         "T2", organ="peritoneum", baseline_mm=21.0
     )
-    b.non_target("NT1", organ="ascites")
+    b.non_target("NT1", organ="ascites", location_code="PERITONEAL CAVITY")
     sizes = [(30.0, 14.0), (29.0, 14.0), (29.0, 13.0), (30.0, 14.0), (30.0, 14.0)]
     for index, (day, vid, (t1, t2)) in enumerate(zip(WEEKS, visit_ids(5), sizes)):
         equivocal = ["bone, T10 vertebral body"] if index in (1, 2) else []
@@ -87,7 +93,7 @@ def equivocal_new_lesion_confirmed_later():
 def non_target_only():
     b = RecordBuilder("HCC-006", baseline_date="2024-05-06")
     b.non_target("NT1", organ="liver, infiltrative tumour")
-    b.non_target("NT2", organ="peritoneal carcinomatosis")
+    b.non_target("NT2", organ="peritoneal carcinomatosis", location_code="PERITONEUM")
     b.non_target("NT3", organ="lymph node, hepatic hilum", nodal=True)
     statuses = [
         ("present", "present", "present"),

@@ -27,3 +27,16 @@ def _isolated_napari_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("NAPARI_CONFIG", str(base / "napari_config.yaml"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg_cache"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+
+
+@pytest.fixture(scope="session")
+def orthanc():
+    """A throwaway Orthanc with DICOMweb for the whole run (dicom-sr.md §8): its own storage
+    and free loopback port, stopped by PID; skips when Orthanc is not installed."""
+    from recist_reader.io.dicomweb.local_orthanc import LocalOrthanc, orthanc_available
+
+    missing = orthanc_available()
+    if missing:
+        pytest.skip(f"{missing}; tools/bootstrap.sh installs it")
+    with LocalOrthanc() as server:
+        yield server

@@ -12,6 +12,12 @@ apt_packages=(
   libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   # the independent reference for DICOM geometry in the loader tests
   dcm2niix
+  # a throwaway DICOMweb server (Orthanc and its DICOMweb plugin) for the DICOMweb tests
+  orthanc orthanc-dicomweb
+  # R's foreign::read.xport: another implementation reads the SDTM transport files
+  r-base-core r-cran-foreign
+  # the DICOM SR validators of the SR tests: dciodvfy, and PixelMed's DicomSRValidator on a JRE
+  dicom3tools pixelmed-apps default-jre-headless
 )
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
@@ -41,4 +47,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[testing]"
   echo "$wanted" > "$stamp"
+fi
+
+# OHIF's own SR parsers (dcmjs, @cornerstonejs/adapters) for the SR tests, pinned by
+# tools/sr-check/package-lock.json. Node comes from the machine (nodesource here); Debian's
+# nodejs and npm only when npm is missing (installing Debian's npm over nodesource's conflicts).
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "bootstrap: installing Debian packages: nodejs npm" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if command -v npm >/dev/null 2>&1; then
+  sr_check_stamp=tools/sr-check/node_modules/.recist-reader-installed
+  sr_check_wanted=$(sha256sum tools/sr-check/package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$sr_check_stamp" ] || [ "$(cat "$sr_check_stamp")" != "$sr_check_wanted" ]; then
+    (cd tools/sr-check && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$sr_check_wanted" > "$sr_check_stamp"
+  fi
+else
+  echo "bootstrap: npm not found; the SR tests that run OHIF's parsers will be skipped" >&2
 fi

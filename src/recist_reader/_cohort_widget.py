@@ -24,6 +24,7 @@ from qtpy.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -99,6 +100,13 @@ class CohortWidget(QWidget):
         self.folder_edit.setPlaceholderText("a folder of patient records (*.json)")
         row.addWidget(self.open_button)
         row.addWidget(self.folder_edit, 1)
+        self.sdtm_button = QPushButton("Export SDTM…")
+        self.sdtm_button.setToolTip(
+            "Write CDISC SDTM TU, TR and RS (SAS XPORT v5 and CSV) of the reads in this folder"
+        )
+        self.sdtm_button.setEnabled(False)
+        self.sdtm_button.clicked.connect(self._on_sdtm_clicked)
+        row.addWidget(self.sdtm_button)
         layout.addLayout(row)
         self.status_label = QLabel("Open a folder of patient records.")
         # Long messages are cut, never wrapped (a wrapped label squashes the layout); the
@@ -180,6 +188,7 @@ class CohortWidget(QWidget):
             cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves
         )
         self.cohort, self.summary = cohort, summary
+        self.sdtm_button.setEnabled(True)
         self._show_summary(summary)
         self._show_patients(cohort.patients)
         self._show_invalid(summary["invalid"])
@@ -215,6 +224,54 @@ class CohortWidget(QWidget):
             return
         self.show_message(f"{patient_id} opened in {READING_WIDGET_NAME}")
 
+    def export_sdtm(
+        self, out_dir: str | os.PathLike[str], *, study_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """Export the open folder's reads as SDTM TU, TR, RS into ``out_dir``
+        (:func:`~recist_reader.interop.sdtm.export_sdtm_files`); None, with the problems in
+        the Invalid records tab, when the export refuses."""
+        from recist_reader.interop.sdtm import SdtmExportError, export_sdtm_files
+
+        if self.cohort is None:
+            raise ValueError("no cohort is open")
+        folder = Path(self.folder_edit.text())
+        try:
+            summary = export_sdtm_files([folder], out_dir, study_id=study_id)
+        except SdtmExportError as error:
+            lines = [problem.describe() for problem in error.problems]
+            self.invalid_view.setPlainText("SDTM export refused:\n" + "\n".join(lines))
+            self.info_tabs.setCurrentIndex(2)
+            self.show_message(f"SDTM export refused: {lines[0]}", error=True)
+            return None
+        rows = summary["rows"]
+        warned = f"; {len(summary['warnings'])} warning(s)" if summary["warnings"] else ""
+        if summary["warnings"]:
+            self.invalid_view.setPlainText(
+                "SDTM export warnings:\n" + "\n".join(summary["warnings"])
+            )
+        self.show_message(
+            f"SDTM written to {Path(out_dir).name}: TU {rows['TU']}, TR {rows['TR']}, "
+            f"RS {rows['RS']} rows{warned}"
+        )
+        return summary
+
+    def _on_sdtm_clicked(self) -> None:
+        out = QFileDialog.getExistingDirectory(self, "Folder for the SDTM files (tu, tr, rs)")
+        if not out:
+            return
+        from recist_reader.interop.sdtm.inputs import read_inputs
+
+        study_id = None
+        records = read_inputs([Path(self.folder_edit.text())]).records
+        if any(not record.get("study_id") for record in records):  # ask only when needed
+            text, ok = QInputDialog.getText(
+                self, "Study identifier", "STUDYID for the records without study_id:"
+            )
+            if not ok or not text.strip():
+                return
+            study_id = text.strip()
+        self.export_sdtm(out, study_id=study_id)
+
     def _on_open_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open a folder of patient records")
         if path:
@@ -236,6 +293,7 @@ class CohortWidget(QWidget):
     # =================================================================== panels
     def _clear(self) -> None:
         self.cohort = self.summary = None
+        self.sdtm_button.setEnabled(False)
         self.waterfall_patients = []
         for table in (self.summary_table, self.bor_table, self.patient_table):
             table.setRowCount(0)

@@ -1,4 +1,4 @@
-"""napari reader: DICOM files, folders and DICOMDIRs as image layers in millimetres.
+"""napari reader: DICOM files, folders, DICOMDIRs and DICOMweb URLs as image layers in mm.
 
 Thin glue over `recist_reader.io.dicom.load_series`. Each layer's world coordinates are LPS
 millimetres re-ordered (a signed permutation, ``metadata["world_to_lps"]``) so that the
@@ -83,12 +83,21 @@ def is_dicom_path(path: str | os.PathLike[str]) -> bool:
 
 
 def napari_get_reader(path: PathOrPaths) -> ReaderFunction | None:
-    """npe2 get-reader hook: `read_dicom` for DICOM paths, None for anything else."""
+    """npe2 get-reader hook: `read_dicom` for DICOM paths and DICOMweb study or series URLs
+    (``http(s)://host/dicom-web/studies/{study}[/series/{series}]``), None for anything else."""
     if not isinstance(path, str | os.PathLike):
         if len(path) != 1:
             return None
         path = path[0]
+    if is_dicomweb_resource(path):
+        return read_dicom
     return read_dicom if is_dicom_path(path) else None
+
+
+def is_dicomweb_resource(path: str | os.PathLike[str]) -> bool:
+    """An http(s) URL naming a DICOMweb study (``.../studies/{uid}``) or series."""
+    text = os.fspath(path)
+    return text.lower().startswith(("http://", "https://")) and "/studies/" in text
 
 
 def _notify(level: str, message: str) -> None:
@@ -209,7 +218,8 @@ def _load_all(path: str) -> tuple[list[Any], list[str]]:
 
 
 def read_dicom(path: PathOrPaths) -> list[LayerData]:
-    """Read every image series under ``path`` (file, folder or DICOMDIR): one layer each.
+    """Read every image series under ``path`` (file, folder or DICOMDIR; or a DICOMweb study
+    or series URL, its slices arriving from the server): one layer each.
 
     Series that cannot be loaded are reported as napari notifications; when none can, the
     result is napari's "read, nothing to show" value ``[(None,)]`` so that no other reader

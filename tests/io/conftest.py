@@ -171,3 +171,24 @@ def assert_same_volume(mine, reference) -> None:
             np.testing.assert_array_equal(value, expected, err_msg=field.name)
         else:
             assert value == expected, field.name
+
+
+def assert_same_remote_volume(remote, folder_volume) -> None:
+    """A volume loaded over DICOMweb is the folder's volume, field for field, except that its
+    source files are the WADO-RS URLs of the same instances, in the same order."""
+    assert len(remote.source_files) == len(folder_volume.source_files)
+    for url, sop in zip(remote.source_files, folder_volume.sop_instance_uids, strict=True):
+        assert url.startswith("http://") and url.endswith(
+            f"/series/{folder_volume.series_uid}/instances/{sop}"
+        ), url
+    assert_same_volume(
+        dataclasses.replace(remote, source_files=folder_volume.source_files), folder_volume
+    )
+
+
+@pytest.fixture(scope="session")
+def phantom_patient(tmp_path_factory):
+    """The phantom patient's three visits (60-slice signed CTs, one study each)."""
+    from recist_reader.reading.phantom_patient import make_phantom_patient
+
+    return make_phantom_patient(tmp_path_factory.mktemp("phantom") / "patient", seed=0)

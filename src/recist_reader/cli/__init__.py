@@ -28,11 +28,19 @@ def build_parser() -> argparse.ArgumentParser:
     from recist_reader.cli import read as read_command
 
     read_command.add_parser(subcommands)  # noqa: E702, I001
+    from recist_reader.cli import export_sr as export_sr_command
+    from recist_reader.cli import import_sr as import_sr_command
+
+    export_sr_command.add_parser(subcommands)
+    import_sr_command.add_parser(subcommands)
     from recist_reader.cli import review as review_command  # noqa: I001
     from recist_reader.cli import adjudicate as adjudicate_command
 
     review_command.add_parser(subcommands)
     adjudicate_command.add_parser(subcommands)
+    from recist_reader.cli import export_sdtm as export_sdtm_command
+
+    export_sdtm_command.add_parser(subcommands)
     return parser
 
 

@@ -39,6 +39,13 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     from recist_reader.cli.cohort_source import add_source_arguments
 
     add_source_arguments(parser)
+    parser.add_argument(
+        "--sdtm",
+        action="store_true",
+        help="with --out: also write CDISC SDTM TU, TR, RS (xpt, csv) into DIR/sdtm, linked "
+        "from the report (see export-sdtm)",
+    )
+    parser.add_argument("--study-id", metavar="ID", help="STUDYID for --sdtm (records without one)")
     parser.set_defaults(run=run)
 
 
@@ -100,15 +107,21 @@ def run(args: argparse.Namespace) -> int:
             "schema_version": results[0][1]["schema_version"],
             "summaries": {summary["criteria"]: summary for _, summary, _ in results},
         }
+    sdtm_refused = False
     if args.out is not None:
         from recist_reader.cohort.report import write_report
 
+        sdtm = export_cohort_sdtm(args, overrides) if args.sdtm else None
+        sdtm_refused = bool(sdtm and sdtm.get("problems"))
+
         if len(results) == 1:
             cohort, summary, curves = results[0]
-            write_report(args.out, summary, cohort.patients, curves)
+            write_report(args.out, summary, cohort.patients, curves, sdtm=sdtm)
         else:
             for cohort, summary, curves in results:
-                write_report(args.out / str(cohort.criteria), summary, cohort.patients, curves)
+                write_report(
+                    args.out / str(cohort.criteria), summary, cohort.patients, curves, sdtm=sdtm
+                )
     if args.json:
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -117,7 +130,26 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None:
             print(f"\nReport written to {args.out / 'report.html'}")
     failed = any(cohort.invalid for cohort in cohorts.values()) or first.empty_folders
-    return 2 if failed else 0
+    return 2 if failed or sdtm_refused else 0
+
+
+def export_cohort_sdtm(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """``--sdtm``: the SDTM files of every read under ``args.paths`` beside the report (with
+    the scoring and review ``options`` of ``--set``), or the problems that refused them."""
+    from recist_reader.interop.sdtm import SdtmExportError, export_sdtm_files
+
+    try:
+        summary = export_sdtm_files(
+            args.paths, args.out / "sdtm", study_id=args.study_id, **options
+        )
+    except SdtmExportError as error:
+        lines = [problem.describe() for problem in error.problems]
+        for line in lines:
+            print(f"sdtm: {line}", file=sys.stderr)
+        return {"problems": lines}
+    for line in summary["warnings"]:
+        print(f"sdtm: warning: {line}", file=sys.stderr)
+    return summary
 
 
 def _days(value: float | None) -> str:

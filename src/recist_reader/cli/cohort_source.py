@@ -82,11 +82,18 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
         ),
     )
     if args.out is not None:
+        from recist_reader.cli.cohort import export_cohort_sdtm
         from recist_reader.cohort.report import write_report
         from recist_reader.review.report_section import central_review_section
 
+        sdtm = export_cohort_sdtm(args, {**options, **scoring}) if args.sdtm else None
         write_report(
-            args.out, summary, cohort.patients, curves, sections=[central_review_section(result)]
+            args.out,
+            summary,
+            cohort.patients,
+            curves,
+            sections=[central_review_section(result)],
+            sdtm=sdtm,
         )
     if args.json:
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)

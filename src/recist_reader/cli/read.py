@@ -41,6 +41,13 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         help="folder holding the visits' DICOM series, matched by series UID "
         "(default: the record's folder)",
     )
+    parser.add_argument(
+        "--dicomweb",
+        metavar="URL",
+        help="a DICOMweb server (http://host:port/dicom-web) holding the visits' series, each "
+        "retrieved by its UIDs instead of read from --series-folder; credentials from "
+        "RECIST_DICOMWEB_TOKEN, or RECIST_DICOMWEB_USER and RECIST_DICOMWEB_PASSWORD",
+    )
     parser.add_argument("--headless", action="store_true", help="run without a window")
     parser.add_argument(
         "--out",
@@ -63,6 +70,14 @@ def run(args: argparse.Namespace) -> int:
     from recist_reader.reading.pipeline import display_available
 
     record, series_folder = args.record, args.series_folder
+    if args.dicomweb:
+        if series_folder is not None:
+            print(
+                "recist-reader read: give --series-folder or --dicomweb, not both",
+                file=sys.stderr,
+            )
+            return 2
+        series_folder = args.dicomweb
     if record is None:
         from recist_reader.reading.phantom_patient import make_phantom_patient
 

@@ -195,6 +195,42 @@ def _patient_table(patients: Sequence[PatientEndpoints]) -> str:
     )
 
 
+def _sdtm_section(sdtm: dict[str, Any] | None, folder: Path | None) -> str:
+    """Where the statisticians' SDTM datasets are, or how to write them (sdtm.md)."""
+    head = "<h2>SDTM datasets (TU, TR, RS)</h2>"
+    if sdtm is None:
+        return head + (
+            "<p>CDISC SDTM tumour identification, results and response datasets of every "
+            "read (SAS XPORT v5 and CSV, RECIST 1.1): <code>recist-reader export-sdtm "
+            "RECORDS… --out sdtm --study-id ID</code>, or <code>recist-reader cohort RECORDS… "
+            "--out DIR --sdtm</code> to write them beside this report.</p>"
+        )
+    if sdtm.get("problems"):
+        return (
+            head
+            + "<p>Not written: the export refused the records.</p>"
+            + _table(
+                ["Problem (file: field: fix)"], [[line] for line in sdtm["problems"]], css="invalid"
+            )
+        )
+    links = []
+    for path in sdtm["files"]:
+        name = Path(path)
+        href = (
+            name.relative_to(folder).as_posix() if folder and name.is_relative_to(folder) else name
+        )
+        links.append(f'<a href="{_e(href)}">{_e(name.name)}</a>')
+    rows = sdtm["rows"]
+    warnings = "".join(f"<li>{_e(line)}</li>" for line in sdtm.get("warnings", ()))
+    return (
+        head
+        + f"<p>{', '.join(links)}: TU {rows['TU']}, TR {rows['TR']}, RS {rows['RS']} rows. "
+        + 'In R: <code>haven::read_xpt("sdtm/rs.xpt")</code>; the accepted central read is '
+        + '<code>RSEVAL == "INDEPENDENT ASSESSOR" &amp; RSACPTFL == "Y"</code>.</p>'
+        + (f'<ul class="note">{warnings}</ul>' if warnings else "")
+    )
+
+
 def report_html(
     summary: dict[str, Any],
     patients: Sequence[PatientEndpoints],
@@ -202,6 +238,8 @@ def report_html(
     *,
     title: str = "RECIST 1.1 cohort report",
     sections: Sequence[str] = (),
+    sdtm: dict[str, Any] | None = None,
+    folder: Path | None = None,
 ) -> str:
     """The self-contained report page: tables, embedded PNG plots, methods and options.
 
@@ -235,6 +273,7 @@ def report_html(
         + figures
         + _patient_table(patients)
         + "".join(sections)
+        + _sdtm_section(sdtm, folder)
         + f"<h2>Methods</h2><ul>{methods}</ul>"
         + "<h2>Scoring options</h2>"
         + _table(["Option", "Value"], [[k, json.dumps(v)] for k, v in summary["config"].items()])
@@ -249,10 +288,13 @@ def write_report(
     curves: CohortCurves,
     *,
     sections: Sequence[str] = (),
+    sdtm: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``report.html``, ``summary.json``, ``per_patient.csv``, ``per_visit.csv`` and
     ``plots/<name>.png|svg`` into ``folder``; return the HTML path. ``sections``: extra
-    HTML sections of the report (:func:`report_html`)."""
+    HTML sections of the report (:func:`report_html`); ``sdtm``: what
+    :func:`~recist_reader.interop.sdtm.export_sdtm_files` wrote beside it (or
+    ``{"problems": [...]}``), linked from the report."""
     from recist_reader.cohort.plots import cohort_figures, save_figure
 
     folder = Path(folder)
@@ -267,6 +309,7 @@ def write_report(
     }
     page = folder / "report.html"
     page.write_text(
-        report_html(summary, patients, figures_png, sections=sections), encoding="utf-8"
+        report_html(summary, patients, figures_png, sections=sections, sdtm=sdtm, folder=folder),
+        encoding="utf-8",
     )
     return page

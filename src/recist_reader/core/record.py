@@ -45,6 +45,10 @@ NewLesionKind = Literal["target", "non-target"]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Point3 = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
+#: A DICOM UID: dot-separated numbers without leading zeros, at most 64 characters.
+DicomUid = Annotated[
+    str, Field(max_length=64, pattern=r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+]
 
 
 _T = TypeVar("_T")
@@ -101,6 +105,11 @@ class Lesion(_Strict):
     location_code: NonEmptyText | None = Field(
         None,
         description="CDISC anatomical location term (codelist C74456) for SDTM TULOC (§9.1)",
+    )
+    tracking_uid: DicomUid | None = Field(
+        None,
+        description="DICOM UID naming the lesion in every visit's SR and every export "
+        "(design.md §8.7); written once, when the lesion is first saved",
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from recist_reader.core.scoring import score_record
 from recist_reader.io.dicom import Volume, list_series, load_series
+from recist_reader.io.dicom.loader import is_dicomweb_url
 from recist_reader.io.record_json import RESPONSE_SUFFIX, write_json_atomic
 from recist_reader.reading.display import ruler_label
 from recist_reader.reading.geometry import Ruler
@@ -101,8 +102,9 @@ def run_headless_read(
     record_path : path
         A patient record (design.md §1) with rulers.
     series_folder : path, optional
-        Folder holding every visit's DICOM series (matched by SeriesInstanceUID); defaults
-        to the record's folder.
+        Folder holding every visit's DICOM series (matched by SeriesInstanceUID), or a
+        DICOMweb server's URL (each series retrieved by its UIDs); defaults to the
+        record's folder.
     out_dir : path, optional
         Where ``<patient_id>.response.json`` and ``<patient_id>.baseline.png`` are written;
         defaults to the record's folder.
@@ -124,7 +126,9 @@ def run_headless_read(
         A cited series cannot be loaded.
     """
     record_path = Path(record_path)
-    folder = Path(series_folder) if series_folder is not None else record_path.parent
+    folder: Any = Path(series_folder) if series_folder is not None else record_path.parent
+    if is_dicomweb_url(series_folder):
+        folder = str(series_folder)  # a DICOMweb server: each series fetched by its UIDs
     out = Path(out_dir) if out_dir is not None else record_path.parent
     session = ReadingSession.open(record_path)
     volumes = _load_cited_series(session.record, folder, record_path)
@@ -161,12 +165,22 @@ def _cited_uids(record: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
 
 
 def _load_cited_series(
-    record: dict[str, Any], folder: Path, record_path: Path
+    record: dict[str, Any], folder: Path | str, record_path: Path
 ) -> dict[str, Volume]:
-    """Every series the record cites, loaded from ``folder``, by SeriesInstanceUID."""
+    """Every series the record cites, loaded from ``folder`` (or a DICOMweb server's URL),
+    by SeriesInstanceUID."""
     cited = _cited_uids(record)
     if not cited:
         return {}
+    if is_dicomweb_url(folder):
+        studies = {
+            series["series_uid"]: series.get("study_uid")
+            for visit in record["visits"]
+            for series in visit.get("series", [])
+        }
+        return {
+            uid: load_series(folder, series_uid=uid, study_uid=studies.get(uid)) for uid in cited
+        }
     keys: dict[str, str] = {}
     for info in list_series(folder).series:
         keys.setdefault(info.summary.series_uid, info.summary.key)
@@ -388,6 +402,8 @@ def render_screenshot(
 
 
 def _series_key(folder: str | os.PathLike[str], uid: str) -> str:
+    if is_dicomweb_url(folder):
+        return uid
     for info in list_series(folder).series:
         if info.summary.series_uid == uid:
             return info.summary.key

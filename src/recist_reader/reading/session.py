@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from recist_reader.core.criteria import CRITERIA
 from recist_reader.core.record import PatientRecord
 from recist_reader.core.scoring import score_parsed_record, score_record
+from recist_reader.core.tracking import derived_lesion_tracking_uid
 from recist_reader.core.types import iso_date
 from recist_reader.core.validation import cross_field_problems, problems_from_validation_error
 from recist_reader.errors import RecordError, RecordProblem
@@ -640,6 +641,10 @@ class ReadingSession:
         if blocking:
             raise SaveBlockedError(
                 [RecordProblem(c.lesion_id or "", c.message, c.code) for c in blocking]
+            )
+        for lesion in self._record["lesions"]:  # design.md §8.1: written once, at first save
+            lesion.setdefault(
+                "tracking_uid", derived_lesion_tracking_uid(self.patient_id, lesion["lesion_id"])
             )
         write_json_atomic(target, self._record)
         old_sidecar = self.autosave_file()

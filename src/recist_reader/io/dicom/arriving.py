@@ -26,14 +26,26 @@ import numpy as np
 
 from recist_reader.io.dicom.errors import PixelDataError
 from recist_reader.io.dicom.headers import FrameHeader
-from recist_reader.io.dicom.loader import PreparedSeries, prepare_series
-from recist_reader.io.dicom.pixels import decode_file, is_native, reader_threads
+from recist_reader.io.dicom.loader import PreparedSeries, is_dicomweb_url, prepare_series
+from recist_reader.io.dicom.pixels import (
+    ValuesOutOfRange,
+    decode_file,
+    is_native,
+    reader_threads,
+)
 from recist_reader.io.dicom.volume import Volume
 
 #: Series with fewer files are loaded whole: showing them early gains nothing.
 MIN_FILES_IN_BACKGROUND = 16
 
 FailureCallback = Callable[[PixelDataError], None]
+#: Reads one slice into ``array[slot]``: ``read_slice(slot, frame, array)``.
+SliceReader = Callable[[int, FrameHeader, np.ndarray], None]
+
+
+def read_slice_from_file(slot: int, frame: FrameHeader, array: np.ndarray) -> None:
+    """Decode ``frame`` from its file into ``array[slot]``, rescaled."""
+    decode_file(frame.path, [(slot, frame)], array)
 
 
 class ArrivingSlices:
@@ -55,6 +67,12 @@ class ArrivingSlices:
         Told of the first failure.
     threads : int, optional
         Reader threads (default: up to two, as ``load_series``).
+    wide_dtype : numpy.dtype, optional
+        When ``array`` is narrower than the headers allow (``PreparedSeries.wide_dtype``):
+        the type the array becomes, its slices read so far converted, as soon as a slice's
+        values do not fit it, so that the values are always exact.
+    read_slice : callable, optional
+        Reads one slice into the array (default: decode it from its file).
     """
 
     def __init__(
@@ -64,11 +82,15 @@ class ArrivingSlices:
         *,
         on_failure: FailureCallback | None = None,
         threads: int | None = None,
+        wide_dtype: np.dtype | None = None,
+        read_slice: SliceReader = read_slice_from_file,
     ) -> None:
         if len(frames) != array.shape[0]:
             raise ValueError(f"{len(frames)} frames for {array.shape[0]} slices")
         self._array = array
         self._frames = frames
+        self._wide_dtype = wide_dtype
+        self._read_slice = read_slice
         self._on_failure = on_failure
         self._condition = threading.Condition()
         self._ready = np.zeros(len(frames), dtype=bool)
@@ -210,38 +232,64 @@ class ArrivingSlices:
         while (slot := self._take()) is not None:
             frame = self._frames[slot]
             failure = None
+            target = self._array
             try:
-                decode_file(frame.path, [(slot, frame)], self._array)
+                target = self._read_one(slot, frame)
             except PixelDataError as exc:
                 failure = exc
             except Exception as exc:  # noqa: BLE001 - reported as the file's error
                 failure = PixelDataError(f"{frame.path}: cannot read pixel data ({exc})")
-            if failure is not None:
-                self._array[slot] = _lowest(self._array.dtype)
             with self._condition:
                 if failure is not None:
+                    self._array[slot] = _lowest(self._array.dtype)
                     self._failures[slot] = failure
+                elif target is not self._array:  # widened while this slice was read
+                    self._array[slot] = target[slot]
                 self._ready[slot] = failure is None
                 self._unread -= 1
                 if self._unread == 0:
                     self._complete = True
                 self._condition.notify_all()
 
+    def _read_one(self, slot: int, frame: FrameHeader) -> np.ndarray:
+        """Read ``slot`` into the array, widening it first if its values need it; the array
+        it was read into."""
+        target = self._array
+        try:
+            self._read_slice(slot, frame, target)
+        except ValuesOutOfRange:
+            if self._wide_dtype is None:
+                raise
+            target = self._widen()
+            self._read_slice(slot, frame, target)
+        return target
+
+    def _widen(self) -> np.ndarray:
+        """Convert the array to the wide type (once), keeping the slices read so far."""
+        with self._condition:
+            if self._array.dtype != self._wide_dtype:
+                self._array = self._array.astype(self._wide_dtype)
+            return self._array
+
 
 def _lowest(dtype: np.dtype) -> Any:
     return np.iinfo(dtype).min if dtype.kind in "iu" else np.finfo(dtype).min
 
 
-def _reads_in_background(series: PreparedSeries) -> bool:
+def shows_early(series: PreparedSeries) -> bool:
+    """Worth showing before every slice is read: enough single-frame slices on a regular
+    grid, with a display window known from the headers (never the voxels)."""
     frames = series.geometry.ordered
-    first = frames[0]
     return (
         len(frames) >= MIN_FILES_IN_BACKGROUND
         and not series.needs_resampling
-        and (series.candidate.file.modality == "CT" or bool(first.windows))
+        and (series.candidate.file.modality == "CT" or bool(frames[0].windows))
         and len({f.path for f in frames}) == len(frames)
-        and all(is_native(f.layout) for f in frames)
     )
+
+
+def _reads_in_background(series: PreparedSeries) -> bool:
+    return shows_early(series) and all(is_native(f.layout) for f in series.geometry.ordered)
 
 
 def load_series_progressively(
@@ -250,13 +298,16 @@ def load_series_progressively(
     series_uid: str | None = None,
     allow_resampling: bool = True,
     on_failure: FailureCallback | None = None,
+    study_uid: str | None = None,
 ) -> Volume:
     """Like :func:`~recist_reader.io.dicom.load_series`, returning once the headers are read.
 
     Parameters
     ----------
-    path, series_uid, allow_resampling
-        As for ``load_series``.
+    path, series_uid, allow_resampling, study_uid
+        As for ``load_series``; from a DICOMweb URL the headers are the server's metadata
+        and the slices arrive as the server sends them
+        (:func:`recist_reader.io.dicomweb.arriving.load_series_progressively`).
     on_failure : callable, optional
         Told (once) of a slice that could not be read after the call returned.
 
@@ -271,9 +322,24 @@ def load_series_progressively(
     SeriesError
         As ``load_series``; decoding errors only for series loaded whole.
     """
+    if is_dicomweb_url(path):
+        from recist_reader.io.dicomweb.arriving import load_series_progressively as remote
+
+        return remote(
+            str(path),
+            series_uid=series_uid,
+            study_uid=study_uid,
+            allow_resampling=allow_resampling,
+            on_failure=on_failure,
+        )
     series = prepare_series(path, series_uid=series_uid, allow_resampling=allow_resampling)
     if not _reads_in_background(series):
         return series.load()
     array = np.empty(series.acquired_shape, dtype=series.acquired_dtype)
-    slices = ArrivingSlices(list(series.geometry.ordered), array, on_failure=on_failure)
+    slices = ArrivingSlices(
+        list(series.geometry.ordered),
+        array,
+        on_failure=on_failure,
+        wide_dtype=series.wide_dtype,
+    )
     return series.volume(slices)

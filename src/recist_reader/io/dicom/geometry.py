@@ -10,7 +10,7 @@ are resampled onto a regular grid along the slice axis (or refused, on request).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -221,6 +221,36 @@ def regular_stacks(gaps: np.ndarray, tolerance: float) -> list[tuple[int, int]]:
     return stacks
 
 
+@dataclass(frozen=True)
+class _OrderedStack:
+    """The frames ordered along the slice normal, with the in-plane geometry of the first."""
+
+    ordered: list[FrameHeader]
+    positions: np.ndarray  # (n, 3) LPS mm, in order
+    along: np.ndarray  # (n,) mm along the normal, ascending
+    normal: np.ndarray
+    row_dir: np.ndarray
+    column_dir: np.ndarray
+    row_spacing: float
+    column_spacing: float
+
+    @property
+    def pixel_mm(self) -> float:
+        return min(self.row_spacing, self.column_spacing)
+
+
+@dataclass(frozen=True)
+class _SliceGrid:
+    """Where the output slices lie: ``positions[0] + t * slice_axis`` for ``t`` in ``grid_t``."""
+
+    slice_axis: np.ndarray  # LPS mm per mm along the normal
+    interval: float  # mm between slice planes, along the normal
+    grid_t: np.ndarray
+    sources: list[SliceSource] | None = None
+    tilt_deg: float = 0.0
+    stacks: list[tuple[int, int]] = field(default_factory=list)
+
+
 def compute_geometry(
     frames: list[FrameHeader],
     *,
@@ -253,156 +283,213 @@ def compute_geometry(
         positions off a line, or (with ``allow_resampling=False``) irregular spacing.
     """
     _check_frames(frames, where)
+    stack = _order_along_normal(frames)
+    warnings: list[str] = []
+    if len(stack.ordered) == 1:
+        grid = _single_slice_grid(stack.ordered[0], stack.normal, warnings)
+    else:
+        _check_distinct_positions(stack, where)
+        slice_axis = _slice_axis(stack, where)
+        tilt = _tilt_deg(stack, slice_axis, warnings)
+        grid = _spacing_grid(stack, slice_axis, where, allow_resampling, series_key, warnings)
+        grid = replace(grid, tilt_deg=tilt)
+    return _stack_geometry(stack, grid, warnings)
+
+
+def _order_along_normal(frames: list[FrameHeader]) -> _OrderedStack:
+    """Sort the frames by position along the normal of the first frame's orientation."""
     row_dir, column_dir = _unit_orientation(frames[0], frames[0].path)
     normal = np.cross(row_dir, column_dir)
     normal /= np.linalg.norm(normal)
     row_spacing, column_spacing = (float(v) for v in frames[0].pixel_spacing)  # type: ignore[misc]
-    pixel_mm = min(row_spacing, column_spacing)
     positions = np.asarray([f.position for f in frames], dtype=float)
     along = positions @ normal
     order = np.argsort(along, kind="stable")
-    ordered = [frames[i] for i in order]
-    positions, along = positions[order], along[order]
-    warnings: list[str] = []
-    stacks: list[tuple[int, int]] = []
-    n = len(ordered)
+    return _OrderedStack(
+        ordered=[frames[i] for i in order],
+        positions=positions[order],
+        along=along[order],
+        normal=normal,
+        row_dir=row_dir,
+        column_dir=column_dir,
+        row_spacing=row_spacing,
+        column_spacing=column_spacing,
+    )
 
-    if n == 1:
-        frame = ordered[0]
-        interval = frame.spacing_between_slices or frame.slice_thickness
-        source = "SpacingBetweenSlices" if frame.spacing_between_slices else "SliceThickness"
-        if not interval or interval <= 0:
-            interval, source = 1.0, "a default (the header gives no thickness)"
-        warnings.append(
-            f"single slice: the slice spacing ({interval:g} mm) is taken from {source}, "
-            "not from positions"
+
+def _single_slice_grid(frame: FrameHeader, normal: np.ndarray, warnings: list[str]) -> _SliceGrid:
+    """One slice: the slice spacing from SpacingBetweenSlices, SliceThickness or 1 mm."""
+    interval = frame.spacing_between_slices or frame.slice_thickness
+    source = "SpacingBetweenSlices" if frame.spacing_between_slices else "SliceThickness"
+    if not interval or interval <= 0:
+        interval, source = 1.0, "a default (the header gives no thickness)"
+    warnings.append(
+        f"single slice: the slice spacing ({interval:g} mm) is taken from {source}, "
+        "not from positions"
+    )
+    return _SliceGrid(slice_axis=normal, interval=interval, grid_t=np.zeros(1))
+
+
+def _check_distinct_positions(stack: _OrderedStack, where: str) -> None:
+    """No two slices at the same position along the normal."""
+    gaps = np.diff(stack.along)
+    duplicates = np.flatnonzero(gaps < 0.01)
+    if duplicates.size:
+        i = int(duplicates[0])
+        ordered = stack.ordered
+        raise _fail(
+            where,
+            f"duplicate positions: {ordered[i].label} and {ordered[i + 1].label} are at the "
+            f"same position ({stack.along[i]:.2f} mm along the slice normal); "
+            f"{duplicates.size + 1} slices share positions, so this is not one volume (e.g. "
+            "repeated or dynamic acquisitions)",
+            "export each acquisition as its own series",
         )
-        step = normal * interval
-        slice_axis = normal
-        tilt = 0.0
-        sources = None
-        grid_t = np.zeros(1)
-    else:
-        gaps = np.diff(along)
-        duplicates = np.flatnonzero(gaps < 0.01)
-        if duplicates.size:
-            i = int(duplicates[0])
-            raise _fail(
-                where,
-                f"duplicate positions: {ordered[i].label} and {ordered[i + 1].label} are at the "
-                f"same position ({along[i]:.2f} mm along the slice normal); {duplicates.size + 1} "
-                "slices share positions, so this is not one volume (e.g. repeated or dynamic "
-                "acquisitions)",
-                "export each acquisition as its own series",
-            )
-        span = along[-1] - along[0]
-        slice_axis = (positions[-1] - positions[0]) / span  # LPS mm per mm along the normal
-        expected = positions[0] + np.outer(along - along[0], slice_axis)
-        off_line = np.linalg.norm(positions - expected, axis=1)
-        worst = int(np.argmax(off_line))
-        if off_line[worst] > _COLLINEAR_PIXELS * pixel_mm:
-            raise _fail(
-                where,
-                f"slice positions do not lie on a straight line ({ordered[worst].label} is "
-                f"{off_line[worst]:.2f} mm off it), so the slices do not form one volume",
-                "check that the folder holds one series",
-            )
-        tilt = math.degrees(math.acos(min(1.0, 1.0 / float(np.linalg.norm(slice_axis)))))
-        drift_mm = float(np.linalg.norm(slice_axis - normal)) * span
-        if drift_mm > _TILT_REPORT_PIXELS * pixel_mm:
-            header_tilt = ordered[0].gantry_tilt_deg
-            tag = f" (GantryDetectorTilt {header_tilt:g}°)" if header_tilt else ""
-            warnings.append(
-                f"gantry tilt {tilt:.2f}°{tag}: the slices are sheared, so the affine is "
-                f"sheared (its slice axis is {tilt:.2f}° off the slice normal); pixels were "
-                "not resampled"
-            )
-        typical = _median(gaps)
-        tolerance = spacing_tolerance_mm(typical)
-        if n == 2:
-            warnings.append(
-                "only 2 slices: spacing comes from two positions and cannot be cross-checked"
-            )
-        if np.all(np.abs(gaps - typical) <= tolerance):
-            sources = None
-            interval = span / (n - 1)
-            grid_t = np.linspace(0.0, span, n)
-        else:
-            multiples = np.rint(gaps / typical)
-            missing = bool(
-                np.all(multiples >= 1)
-                and np.all(np.abs(gaps - multiples * typical) <= tolerance * multiples)
-            )
-            summary = _run_summary(gaps, tolerance)
-            if missing:
-                interval = span / float(np.sum(multiples))
-                problem = (
-                    f"missing slices: {int(np.sum(multiples - 1))} slice(s) missing in "
-                    f"{int(np.sum(multiples > 1))} gap(s) (slice gaps {summary} along the normal)"
-                )
-            else:
-                runs = [
-                    gaps[i]
-                    for i in range(len(gaps))
-                    if (i > 0 and abs(gaps[i] - gaps[i - 1]) <= tolerance)
-                    or (i + 1 < len(gaps) and abs(gaps[i] - gaps[i + 1]) <= tolerance)
-                ]
-                interval = float(min(runs) if runs else np.min(gaps))
-                problem = f"uneven slice spacing: slice gaps {summary} along the normal"
-                stacks = regular_stacks(gaps, tolerance)
-                if len(stacks) > 1:
-                    listing = ", ".join(
-                        f"'{series_key}#stack{number}' (slices {a + 1}-{b}, {gaps[a]:.2f} mm)"
-                        for number, (a, b) in enumerate(stacks, start=1)
-                    )
-                    problem += (
-                        f" ({len(stacks)} regular stacks, each loadable exactly with "
-                        f"series_uid= {listing})"
-                    )
-                else:
-                    stacks = []
-            if not allow_resampling:
-                raise _fail(
-                    where,
-                    problem,
-                    "re-export the complete series, or load with allow_resampling=True to "
-                    "resample it onto a regular grid",
-                )
-            count = int(math.floor(span / interval + 1e-6)) + 1
-            if count > _MAX_RESAMPLING_FACTOR * n + 16:
-                raise _fail(
-                    where,
-                    f"{problem}; a regular {interval:.3g} mm grid would need {count} slices",
-                    "re-export the series with regular spacing",
-                )
-            grid_t = np.arange(count) * interval
-            sources = _interpolation_sources(along - along[0], grid_t)
-            made = sum(s.interpolated for s in sources)
-            warnings.append(
-                f"{problem}; resampled to a regular {interval:.2f} mm grid by linear "
-                f"interpolation along the slice axis: {made} of {count} slices are "
-                "interpolated, not acquired (see Volume.interpolated_slices); do not measure "
-                "on them"
-            )
-        step = slice_axis * interval
-    positions_out = positions[0] + np.outer(grid_t, slice_axis)
+
+
+def _slice_axis(stack: _OrderedStack, where: str) -> np.ndarray:
+    """The line through the positions (LPS mm per mm along the normal); they must lie on it."""
+    positions, along = stack.positions, stack.along
+    span = along[-1] - along[0]
+    slice_axis = (positions[-1] - positions[0]) / span
+    expected = positions[0] + np.outer(along - along[0], slice_axis)
+    off_line = np.linalg.norm(positions - expected, axis=1)
+    worst = int(np.argmax(off_line))
+    if off_line[worst] > _COLLINEAR_PIXELS * stack.pixel_mm:
+        raise _fail(
+            where,
+            f"slice positions do not lie on a straight line ({stack.ordered[worst].label} is "
+            f"{off_line[worst]:.2f} mm off it), so the slices do not form one volume",
+            "check that the folder holds one series",
+        )
+    return slice_axis
+
+
+def _tilt_deg(stack: _OrderedStack, slice_axis: np.ndarray, warnings: list[str]) -> float:
+    """The gantry tilt (angle of the slice axis to the normal), warned about when visible."""
+    tilt = math.degrees(math.acos(min(1.0, 1.0 / float(np.linalg.norm(slice_axis)))))
+    drift_mm = float(np.linalg.norm(slice_axis - stack.normal)) * (stack.along[-1] - stack.along[0])
+    if drift_mm > _TILT_REPORT_PIXELS * stack.pixel_mm:
+        header_tilt = stack.ordered[0].gantry_tilt_deg
+        tag = f" (GantryDetectorTilt {header_tilt:g}°)" if header_tilt else ""
+        warnings.append(
+            f"gantry tilt {tilt:.2f}°{tag}: the slices are sheared, so the affine is "
+            f"sheared (its slice axis is {tilt:.2f}° off the slice normal); pixels were "
+            "not resampled"
+        )
+    return tilt
+
+
+def _spacing_grid(
+    stack: _OrderedStack,
+    slice_axis: np.ndarray,
+    where: str,
+    allow_resampling: bool,
+    series_key: str,
+    warnings: list[str],
+) -> _SliceGrid:
+    """The acquired slices when evenly spaced, else a resampled regular grid (or an error)."""
+    along = stack.along
+    gaps = np.diff(along)
+    span = along[-1] - along[0]
+    n = len(along)
+    typical = _median(gaps)
+    tolerance = spacing_tolerance_mm(typical)
+    if n == 2:
+        warnings.append(
+            "only 2 slices: spacing comes from two positions and cannot be cross-checked"
+        )
+    if np.all(np.abs(gaps - typical) <= tolerance):
+        return _SliceGrid(slice_axis, span / (n - 1), np.linspace(0.0, span, n))
+    interval, problem, stacks = _irregular_spacing(gaps, span, typical, tolerance, series_key)
+    if not allow_resampling:
+        raise _fail(
+            where,
+            problem,
+            "re-export the complete series, or load with allow_resampling=True to "
+            "resample it onto a regular grid",
+        )
+    count = int(math.floor(span / interval + 1e-6)) + 1
+    if count > _MAX_RESAMPLING_FACTOR * n + 16:
+        raise _fail(
+            where,
+            f"{problem}; a regular {interval:.3g} mm grid would need {count} slices",
+            "re-export the series with regular spacing",
+        )
+    grid_t = np.arange(count) * interval
+    sources = _interpolation_sources(along - along[0], grid_t)
+    made = sum(s.interpolated for s in sources)
+    warnings.append(
+        f"{problem}; resampled to a regular {interval:.2f} mm grid by linear "
+        f"interpolation along the slice axis: {made} of {count} slices are "
+        "interpolated, not acquired (see Volume.interpolated_slices); do not measure "
+        "on them"
+    )
+    return _SliceGrid(slice_axis, interval, grid_t, sources, stacks=stacks)
+
+
+def _irregular_spacing(
+    gaps: np.ndarray, span: float, typical: float, tolerance: float, series_key: str
+) -> tuple[float, str, list[tuple[int, int]]]:
+    """The resampling interval, the problem described, and any regular stacks.
+
+    Gaps that are whole multiples of the typical gap are missing slices (resampled at the
+    typical gap); others are uneven spacing (resampled at the smallest repeated gap).
+    """
+    multiples = np.rint(gaps / typical)
+    summary = _run_summary(gaps, tolerance)
+    missing = bool(
+        np.all(multiples >= 1)
+        and np.all(np.abs(gaps - multiples * typical) <= tolerance * multiples)
+    )
+    if missing:
+        interval = span / float(np.sum(multiples))
+        problem = (
+            f"missing slices: {int(np.sum(multiples - 1))} slice(s) missing in "
+            f"{int(np.sum(multiples > 1))} gap(s) (slice gaps {summary} along the normal)"
+        )
+        return interval, problem, []
+    runs = [
+        gaps[i]
+        for i in range(len(gaps))
+        if (i > 0 and abs(gaps[i] - gaps[i - 1]) <= tolerance)
+        or (i + 1 < len(gaps) and abs(gaps[i] - gaps[i + 1]) <= tolerance)
+    ]
+    interval = float(min(runs) if runs else np.min(gaps))
+    problem = f"uneven slice spacing: slice gaps {summary} along the normal"
+    stacks = regular_stacks(gaps, tolerance)
+    if len(stacks) <= 1:
+        return interval, problem, []
+    listing = ", ".join(
+        f"'{series_key}#stack{number}' (slices {a + 1}-{b}, {gaps[a]:.2f} mm)"
+        for number, (a, b) in enumerate(stacks, start=1)
+    )
+    problem += (
+        f" ({len(stacks)} regular stacks, each loadable exactly with series_uid= {listing})"
+    )
+    return interval, problem, stacks
+
+
+def _stack_geometry(stack: _OrderedStack, grid: _SliceGrid, warnings: list[str]) -> StackGeometry:
+    """The affine and slice positions of the grid."""
+    step = grid.slice_axis * grid.interval
     affine = np.eye(4)
     affine[:3, 0] = step
-    affine[:3, 1] = column_dir * row_spacing
-    affine[:3, 2] = row_dir * column_spacing
-    affine[:3, 3] = positions[0]
-    direction = np.column_stack([step / np.linalg.norm(step), column_dir, row_dir])
+    affine[:3, 1] = stack.column_dir * stack.row_spacing
+    affine[:3, 2] = stack.row_dir * stack.column_spacing
+    affine[:3, 3] = stack.positions[0]
+    direction = np.column_stack([step / np.linalg.norm(step), stack.column_dir, stack.row_dir])
     return StackGeometry(
-        ordered=ordered,
-        sources=sources,
+        ordered=stack.ordered,
+        sources=grid.sources,
         affine=affine,
-        spacing_mm=(float(np.linalg.norm(step)), row_spacing, column_spacing),
-        slice_positions_mm=positions_out,
-        slice_interval_mm=float(interval),
-        tilt_deg=tilt,
+        spacing_mm=(float(np.linalg.norm(step)), stack.row_spacing, stack.column_spacing),
+        slice_positions_mm=stack.positions[0] + np.outer(grid.grid_t, grid.slice_axis),
+        slice_interval_mm=float(grid.interval),
+        tilt_deg=grid.tilt_deg,
         direction=direction,
         warnings=warnings,
-        regular_stacks=stacks,
+        regular_stacks=grid.stacks,
     )
 
 

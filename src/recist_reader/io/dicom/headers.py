@@ -269,6 +269,36 @@ def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
         raise UnreadableDicomError(f"header values cannot be read ({_describe(exc)})") from None
 
 
+def dataset_header(path: str, ds: Dataset, pixel_keyword: str | None) -> FileHeader:
+    """The header of a dataset that is not (yet) a file, e.g. a DICOMweb server's metadata.
+
+    The same values, checks and skip reasons as :func:`read_file_header`; the pixel layout
+    has no offsets (``value_offset`` None), so only the decoded frames tell its sizes.
+
+    Parameters
+    ----------
+    path : str
+        What names the object in messages (a WADO-RS instance URL).
+    ds : pydicom.Dataset
+        Its attributes, without pixel data; ``file_meta.TransferSyntaxUID`` when known.
+    pixel_keyword : str or None
+        ``PixelData``, ``FloatPixelData``, ``DoubleFloatPixelData`` or None when it has none.
+
+    Raises
+    ------
+    UnreadableDicomError
+        Values that cannot be read.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _file_header(path, ds, pixel_keyword, None, None, 0)
+    except UnreadableDicomError:
+        raise
+    except Exception as exc:
+        raise UnreadableDicomError(f"header values cannot be read ({_describe(exc)})") from None
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

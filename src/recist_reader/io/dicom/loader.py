@@ -20,13 +20,17 @@ from recist_reader.io.dicom.errors import (
     UnknownSeriesError,
 )
 from recist_reader.io.dicom.geometry import StackGeometry, compute_geometry
+from recist_reader.io.dicom.headers import FrameHeader
 from recist_reader.io.dicom.pixels import (
+    ValuesOutOfRange,
     check_layout,
     decode_frames,
     memory_budget_bytes,
+    narrowest_dtype,
     output_dtype,
 )
 from recist_reader.io.dicom.series import (
+    ScanResult,
     SeriesCandidate,
     SeriesSummary,
     group_series,
@@ -90,18 +94,29 @@ def _where(path: str | os.PathLike[str]) -> str:
     return os.fspath(path)
 
 
-def _candidates(path: str | os.PathLike[str]) -> tuple[list[SeriesCandidate], list[str]]:
-    scan = scan_path(path)
+def is_dicomweb_url(source: object) -> bool:
+    """True for an ``http://`` or ``https://`` URL (a DICOMweb source, design.md §8.9)."""
+    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
+
+
+def candidates_of(scan: ScanResult, where: str) -> list[SeriesCandidate]:
+    """The candidate series of scanned headers.
+
+    Raises
+    ------
+    NoSeriesFoundError
+        None of them is an image (the message lists why each was skipped).
+    """
     candidates = group_series(scan)
     if not candidates:
         shown = "; ".join(scan.notes[:_MAX_NOTES_IN_MESSAGE])
         more = len(scan.notes) - _MAX_NOTES_IN_MESSAGE
         extra = f"; and {more} more" if more > 0 else ""
         raise NoSeriesFoundError(
-            f"{_where(path)}: no CT/MR image series found ({len(scan.notes)} file(s) skipped: "
+            f"{where}: no CT/MR image series found ({len(scan.notes)} file(s) skipped: "
             f"{shown}{extra}); point at a folder of DICOM image slices"
         )
-    return candidates, scan.notes
+    return candidates
 
 
 def _choose(
@@ -183,13 +198,18 @@ def _geometry(candidate: SeriesCandidate, where: str, *, allow_resampling: bool)
 
 
 @_without_pydicom_warnings
-def list_series(path: str | os.PathLike[str]) -> SeriesListing:
+def list_series(
+    path: str | os.PathLike[str], *, study_uid: str | None = None
+) -> SeriesListing:
     """List the series under ``path`` with their geometry, without decoding pixels.
 
     Parameters
     ----------
     path : str or PathLike
-        A DICOM file, folder tree or DICOMDIR.
+        A DICOM file, folder tree or DICOMDIR; or a DICOMweb base URL (design.md §8.9),
+        which needs ``study_uid``.
+    study_uid : str, optional
+        The study to list, from a DICOMweb URL.
 
     Returns
     -------
@@ -202,12 +222,22 @@ def list_series(path: str | os.PathLike[str]) -> SeriesListing:
     SeriesError
         Nothing under ``path`` is a DICOM image.
     """
-    candidates, notes = _candidates(path)
+    if is_dicomweb_url(path):
+        from recist_reader.io.dicomweb import series as dicomweb
+
+        return dicomweb.list_series(str(path), study_uid=study_uid)
+    scan = scan_path(path)
+    return list_scanned(scan, _where(path))
+
+
+def list_scanned(scan: ScanResult, where: str) -> SeriesListing:
+    """:func:`list_series` of headers already read (from files or a server's metadata)."""
+    candidates = candidates_of(scan, where)
     infos = []
     for candidate in candidates:
         summary = candidate.summary()
         try:
-            geometry = _geometry(candidate, _where(path), allow_resampling=True)
+            geometry = _geometry(candidate, where, allow_resampling=True)
         except SeriesError as exc:
             infos.append(SeriesInfo(summary, None, None, None, [], str(exc)))
             continue
@@ -221,7 +251,8 @@ def list_series(path: str | os.PathLike[str]) -> SeriesListing:
                 warnings=list(geometry.warnings),
             )
         )
-    return SeriesListing(series=infos, notes=[*notes, *(n for c in candidates for n in c.notes)])
+    notes = [*scan.notes, *(n for c in candidates for n in c.notes)]
+    return SeriesListing(series=infos, notes=notes)
 
 
 def load_series(
@@ -229,6 +260,7 @@ def load_series(
     *,
     series_uid: str | None = None,
     allow_resampling: bool = True,
+    study_uid: str | None = None,
 ) -> Volume:
     """Load one DICOM image series as a :class:`Volume` with LPS geometry.
 
@@ -238,7 +270,9 @@ def load_series(
     Parameters
     ----------
     path : str or PathLike
-        A DICOM file, a folder tree, or a DICOMDIR.
+        A DICOM file, a folder tree, or a DICOMDIR; or a DICOMweb base URL
+        (``http(s)://host:port/dicom-web``, design.md §8.9), from which the series is
+        retrieved and then loaded exactly as from a folder holding the same files.
     series_uid : str, optional
         The SeriesInstanceUID to load (or ``UID#part`` for a split series, as listed by
         ``list_series`` and in :class:`AmbiguousSeriesError`; or ``<key>#stack<n>`` for one
@@ -247,6 +281,9 @@ def load_series(
     allow_resampling : bool, optional
         Missing slices or uneven spacing are resampled onto a regular grid (default, with a
         warning listing the interpolated slices); False raises :class:`GeometryError`.
+    study_uid : str, optional
+        From a DICOMweb URL: the StudyInstanceUID (found from ``series_uid`` when omitted;
+        with ``study_uid`` alone, the study must hold exactly one image series).
 
     Returns
     -------
@@ -256,8 +293,18 @@ def load_series(
     ------
     SeriesError
         With a subclass naming the kind: ``NoSeriesFoundError``, ``AmbiguousSeriesError``,
-        ``UnknownSeriesError``, ``DicomFileError``, ``GeometryError``, ``PixelDataError``.
+        ``UnknownSeriesError``, ``DicomFileError``, ``GeometryError``, ``PixelDataError``;
+        from a URL also ``DicomwebError`` (server unreachable, refused, HTTP errors).
     """
+    if is_dicomweb_url(path):
+        from recist_reader.io.dicomweb import series as dicomweb
+
+        return dicomweb.load_series(
+            str(path),
+            series_uid=series_uid,
+            study_uid=study_uid,
+            allow_resampling=allow_resampling,
+        )
     return prepare_series(path, series_uid=series_uid, allow_resampling=allow_resampling).load()
 
 
@@ -273,15 +320,23 @@ class PreparedSeries:
     geometry : StackGeometry
         Slice order, spacing, affine and any resampling plan.
     acquired_dtype : numpy.dtype
-        The type of the decoded frames (wide enough for the rescaled values).
+        The type the frames are decoded into first: the narrowest that may hold their
+        rescaled values (int16 for a signed CT whose values fit, see ``narrowest_dtype``).
     notes : list of str
         Files skipped while scanning, and why.
+    wide_dtype : numpy.dtype or None
+        The type that holds every value the headers allow (``output_dtype``), used when
+        the values do not fit ``acquired_dtype``; None when it is ``acquired_dtype``.
+    where : str
+        The path (or URL) named in messages.
     """
 
     candidate: SeriesCandidate
     geometry: StackGeometry
     acquired_dtype: np.dtype
     notes: list[str]
+    wide_dtype: np.dtype | None = None
+    where: str = ""
 
     @property
     def acquired_shape(self) -> tuple[int, int, int]:
@@ -303,9 +358,35 @@ class PreparedSeries:
         PixelDataError
             A frame cannot be read or decoded.
         """
-        acquired = np.empty(self.acquired_shape, dtype=self.acquired_dtype)
-        decode_frames(self.geometry.ordered, acquired)
-        return self.volume(self.resampled(acquired))
+        return self.volume(self.resampled(self.decode()))
+
+    def decode(self, frames: list[FrameHeader] | None = None) -> np.ndarray:
+        """The acquired frames, decoded in slice order into the narrowest type that holds them.
+
+        Parameters
+        ----------
+        frames : list of FrameHeader, optional
+            Where to read each of ``geometry.ordered`` from (the same frames, found in other
+            files); default: ``geometry.ordered`` itself.
+
+        Raises
+        ------
+        PixelDataError
+            A frame cannot be read or decoded.
+        """
+        frames = self.geometry.ordered if frames is None else frames
+        acquired: np.ndarray | None = np.empty(self.acquired_shape, dtype=self.acquired_dtype)
+        try:
+            decode_frames(frames, acquired)  # type: ignore[arg-type]
+            return acquired  # type: ignore[return-value]
+        except ValuesOutOfRange:
+            if self.wide_dtype is None:  # pragma: no cover - raised only for a narrower type
+                raise
+        acquired = None  # freed before the wider array is allocated
+        check_memory_budget(self.acquired_shape, self.wide_dtype, self.geometry, self.where)
+        acquired = np.empty(self.acquired_shape, dtype=self.wide_dtype)
+        decode_frames(frames, acquired)
+        return acquired
 
     def resampled(self, acquired: np.ndarray) -> np.ndarray:
         """The volume's voxels from the decoded frames (``acquired`` itself on a regular grid)."""
@@ -376,14 +457,44 @@ def prepare_series(
     Takes the arguments of :func:`load_series` and raises the same errors, except those
     only decoding finds (a corrupt compressed frame, a file that vanished since).
     """
-    where = _where(path)
-    candidates, notes = _candidates(path)
-    candidate = _choose(candidates, series_uid, where)
+    scan = scan_path(path)
+    return prepare_scanned(
+        scan, _where(path), series_uid=series_uid, allow_resampling=allow_resampling
+    )
+
+
+def prepare_scanned(
+    scan: ScanResult, where: str, *, series_uid: str | None, allow_resampling: bool
+) -> PreparedSeries:
+    """:func:`prepare_series` of headers already read (from files or a server's metadata)."""
+    candidate = _choose(candidates_of(scan, where), series_uid, where)
     geometry = _geometry(candidate, where, allow_resampling=allow_resampling)
-    ordered = geometry.ordered
-    rows, columns = ordered[0].layout.rows, ordered[0].layout.columns
-    dtype = output_dtype(ordered)
-    needed = len(ordered) * rows * columns * dtype.itemsize
+    return _prepared(candidate, geometry, scan.notes, where)
+
+
+def _prepared(
+    candidate: SeriesCandidate, geometry: StackGeometry, notes: list[str], where: str
+) -> PreparedSeries:
+    """The :class:`PreparedSeries` of a chosen candidate, once its memory need is checked."""
+    dtype = narrowest_dtype(geometry.ordered)
+    wide = output_dtype(geometry.ordered)
+    first = geometry.ordered[0].layout
+    check_memory_budget((len(geometry.ordered), first.rows, first.columns), dtype, geometry, where)
+    return PreparedSeries(candidate, geometry, dtype, notes, None if wide == dtype else wide, where)
+
+
+def check_memory_budget(
+    acquired_shape: tuple[int, int, int], dtype: np.dtype, geometry: StackGeometry, where: str
+) -> None:
+    """Refuse a volume that needs more than half of this machine's memory.
+
+    Raises
+    ------
+    PixelDataError
+        Naming ``where`` and the size needed.
+    """
+    frames, rows, columns = acquired_shape
+    needed = frames * rows * columns * np.dtype(dtype).itemsize
     if geometry.sources is not None:
         needed += geometry.n_slices * rows * columns * np.dtype(np.float32).itemsize
     if needed > memory_budget_bytes():
@@ -391,4 +502,3 @@ def prepare_series(
             f"{where}: the volume needs {needed / 1024**3:.1f} GiB, more than half of this "
             "machine's memory; load it on a larger machine"
         )
-    return PreparedSeries(candidate, geometry, dtype, notes)

@@ -176,7 +176,7 @@ def _stored_range(layout: PixelLayout) -> tuple[int, int]:
 
 
 def output_dtype(frames: Sequence[FrameHeader]) -> np.dtype:
-    """The smallest dtype that holds every rescaled value exactly.
+    """The smallest dtype that holds every value the headers allow, rescaled, exactly.
 
     Stored dtype without rescale; int16/int32 for integer rescale (CT HU); float32 else.
     """
@@ -186,24 +186,79 @@ def output_dtype(frames: Sequence[FrameHeader]) -> np.dtype:
     identity = all(f.rescale_slope == 1 and f.rescale_intercept == 0 for f in frames)
     if identity and len({_stored_dtype(layout) for layout in layouts}) == 1:
         return _stored_dtype(layouts[0]).newbyteorder("=")
-    if not all(
-        float(f.rescale_slope).is_integer() and float(f.rescale_intercept).is_integer()
-        for f in frames
-    ):
+    if not all(_integer_rescale(f) for f in frames):
         return np.dtype(np.float32)
     low = high = 0
     for frame in frames:
-        lo, hi = _stored_range(frame.layout)
-        values = [
-            lo * frame.rescale_slope + frame.rescale_intercept,
-            hi * frame.rescale_slope + frame.rescale_intercept,
-        ]
-        low, high = min(low, *values), max(high, *values)
+        lo, hi = _rescaled_range(frame, *_stored_range(frame.layout))
+        low, high = min(low, lo), max(high, hi)
     for candidate in (np.int16, np.int32):
         info = np.iinfo(candidate)
         if info.min <= low and high <= info.max:
             return np.dtype(candidate)
     return np.dtype(np.float64)
+
+
+def narrowest_dtype(frames: Sequence[FrameHeader]) -> np.dtype:
+    """The type to decode into first: int16 whenever the actual values may fit it.
+
+    A signed 16-bit CT with RescaleIntercept -1024 may hold values from -33792 to 31743,
+    which needs int32 (:func:`output_dtype`), but its actual values nearly always fit
+    int16 (as dcm2niix keeps them). Decoding into int16 checks every frame's values and
+    raises :class:`ValuesOutOfRange` when one does not fit; the caller then decodes into
+    :func:`output_dtype` instead.
+    """
+    wide = output_dtype(frames)
+    if wide.kind != "i" or wide.itemsize <= 2:
+        return wide
+    if all(
+        f.layout.pixel_keyword == "PixelData"
+        and f.layout.bits_allocated <= 16
+        and _integer_rescale(f)
+        for f in frames
+    ):
+        return np.dtype(np.int16)
+    return wide
+
+
+class ValuesOutOfRange(Exception):
+    """A frame's rescaled values do not fit the integer type decoded into (internal).
+
+    Raised only when the type is narrower than :func:`output_dtype`; decode into that.
+    """
+
+
+def _integer_rescale(frame: FrameHeader) -> bool:
+    return (
+        float(frame.rescale_slope).is_integer() and float(frame.rescale_intercept).is_integer()
+    )
+
+
+def _rescaled_range(frame: FrameHeader, low: int, high: int) -> tuple[float, float]:
+    """The rescaled values of stored ``low`` and ``high``, in ascending order."""
+    ends = (
+        low * frame.rescale_slope + frame.rescale_intercept,
+        high * frame.rescale_slope + frame.rescale_intercept,
+    )
+    return min(ends), max(ends)
+
+
+def _check_values_fit(values: np.ndarray, frame: FrameHeader, out_dtype: np.dtype) -> None:
+    """Raise :class:`ValuesOutOfRange` when the rescaled ``values`` do not fit ``out_dtype``.
+
+    Looks at the values only when the header allows values that do not fit.
+    """
+    if out_dtype.kind not in "iu" or not values.size:
+        return
+    info = np.iinfo(out_dtype)
+    low, high = _rescaled_range(frame, *_stored_range(frame.layout))
+    if info.min <= low and high <= info.max:
+        return
+    low, high = _rescaled_range(frame, int(values.min()), int(values.max()))
+    if low < info.min or high > info.max:
+        raise ValuesOutOfRange(
+            f"{frame.label}: rescaled values {low:g} to {high:g} do not fit {out_dtype}"
+        )
 
 
 def _sign_extend(raw: np.ndarray, layout: PixelLayout) -> np.ndarray:
@@ -231,12 +286,14 @@ def _clear_unused_bits(values: np.ndarray, layout: PixelLayout) -> None:
 
 
 def _write(out_slot: np.ndarray, raw: np.ndarray, frame: FrameHeader) -> None:
+    _check_values_fit(raw, frame, out_slot.dtype)
     slope, intercept = frame.rescale_slope, frame.rescale_intercept
     if slope == 1 and intercept == 0:
         out_slot[...] = raw
     elif out_slot.dtype.kind in "iu":
-        # Computed in the output type, chosen wide enough for every rescaled value
-        # (`output_dtype`): no int64 temporaries, one pass per operation.
+        # Computed in the output type, which holds every rescaled value (`output_dtype`, or
+        # checked above): no int64 temporaries, one pass per operation. A product that
+        # wraps around is still exact once the intercept brings it back into range.
         kind = out_slot.dtype
         if slope == 1:
             np.add(raw, int(intercept), out=out_slot, dtype=kind, casting="unsafe")
@@ -259,6 +316,8 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
     ------
     PixelDataError
         A frame cannot be read or decoded, or decodes to the wrong size.
+    ValuesOutOfRange
+        ``out`` is narrower than :func:`output_dtype` and a frame's values do not fit it.
     """
     by_path: dict[str, list[tuple[int, FrameHeader]]] = {}
     for slot, frame in enumerate(frames):
@@ -406,6 +465,7 @@ def _read_native(
                     if _read_into(fd, target, position) != layout.frame_bytes:
                         raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
                     _clear_unused_bits(target, layout)
+                    _check_values_fit(target, frame, out.dtype)
                     if offset:
                         target += out.dtype.type(offset)
                     continue

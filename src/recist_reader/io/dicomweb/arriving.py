@@ -1,0 +1,232 @@
+"""Show a series from a DICOMweb server while its slices arrive.
+
+The series' WADO-RS metadata gives the headers: grouping, geometry, checks and display
+window are those of a folder, before any pixel is fetched, and the call returns a
+:class:`~recist_reader.io.dicom.volume.Volume` whose ``array`` is an
+:class:`~recist_reader.io.dicom.arriving.ArrivingSlices`. One WADO-RS request then streams
+the instances into a private temporary folder; each slice is decoded as soon as its file is
+complete (and the file deleted), after its header has been checked against the metadata:
+an instance that differs, is missing from the answer or cannot be decoded shows black and
+is reported once (``on_failure``), naming its URL.
+
+Series that are not worth showing early (few slices, resampled, no window in the headers,
+multi-frame objects) are loaded whole by
+:func:`recist_reader.io.dicomweb.series.load_series` instead.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import threading
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recist_reader.io.dicom.arriving import ArrivingSlices, FailureCallback, shows_early
+from recist_reader.io.dicom.errors import PixelDataError
+from recist_reader.io.dicom.headers import FrameHeader, UnreadableDicomError, read_file_header
+from recist_reader.io.dicom.pixels import decode_file
+from recist_reader.io.dicom.volume import Volume
+from recist_reader.io.dicomweb.connection import Connection, Credentials
+from recist_reader.io.dicomweb.errors import DicomwebError
+from recist_reader.io.dicomweb.retrieve import read_sop_instance_uid, retrieve_instance
+from recist_reader.io.dicomweb.series import load_from, prepare_remote, resolve_series
+from recist_reader.io.dicomweb.urls import parse_source
+
+#: Positions, orientations and spacings of an instance may differ from the server's
+#: metadata by this much (DICOM JSON numbers may drop digits of tiny values, e.g. 1e-16).
+GEOMETRY_TOLERANCE = 1e-6
+
+
+def load_series_progressively(
+    url: str,
+    *,
+    series_uid: str | None = None,
+    study_uid: str | None = None,
+    allow_resampling: bool = True,
+    on_failure: FailureCallback | None = None,
+    credentials: Credentials | None = None,
+) -> Volume:
+    """Like :func:`recist_reader.io.dicomweb.series.load_series`, returning once the
+    server's metadata is read, the slices arriving in the background.
+
+    Raises
+    ------
+    SeriesError
+        As ``load_series``, for everything the metadata shows; a slice that cannot be
+        retrieved or decoded later is reported to ``on_failure``.
+    """
+    source = parse_source(url, study_uid=study_uid, series_uid=series_uid)
+    connection = Connection(source.base_url, credentials=credentials)
+    try:
+        study, key = resolve_series(connection, source, allow_resampling=allow_resampling)
+        prepared = prepare_remote(connection, study, key, allow_resampling=allow_resampling)
+        if not shows_early(prepared) or any(
+            frame.frame_index is not None for frame in prepared.geometry.ordered
+        ):
+            volume = load_from(connection, study, key, allow_resampling=allow_resampling)
+            connection.close()
+            return volume
+    except BaseException:
+        connection.close()
+        raise
+    frames = list(prepared.geometry.ordered)
+    stream = SeriesStream(connection, study, key.split("#", 1)[0], frames)
+    array = np.empty(prepared.acquired_shape, dtype=prepared.acquired_dtype)
+    slices = ArrivingSlices(
+        frames,
+        array,
+        on_failure=on_failure,
+        wide_dtype=prepared.wide_dtype,
+        read_slice=stream.read_slice,
+    )
+    stream.start()
+    return prepared.volume(slices)
+
+
+class SeriesStream:
+    """A series' instances streaming into a temporary folder, and waiting for one of them.
+
+    Parameters
+    ----------
+    connection : Connection
+        Closed when the stream ends.
+    study_uid, series_uid : str
+        The series on the server.
+    frames : list of FrameHeader
+        The metadata's frames, one per instance (their ``path`` is the instance URL).
+    """
+
+    def __init__(
+        self, connection: Connection, study_uid: str, series_uid: str, frames: list[FrameHeader]
+    ) -> None:
+        self._connection = connection
+        self._study_uid, self._series_uid = study_uid, series_uid
+        self._expected = {frame.sop_instance_uid for frame in frames}
+        self._folder = Path(tempfile.mkdtemp(prefix="recist-dicomweb-"))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, True)
+        self._condition = threading.Condition()
+        self._arrived: dict[str, Path] = {}
+        self._finished = False
+        self._failure: str = ""
+        self._thread = threading.Thread(
+            target=self._run, name=f"recist-reader dicomweb {series_uid[-12:]}", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start retrieving in the background."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection, study, series = self._connection, self._study_uid, self._series_uid
+        parts: list[Path] = []
+
+        def open_part(index: int) -> Any:
+            parts.append(self._folder / f"part{index:06d}.dcm")
+            return open(parts[-1], "wb")
+
+        def part_done(index: int) -> None:
+            self._register(parts[index])
+
+        try:
+            connection.retrieve_parts(
+                connection.series_url(study, series),
+                f"study {study}, series {series}",
+                open_part,
+                part_done,
+            )
+        except DicomwebError as exc:
+            self._failure = str(exc)
+            refused = exc.status is not None and exc.status not in (200, 206)
+        else:
+            refused = False
+        try:
+            for sop in [] if refused else sorted(self._expected - set(self._arrived)):
+                part = retrieve_instance(connection, study, series, sop, self._folder)
+                if part is not None:
+                    self._register(part)
+        finally:
+            connection.close()
+            with self._condition:
+                self._finished = True
+                self._condition.notify_all()
+
+    def _register(self, part: Path) -> None:
+        sop = read_sop_instance_uid(part)
+        with self._condition:
+            if sop in self._expected and sop not in self._arrived:
+                self._arrived[sop] = part
+                self._condition.notify_all()
+                return
+        part.unlink(missing_ok=True)  # not a slice of this volume
+
+    def wait_for(self, frame: FrameHeader) -> Path:
+        """The file of ``frame``'s instance, once it has arrived.
+
+        Raises
+        ------
+        PixelDataError
+            The server's answer ended without it, naming its URL.
+        """
+        sop = frame.sop_instance_uid
+        with self._condition:
+            self._condition.wait_for(lambda: sop in self._arrived or self._finished)
+            path = self._arrived.get(sop)
+        if path is None:
+            cause = f" ({self._failure})" if self._failure else ""
+            raise PixelDataError(
+                f"{frame.path}: the server did not send this instance{cause}; the series is "
+                "incomplete, open it again"
+            )
+        return path
+
+    def read_slice(self, slot: int, frame: FrameHeader, array: np.ndarray) -> None:
+        """Decode ``frame``'s instance into ``array[slot]`` once it has arrived (a
+        :class:`~recist_reader.io.dicom.arriving.SliceReader`)."""
+        path = self.wait_for(frame)
+        try:
+            try:
+                header = read_file_header(str(path))
+            except (UnreadableDicomError, OSError) as exc:
+                raise PixelDataError(f"{frame.path}: the instance retrieved is corrupt ({exc})")
+            local = header.frames[0] if len(header.frames) == 1 else None
+            difference = "it is not one image" if local is None else differences(local, frame)
+            if difference:
+                raise PixelDataError(
+                    f"{frame.path}: the instance retrieved differs from the server's metadata "
+                    f"({difference}); the series may have changed on the server, open it again"
+                )
+            try:
+                decode_file(str(path), [(slot, local)], array)  # type: ignore[list-item]
+            except PixelDataError as exc:
+                raise PixelDataError(str(exc).replace(str(path), frame.path)) from None
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def differences(local: FrameHeader, expected: FrameHeader) -> str:
+    """What differs between an instance's header and its metadata ('' when nothing does)."""
+    found = []
+    if local.sop_instance_uid != expected.sop_instance_uid:
+        found.append(f"SOPInstanceUID {local.sop_instance_uid}")
+    a, b = local.layout, expected.layout
+    for name in ("rows", "columns", "bits_allocated", "bits_stored", "signed", "pixel_keyword"):
+        if getattr(a, name) != getattr(b, name):
+            found.append(f"{name} {getattr(a, name)} instead of {getattr(b, name)}")
+    for name in ("rescale_slope", "rescale_intercept"):
+        if not math.isclose(getattr(local, name), getattr(expected, name), rel_tol=1e-9):
+            found.append(f"{name} {getattr(local, name)} instead of {getattr(expected, name)}")
+    for name in ("position", "orientation", "pixel_spacing"):
+        mine, theirs = getattr(local, name), getattr(expected, name)
+        if (mine is None) != (theirs is None) or (
+            mine is not None
+            and np.max(np.abs(np.subtract(mine, theirs))) > GEOMETRY_TOLERANCE
+        ):
+            found.append(f"{name} {mine} instead of {theirs}")
+    return "; ".join(found)
+
+
