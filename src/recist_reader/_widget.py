@@ -32,16 +32,19 @@ from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtWidgets import QGroupBox, QLayout, QScrollArea, QVBoxLayout, QWidget
 
 from recist_reader._qt.compare_view import CompareView
+from recist_reader._qt.follow_up_registration import FollowUpRegistration
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
 from recist_reader._qt.new_lesions_view import NewLesionsView
+from recist_reader._qt.propagation_view import PropagationView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.record_bar import RecordBar
 from recist_reader._qt.response_panel import ResponsePanel
 from recist_reader._qt.ruler_controller import RulerController
+from recist_reader._qt.snap_ruler_view import SnapRulerView
 from recist_reader._qt.visit_list import VisitListView
 from recist_reader._qt.visit_series import VisitSeries
 
@@ -76,6 +79,9 @@ class ReadingWidget(QWidget):
         self.new_lesions = NewLesionsView(context)
         self.response = ResponsePanel(context)
         self.messages = MessagesView(context)
+        self.registrations = FollowUpRegistration(context, self)
+        self.propagation = PropagationView(context, self.registrations, self.proposals)
+        self.snap_ruler = SnapRulerView(context)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -97,6 +103,8 @@ class ReadingWidget(QWidget):
             (self.compare, "Visits"),
             (self.lesions, "Lesions"),
             (self.lesion_actions, "Lesions"),
+            (self.snap_ruler, "Lesions"),
+            (self.propagation, "Lesions"),
             (self.new_lesions, "New lesions at this visit"),
             (self.response, "Response (RECIST 1.1)"),
         ):
@@ -268,6 +276,7 @@ class ReadingWidget(QWidget):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
         if self.confirm_discard():
+            self.registrations.cancel_all()
             event.accept()
         else:
             event.ignore()

@@ -104,6 +104,9 @@ class VisitPair:
     baseline_centres_mm, follow_up_centres_mm : dict of str to (3,) array
         Each lesion's centre at both visits (the follow-up one is ``motion.forward`` of the
         baseline one).
+    grids : (Grid, Grid) or None
+        The baseline's and follow-up's grids, when both are `Grid` s (to write them as
+        DICOM with `write_ct_series`).
     """
 
     baseline: Volume
@@ -111,6 +114,7 @@ class VisitPair:
     motion: KnownMotion
     baseline_centres_mm: dict[str, np.ndarray]
     follow_up_centres_mm: dict[str, np.ndarray]
+    grids: tuple[Grid, Grid] | None = None
 
 
 def mr_contrast(hu: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -186,7 +190,7 @@ def phantom_visit_pair(
     follow_up_modality : {'CT', 'MR'}
         ``"MR"`` maps the follow-up through `mr_contrast`.
     follow_up_grid : Grid, optional
-        Default: 5 mm slices of 1.5 mm pixels over S -190..+130 (another slice thickness,
+        Default: 5 mm slices of 1.2 x ``pixel_mm`` over S -190..+130 (another slice thickness,
         pixel size and field of view than the baseline's).
     noise_sd_hu : float
         Noise of each visit (times 4 for MR's arbitrary units).
@@ -205,7 +209,7 @@ def phantom_visit_pair(
     follow_up_grid = follow_up_grid or Grid.centred(
         (64, round(360 / follow_up_pixel), round(360 / follow_up_pixel)),
         (5.0, follow_up_pixel, follow_up_pixel),
-        centre_mm=(0.0, 0.0, -30.0),
+        centre_mm=(0.0, 0.0, -30.25),
     )
     body = torso_phantom(lesions)
     n_pixels = round(360 / pixel_mm)
@@ -246,6 +250,7 @@ def phantom_visit_pair(
         motion=motion,
         baseline_centres_mm=base,
         follow_up_centres_mm={k: motion.forward(v[None])[0] for k, v in base.items()},
+        grids=(baseline_grid, follow_up_grid),
     )
 
 
