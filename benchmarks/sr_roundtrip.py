@@ -74,7 +74,9 @@ def main() -> None:
         f"phantom patient: {visits} visits, {len(slices)} slices and {lesions:.0f} lesions per "
         f"visit, SR about {sr_bytes / 1024:.0f} KiB"
     )
-    print(f"reference (read {len(slices)} slice headers + write/read one SR): {reference_s * 1000:8.1f} ms")
+    print(
+        f"reference (read {len(slices)} slice headers + write/read one SR): {reference_s * 1000:8.1f} ms"
+    )
     print(f"export_sr per visit:  {export_s * 1000:8.1f} ms  ratio {export_s / reference_s:5.2f}")
     print(f"import_sr per visit:  {import_s * 1000:8.1f} ms  ratio {import_s / reference_s:5.2f}")
 

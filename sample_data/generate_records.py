@@ -135,12 +135,17 @@ PATIENTS = {
 }
 
 
-def main() -> None:
+def write_records(patients) -> None:
+    """Write each patient's record as ``records/<name>.json`` (printing its path)."""
     RECORDS.mkdir(exist_ok=True)
-    for name, make in PATIENTS.items():
+    for name, make in patients.items():
         path = RECORDS / f"{name}.json"
         path.write_text(json.dumps(make().to_dict(), indent=2) + "\n", encoding="utf-8")
         print(path)
+
+
+def main() -> None:
+    write_records(PATIENTS)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Open a folder of patient records: the widget scores it (:func:`~recist_reader.cohort.score_cohort`),
 shows the summary (:func:`~recist_reader.cohort.summarize_cohort`), the patients, the invalid
 records, and the waterfall and spider plots (:mod:`recist_reader.cohort.plots`) on embedded
-matplotlib canvases. Clicking a patient (a table row or a waterfall bar) opens their record in
-the RECIST reading widget.
+matplotlib canvases. The criteria picker switches the same reads between RECIST 1.1, mRECIST
+and iRECIST (design.md §7). Clicking a patient (a table row or a waterfall bar) opens their
+record in the RECIST reading widget.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qtpy.QtCore import QSize, Qt
 from qtpy.QtGui import QColor, QIcon, QPixmap
 from qtpy.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -46,6 +48,7 @@ from recist_reader.cohort import (
     score_cohort,
     summarize_cohort,
 )
+from recist_reader.cohort.criteria_labels import endpoint_labels
 from recist_reader.cohort.plots import (
     BOR_COLOURS,
     spider_figure,
@@ -54,6 +57,7 @@ from recist_reader.cohort.plots import (
 )
 from recist_reader.cohort.summary import BEST_RESPONSE_LABELS, BOR_KINDS
 from recist_reader.cohort.survival import DAYS_PER_MONTH
+from recist_reader.core.criteria import CRITERIA, SUPPORTED_CRITERIA
 from recist_reader.errors import RecordError, SeriesError
 from recist_reader.reading import ReadingError
 
@@ -86,6 +90,8 @@ class CohortWidget(QWidget):
         self.waterfall_patients: list[PatientEndpoints] = []
         self.waterfall_canvas: FigureCanvasQTAgg | None = None
         self.spider_canvas: FigureCanvasQTAgg | None = None
+        #: The open folder scored under each criteria shown so far.
+        self._scored: dict[str, Cohort] = {}
         self._build()
 
     # =================================================================== layout
@@ -108,6 +114,18 @@ class CohortWidget(QWidget):
         self.sdtm_button.clicked.connect(self._on_sdtm_clicked)
         row.addWidget(self.sdtm_button)
         layout.addLayout(row)
+        criteria_row = QHBoxLayout()
+        criteria_row.addWidget(QLabel("Criteria"))
+        self.criteria_combo = QComboBox()
+        self.criteria_combo.addItems([name for name in SUPPORTED_CRITERIA if name in CRITERIA])
+        self.criteria_combo.setToolTip(
+            "Score the same reads under RECIST 1.1, mRECIST or iRECIST (design.md §7)"
+        )
+        self.criteria_combo.setEnabled(False)
+        self.criteria_combo.currentTextChanged.connect(self._on_criteria_changed)
+        criteria_row.addWidget(self.criteria_combo)
+        criteria_row.addStretch(1)
+        layout.addLayout(criteria_row)
         self.status_label = QLabel("Open a folder of patient records.")
         # Long messages are cut, never wrapped (a wrapped label squashes the layout); the
         # full text is in the tooltip and, for errors, in a napari notification.
@@ -161,20 +179,30 @@ class CohortWidget(QWidget):
             show_error(f"RECIST cohort: {text}")
 
     # =================================================================== cohort
-    def open_folder(self, path: str | os.PathLike[str]) -> Cohort | None:
+    @property
+    def criteria(self) -> str | None:
+        """The criteria the open cohort is shown under (None without a cohort)."""
+        return None if self.cohort is None else self.cohort.criteria
+
+    def open_folder(
+        self, path: str | os.PathLike[str], *, criteria: str | None = None
+    ) -> Cohort | None:
         """Score the records in ``path`` and show the summary, patients and plots.
 
-        Returns the cohort, or None (with a message) when the folder cannot be read or holds
-        no record; invalid records are listed, never raised.
+        ``criteria``: the criteria to show; by default the records' primary criteria, or
+        RECIST 1.1 (with a message) when they name several. Returns the cohort, or None (with
+        a message) when the folder cannot be read or holds no record; invalid records are
+        listed, never raised.
         """
         folder = Path(path)
         self.folder_edit.setText(str(folder))
+        self._scored = {}
         if not folder.is_dir():
             self._clear()
             self.show_message(f"{folder} is not a folder", error=True)
             return None
         try:
-            cohort = score_cohort([folder])
+            cohort = score_cohort([folder], criteria=criteria)
         except (OSError, ValueError) as error:
             self._clear()
             self.show_message(f"cannot read {folder}: {error}", error=True)
@@ -183,25 +211,62 @@ class CohortWidget(QWidget):
             self._clear()
             self.show_message(f"no record files (*.json) in {folder}", error=True)
             return None
+        mixed = ""
+        if cohort.criteria is None:  # the records name several primary criteria
+            found = ", ".join(f"{n} {name}" for name, n in cohort.primary_criteria.items())
+            mixed = f" (the records name several primary criteria: {found})"
+            cohort = score_cohort([folder], criteria="RECIST1.1")
+        self._show_cohort(cohort, note=mixed)
+        return cohort
+
+    def set_criteria(self, criteria: str) -> Cohort | None:
+        """Show the open folder's reads scored under ``criteria`` (scored once per criteria)."""
+        if self.cohort is None:
+            raise ValueError("no cohort is open")
+        if criteria == self.cohort.criteria:
+            return self.cohort
+        folder = Path(self.folder_edit.text())
+        cohort = self._scored.get(criteria)
+        if cohort is None:
+            try:
+                cohort = score_cohort([folder], criteria=criteria)
+            except (OSError, ValueError) as error:
+                self.show_message(f"cannot score {folder} under {criteria}: {error}", error=True)
+                return None
+        self._show_cohort(cohort)
+        return cohort
+
+    def _show_cohort(self, cohort: Cohort, *, note: str = "") -> None:
+        assert cohort.criteria is not None
+        self._scored[cohort.criteria] = cohort
+        folder = Path(self.folder_edit.text())
         curves = cohort_curves(cohort.patients)
         summary = summarize_cohort(
-            cohort.patients, config=cohort.config, invalid=cohort.invalid, curves=curves
+            cohort.patients,
+            config=cohort.config,
+            invalid=cohort.invalid,
+            curves=curves,
+            criteria=cohort.criteria,
         )
         self.cohort, self.summary = cohort, summary
         self.sdtm_button.setEnabled(True)
+        self.criteria_combo.blockSignals(True)
+        self.criteria_combo.setCurrentText(cohort.criteria)
+        self.criteria_combo.blockSignals(False)
+        self.criteria_combo.setEnabled(True)
         self._show_summary(summary)
         self._show_patients(cohort.patients)
         self._show_invalid(summary["invalid"])
         self._show_plots(cohort.patients)
-        text = f"{summary['n_scored']} patients scored from {folder.name}"
+        text = f"{summary['n_scored']} patients scored from {folder.name} under {cohort.criteria}"
         if cohort.invalid:
             self.show_message(
-                f"{text}; {len(cohort.invalid)} invalid record(s) left out (see Invalid records)",
+                f"{text}; {len(cohort.invalid)} invalid record(s) left out (see Invalid "
+                f"records){note}",
                 error=True,
             )
         else:
-            self.show_message(text)
-        return cohort
+            self.show_message(text + note)
 
     def open_patient(self, patient_id: str) -> None:
         """Open a scored patient's record in the RECIST reading widget (docked if needed)."""
@@ -272,6 +337,10 @@ class CohortWidget(QWidget):
             study_id = text.strip()
         self.export_sdtm(out, study_id=study_id)
 
+    def _on_criteria_changed(self, criteria: str) -> None:
+        if self.cohort is not None and criteria:
+            self.set_criteria(criteria)
+
     def _on_open_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open a folder of patient records")
         if path:
@@ -294,6 +363,7 @@ class CohortWidget(QWidget):
     def _clear(self) -> None:
         self.cohort = self.summary = None
         self.sdtm_button.setEnabled(False)
+        self.criteria_combo.setEnabled(False)
         self.waterfall_patients = []
         for table in (self.summary_table, self.bor_table, self.patient_table):
             table.setRowCount(0)
@@ -336,6 +406,9 @@ class CohortWidget(QWidget):
                 )
             )
         _fill(self.summary_table, rows, fit=True)
+        labels = endpoint_labels(summary.get("criteria")).best_response
+        self.bor_table.setColumnCount(len(labels) + 1)
+        self.bor_table.setHorizontalHeaderLabels(("BOR", *labels))
         _fill(
             self.bor_table,
             [

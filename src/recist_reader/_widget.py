@@ -31,12 +31,16 @@ from typing import TYPE_CHECKING, Any
 from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtWidgets import QGroupBox, QLayout, QScrollArea, QVBoxLayout, QWidget
 
+from recist_reader._qt.clinical_status_view import ClinicalStatusView
 from recist_reader._qt.compare_view import CompareView
+from recist_reader._qt.criteria_response_view import CriteriaResponseView
+from recist_reader._qt.dicom_sr_view import DicomSRView
 from recist_reader._qt.follow_up_registration import FollowUpRegistration
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
+from recist_reader._qt.mrecist_view import MrecistView
 from recist_reader._qt.new_lesions_view import NewLesionsView
 from recist_reader._qt.propagation_view import PropagationView
 from recist_reader._qt.qt_helpers import ask_question
@@ -45,6 +49,7 @@ from recist_reader._qt.record_bar import RecordBar
 from recist_reader._qt.response_panel import ResponsePanel
 from recist_reader._qt.ruler_controller import RulerController
 from recist_reader._qt.snap_ruler_view import SnapRulerView
+from recist_reader._qt.tracked_new_lesions_view import TrackedNewLesionsView
 from recist_reader._qt.visit_list import VisitListView
 from recist_reader._qt.visit_series import VisitSeries
 
@@ -78,6 +83,10 @@ class ReadingWidget(QWidget):
         self.lesion_actions = LesionActionsView(context, self.rulers, self.proposals)
         self.new_lesions = NewLesionsView(context)
         self.response = ResponsePanel(context)
+        self.tracked_new_lesions = TrackedNewLesionsView(context, self.rulers)  # iRECIST
+        self.clinical_status = ClinicalStatusView(context)  # iRECIST
+        self.criteria_response = CriteriaResponseView(context)
+        self.mrecist = MrecistView(context, self.series, self.rulers)  # mRECIST (HCC)
         self.messages = MessagesView(context)
         self.registrations = FollowUpRegistration(context, self)
         self.propagation = PropagationView(context, self.registrations, self.proposals)
@@ -106,9 +115,15 @@ class ReadingWidget(QWidget):
             (self.snap_ruler, "Lesions"),
             (self.propagation, "Lesions"),
             (self.new_lesions, "New lesions at this visit"),
-            (self.response, "Response (RECIST 1.1)"),
+            (self.tracked_new_lesions, "Tracked new lesions (iRECIST)"),
+            (self.clinical_status, "Clinical status at this visit (iRECIST)"),
+            (self.mrecist, "HCC reading (mRECIST)"),
+            (self.response, "Response (primary criteria)"),
+            (self.criteria_response, "Response by criteria"),
         ):
             self.add_view(view, section=section)
+        self.dicom_sr = DicomSRView(context, self.series)
+        self.add_view(self.dicom_sr, section="DICOM SR")
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)

@@ -270,3 +270,73 @@ def test_set_reads_json_values_and_plain_strings(tmp_path, capsys):
     assert "icpd_increase_reference" in capsys.readouterr().err
     assert main(["score", str(path), "--set", "bogus=1"]) == 2
     assert "unknown option 'bogus'" in capsys.readouterr().err
+
+
+def hcc_record(patient_id="P014", criteria="RECIST1.1"):
+    builder = RecordBuilder(patient_id, baseline_date="2024-01-10", criteria=criteria)
+    builder.target(
+        "T1",
+        organ="liver",
+        baseline_mm=50.0,
+        lesion_type="typical_hcc",
+        baseline={"viable_diameter_mm": 40.0},
+    )
+    builder.visit(day=56, visit_id="W8", T1={"diameter_mm": 48.0, "viable_diameter_mm": 20.0})
+    return builder.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("primary", "files"),
+    [
+        ("RECIST1.1", ["P014.mRECIST.response.json", "P014.response.json"]),
+        ("mRECIST", ["P014.RECIST1.1.response.json", "P014.response.json"]),
+    ],
+)
+def test_out_writes_a_file_per_criteria_named_after_the_primary_one(tmp_path, primary, files):
+    document = hcc_record(criteria=primary)
+    path = write(tmp_path / "p.json", document)
+    out = tmp_path / "out"
+    assert (
+        main(["score", str(path), "--criteria", "RECIST1.1,mRECIST", "--out", str(out), "-q"]) == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == files
+    primary_file = json.loads((out / "P014.response.json").read_text())
+    assert primary_file == score_record(document)
+    assert primary_file["criteria"] == primary
+
+
+def test_several_criteria_json_is_the_combined_object(tmp_path, capsys):
+    path = write(tmp_path / "p.json", hcc_record())
+    assert main(["score", str(path), "--criteria", "mRECIST,RECIST1.1", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document == score_record(hcc_record(), criteria=["mRECIST", "RECIST1.1"])
+    assert list(document["responses"]) == ["mRECIST", "RECIST1.1"]
+    assert [r["visits"][0]["target"] for r in document["responses"].values()] == ["PR", "SD"]
+
+
+def test_several_criteria_print_a_table_each_naming_its_criteria(tmp_path, capsys):
+    path = write(tmp_path / "p.json", hcc_record())
+    assert main(["score", str(path), "--criteria", "RECIST1.1,mRECIST"]) == 0
+    out = capsys.readouterr().out
+    assert "Patient P014  (RECIST1.1)  baseline BL 2024-01-10, sum 50.0 mm" in out
+    assert "Patient P014  (mRECIST)  baseline BL 2024-01-10, sum 40.0 mm" in out
+    assert out.index("(RECIST1.1)") < out.index("(mRECIST)")
+
+
+def test_a_record_invalid_under_one_criteria_still_writes_the_others(tmp_path, capsys):
+    document = hcc_record()
+    document["visits"][0]["measurements"][0]["viable_diameter_mm"] = 9.9  # M3.1
+    path = write(tmp_path / "P014.json", document)
+    out = tmp_path / "out"
+    argv = ["score", str(path), "--criteria", "RECIST1.1,mRECIST", "--out", str(out), "--json"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # --json: nothing for a record invalid under one criteria
+    assert captured.err.splitlines() == [
+        f"{path}: mRECIST: visits[0].measurements[0].viable_diameter_mm: typical-HCC target T1 "
+        "needs a baseline viable diameter ≥ 10.0 mm (M3.1), got 9.9 mm: follow it as an mRECIST "
+        "non-target"
+    ]
+    assert sorted(p.name for p in out.iterdir()) == ["P014.response.json"]
+    # the same record under its primary criteria alone is valid
+    assert main(["score", str(path), "-q"]) == 0

@@ -33,6 +33,15 @@ def patient(patient_id: str, path: str, **fields) -> dict:
     return {**builder.to_dict(), **fields}
 
 
+def copy_recist_samples(folder: Path) -> Path:
+    """Copy the bundled sample records whose primary criteria is RECIST 1.1 into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(SAMPLE_RECORDS.glob("*.json")):
+        if json.loads(path.read_text())["criteria"] == "RECIST1.1":
+            (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
 def write_records(folder: Path, records: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for record in records:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 
 from recist_reader.cli import main
 
-from .conftest import SAMPLE_RECORDS, cohort_23, write_records
+from .conftest import cohort_23, copy_recist_samples, write_records
 
 SUMMARY_KEYS = [
     "schema_version",
@@ -50,7 +49,7 @@ def test_json_summary_follows_the_contract(records_23, capsys):
 
 def test_broken_records_are_listed_and_the_others_summarised(tmp_path, capsys):
     folder = tmp_path / "records"
-    shutil.copytree(SAMPLE_RECORDS, folder)
+    copy_recist_samples(folder)
     (folder / "broken.json").write_text('{"patient_id": "X", ')
     bad = json.loads((folder / "HCC-001_confirmed_PR.json").read_text())
     bad["patient_id"] = "BAD"
@@ -156,7 +155,7 @@ def test_the_summary_names_its_criteria(records_23, capsys):
 
 def test_records_of_different_primary_criteria_need_criteria(tmp_path, capsys):
     folder = tmp_path / "records"
-    shutil.copytree(SAMPLE_RECORDS, folder)
+    copy_recist_samples(folder)
     other = json.loads((folder / "HCC-001_confirmed_PR.json").read_text())
     other.update(patient_id="M1", criteria="mRECIST")
     (folder / "M1.json").write_text(json.dumps(other))
@@ -173,3 +172,18 @@ def test_records_of_different_primary_criteria_need_criteria(tmp_path, capsys):
 def test_an_unsupported_criteria_is_a_usage_error(records_23, capsys):
     assert main(["cohort", str(records_23), "--criteria", "RECIST"]) == 2
     assert "RECIST1.1, mRECIST, iRECIST" in capsys.readouterr().err
+
+
+def test_several_criteria_give_a_summary_each(tmp_path, capsys):
+    folder = tmp_path / "records"
+    copy_recist_samples(folder)
+    assert main(["cohort", str(folder), "--json", "--criteria", "RECIST1.1,mRECIST"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert list(document) == ["schema_version", "summaries"]
+    assert list(document["summaries"]) == ["RECIST1.1", "mRECIST"]
+    recist, mrecist = document["summaries"].values()
+    assert (recist["criteria"], mrecist["criteria"]) == ("RECIST1.1", "mRECIST")
+    assert "mrecist_pd_min_increase_mm" in mrecist["config"]
+    assert "mrecist_pd_min_increase_mm" not in recist["config"]
+    assert main(["cohort", str(folder), "--json", "--criteria", "RECIST1.1"]) == 0
+    assert json.loads(capsys.readouterr().out) == recist

@@ -191,3 +191,50 @@ def test_the_schema_tells_new_lesion_targets_from_non_targets(listing, valid):
     record = json.loads((EXAMPLES / "design_7b_P015.json").read_text())
     record["visits"][1]["new_lesions"] = [{"location": "lung", **listing}]
     assert validator("record").is_valid(record) is valid
+
+
+# ------------------------------------------------------------------ mRECIST properties
+def _without_notes(response: dict) -> dict:
+    kept = {k: v for k, v in response.items() if k not in ("criteria", "config")}
+    kept["visits"] = [
+        {k: v for k, v in visit.items() if k != "notes"} for visit in response["visits"]
+    ]
+    return kept
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_mrecist_of_other_lesions_with_a_5_mm_minimum_is_recist(record):
+    """M4.1, MA12, MA13: lesions that are neither HCC, thrombus, effusion nor porta hepatis
+    nodes are measured and judged as RECIST 1.1; with MA1 = 5 mm the calls are RECIST's."""
+    mrecist = score_record(record, criteria="mRECIST", mrecist_pd_min_increase_mm=5)
+    recist = score_record(record, criteria="RECIST1.1")
+    assert _without_notes(mrecist) == _without_notes(recist)
+
+
+@st.composite
+def records_with_new_liver_findings(draw):
+    record = draw(records())
+    for visit in record["visits"][1:]:
+        for listing in visit["new_lesions"]:
+            lesion_type = draw(st.sampled_from(LESION_TYPES))
+            listing["lesion_type"] = lesion_type
+            listing["size_mm"] = draw(st.decimals(min_value=0, max_value=40, places=1).map(float))
+            if lesion_type == "porta_hepatis_node":
+                listing["nodal"] = True
+            if draw(st.booleans()):
+                listing["cytology"] = draw(st.sampled_from(["malignant", "negative", "not_done"]))
+    return record
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records_with_new_liver_findings(), st.randoms(use_true_random=False))
+def test_mrecist_qualifiers_never_make_a_listing_count_more_than_under_recist(record, rnd):
+    """design.md §7a: size, pattern and cytology can only make a listing count less."""
+    mrecist = score_record(record, criteria="mRECIST")
+    recist = score_record(record, criteria="RECIST1.1")
+    for m_visit, r_visit in zip(mrecist["visits"], recist["visits"]):
+        assert not m_visit["new_lesions"] or r_visit["new_lesions"]
+    shuffled = dict(record, visits=rnd.sample(record["visits"], len(record["visits"])))
+    assert score_record(shuffled, criteria="mRECIST") == mrecist
+    validator("response").validate(mrecist)

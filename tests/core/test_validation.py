@@ -255,7 +255,7 @@ CASES = [
     ),
     (
         "unsupported criteria",
-        lambda r: r.update(criteria="mRECIST"),
+        lambda r: r.update(criteria="WHO"),
         "criteria",
         "unsupported_criteria",
     ),

@@ -21,9 +21,22 @@ RECORDS = Path(__file__).resolve().parents[2] / "sample_data" / "records"
 
 @pytest.fixture
 def records(tmp_path):
-    """A copy of the sample cohort (7 records), so that nothing is written beside the originals."""
+    """A copy of the RECIST 1.1 sample cohort (7 records), so that nothing is written beside
+    the originals."""
     folder = tmp_path / "records"
-    shutil.copytree(RECORDS, folder)
+    folder.mkdir()
+    for path in RECORDS.glob("HCC-00*.json"):
+        shutil.copy(path, folder)
+    return folder
+
+
+@pytest.fixture
+def hcc_records(tmp_path):
+    """The RECIST 1.1 samples (HCC-00x) and the mRECIST ones (HCC-20x): two primary criteria."""
+    folder = tmp_path / "hcc"
+    folder.mkdir()
+    for path in [*RECORDS.glob("HCC-00*.json"), *RECORDS.glob("HCC-20*.json")]:
+        shutil.copy(path, folder)
     return folder
 
 
@@ -189,3 +202,49 @@ def test_reopening_replaces_a_cohort_with_an_error(viewer_and_widget, records, t
     widget.open_folder(tmp_path / "missing")
     assert widget.cohort is None and widget.patient_table.rowCount() == 0
     assert widget.waterfall_canvas is None
+
+
+def test_the_criteria_picker_switches_the_same_reads(viewer_and_widget, hcc_records, tmp_path):
+    _, widget = viewer_and_widget
+    cohort = widget.open_folder(hcc_records)
+    # The records name RECIST 1.1 and mRECIST: RECIST 1.1 is shown, and the reason said.
+    assert cohort.criteria == widget.criteria == "RECIST1.1"
+    assert widget.criteria_combo.currentText() == "RECIST1.1"
+    assert "several primary criteria: 7 RECIST1.1, 7 mRECIST" in widget.status_label.text()
+    assert summary_row(widget, "ORR (confirmed)")[:2] == ["5 / 14", "35.7 %"]
+    widget.criteria_combo.setCurrentText("mRECIST")
+    assert widget.criteria == "mRECIST"
+    expected = score_cohort([hcc_records], criteria="mRECIST")
+    summary = summarize_cohort(expected.patients, config=expected.config, criteria="mRECIST")
+    assert widget.summary["orr"] == summary["orr"]
+    assert summary_row(widget, "ORR (confirmed)")[:2] == ["7 / 14", "50.0 %"]
+    bor = [widget.bor_table.item(0, c).text() for c in range(widget.bor_table.columnCount())]
+    assert bor == ["confirmed", "2", "5", "5", "2", "0", "0"]
+    assert (
+        table_column(widget.patient_table, 1)[
+            table_column(widget.patient_table, 0).index("HCC-201")
+        ]
+        == "PR"
+    )
+    assert "under mRECIST" in widget.status_label.text()
+    (bars,) = [
+        c
+        for c in widget.waterfall_canvas.figure.axes[0].collections
+        if isinstance(c, PolyCollection)
+    ]
+    assert len(bars.get_paths()) == 12  # HCC-006 and HCC-207 have no mRECIST sum
+    widget.grab().save(str(tmp_path / "cohort_mrecist.png"))
+    assert (tmp_path / "cohort_mrecist.png").stat().st_size > 10_000
+    widget.criteria_combo.setCurrentText("RECIST1.1")
+    assert summary_row(widget, "ORR (confirmed)")[:2] == ["5 / 14", "35.7 %"]
+
+
+def test_a_folder_of_one_primary_criteria_opens_under_it(viewer_and_widget, tmp_path):
+    _, widget = viewer_and_widget
+    folder = tmp_path / "mrecist"
+    folder.mkdir()
+    for path in RECORDS.glob("HCC-20*.json"):
+        shutil.copy(path, folder)
+    assert widget.open_folder(folder).criteria == "mRECIST"
+    assert widget.criteria_combo.currentText() == "mRECIST"
+    assert widget.open_folder(folder, criteria="RECIST1.1").criteria == "RECIST1.1"

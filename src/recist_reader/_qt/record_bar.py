@@ -23,6 +23,7 @@ from recist_reader._qt.qt_helpers import blocked_signals, pydate, qdate
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.visit_series import VisitSeries, sample_record_of
+from recist_reader.core.criteria import SUPPORTED_CRITERIA
 from recist_reader.reading import ReadingError, ReadingSession, pending_autosave
 
 AUTOSAVE_DELAY_MS = 500
@@ -42,13 +43,19 @@ class RecordBar(ReadingView):
     def __init__(self, context: ReadingContext, series: VisitSeries, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.series = series
+        guard = context.guard
         self.patient_id_edit = QLineEdit()
         self.patient_id_edit.setPlaceholderText("patient id")
         self.patient_id_edit.editingFinished.connect(self._on_patient_id_edited)
         self.reader_edit = QLineEdit(os.environ.get("USER", ""))
         self.reader_edit.editingFinished.connect(self._on_reader_edited)
         self.criteria_combo = QComboBox()
-        self.criteria_combo.addItems(["RECIST1.1"])
+        self.criteria_combo.addItems(list(SUPPORTED_CRITERIA))
+        self.criteria_combo.setToolTip(
+            "the record's primary criteria (design.md §7.1); the dock shows every criteria's "
+            "response under 'Response by criteria'"
+        )
+        self.criteria_combo.activated.connect(lambda _: guard(self._on_criteria_chosen))
         self.baseline_date_edit = QDateEdit(calendarPopup=True)
         self.baseline_date_edit.setDisplayFormat("yyyy-MM-dd")
         self.baseline_date_edit.setDate(QDate.currentDate())
@@ -58,7 +65,6 @@ class RecordBar(ReadingView):
         self.save_button = QPushButton("Save")
         self.save_as_button = QPushButton("Save as…")
         self.export_button = QPushButton("Export response…")
-        guard = context.guard
         self.new_button.clicked.connect(lambda: guard(self._on_new_clicked))
         self.open_button.clicked.connect(lambda: guard(self._on_open_clicked))
         self.save_button.clicked.connect(lambda: guard(self.save))
@@ -105,14 +111,27 @@ class RecordBar(ReadingView):
 
     def _show_session(self) -> None:
         session = self.context.require_session()
-        with blocked_signals(self.patient_id_edit, self.baseline_date_edit):
+        with blocked_signals(self.patient_id_edit, self.baseline_date_edit, self.criteria_combo):
             self.patient_id_edit.setText(session.patient_id)
             self.baseline_date_edit.setDate(qdate(session.baseline_date))
+            self.criteria_combo.setCurrentText(session.criteria)
+
+    def _on_criteria_chosen(self) -> None:
+        session = self.context.session
+        if session is not None:
+            session.set_criteria(self.criteria_combo.currentText())
 
     # ------------------------------------------------------------------ new, open
     def new_patient(self, patient_id: str, baseline_date: str | dt.date) -> None:
         """Start a new patient record."""
-        self.context.set_session(ReadingSession.new(patient_id, baseline_date, reader=self.reader))
+        self.context.set_session(
+            ReadingSession.new(
+                patient_id,
+                baseline_date,
+                criteria=self.criteria_combo.currentText(),
+                reader=self.reader,
+            )
+        )
 
     def open_record(
         self,

@@ -49,12 +49,26 @@ class RulerController(QObject):
         context.file_changed.connect(self.publish_record)
 
     # ------------------------------------------------------------------ drawing
-    def start_ruler(self, axis: str = "long") -> None:
-        """Let the reader draw the selected target's ruler on the current visit's image."""
+    def start_ruler(self, axis: str = "long", *, new_lesion_id: str | None = None) -> None:
+        """Let the reader draw the selected target's ruler (or that of the tracked new-lesion
+        target ``new_lesion_id``) on the current visit's image."""
         session = self.context.require_session()
-        lesion_id = self.context.require_lesion()
-        lesion = session.lesion(lesion_id)
-        if lesion["kind"] != "target":
+        if new_lesion_id is not None:
+            lesion_id, lesion = new_lesion_id, session.tracked_new_lesion(new_lesion_id).as_lesion()
+            if not session.is_new_lesion_target(new_lesion_id):
+                raise ReadingError(
+                    f"{new_lesion_id} is a new-lesion non-target: set its status instead"
+                )
+        else:
+            lesion_id = self.context.require_lesion()
+            lesion = session.lesion(lesion_id)
+        if axis == "viable":
+            if lesion.get("lesion_type") != "typical_hcc":
+                raise ReadingError(
+                    f"{lesion_id} is not a typical HCC: only a typical HCC has a viable diameter "
+                    "(mRECIST M2.3)"
+                )
+        elif lesion["kind"] != "target":
             raise ReadingError(
                 f"{lesion_id} is a non-target: set its status instead of drawing a ruler"
             )
@@ -69,7 +83,9 @@ class RulerController(QObject):
         layers.rulers.current_edge_color = RULER_COLOURS[axis]
         self.context.viewer.layers.selection.active = layers.rulers
         layers.rulers.mode = "add_line"
-        what = "short axis" if axis == "short" else "longest diameter"
+        what = {"short": "short axis", "viable": "viable (arterially enhancing) diameter"}.get(
+            axis, "longest diameter"
+        )
         self.context.show_message(f"draw the {what} of {lesion_id} on the image")
 
     def cancel_drawing(self) -> None:
@@ -223,8 +239,15 @@ class RulerController(QObject):
         session = self.context.require_session()
         features = self.context.visit_layers[visit_id].rulers.features
         present = set(zip(features["lesion_id"], features["axis"]))
-        for lesion in session.lesions("target"):
-            for axis in ("long", "short"):
+        typical = [
+            lesion for lesion in session.lesions() if lesion.get("lesion_type") == "typical_hcc"
+        ]
+        for lesion, axes in (
+            *((lesion, ("long", "short")) for lesion in session.lesions("target")),
+            *((lesion, ("long", "short")) for lesion in session.new_lesion_targets()),
+            *((lesion, ("viable",)) for lesion in typical),
+        ):
+            for axis in axes:
                 if (lesion["lesion_id"], axis) not in present and session.ruler(
                     visit_id, lesion["lesion_id"], axis=axis
                 ):  # type: ignore[arg-type]

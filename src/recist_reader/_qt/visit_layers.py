@@ -15,7 +15,7 @@ import numpy as np
 from recist_reader.reading import ReadingSession
 from recist_reader.reading.display import lps_to_world, ruler_label
 
-RULER_COLOURS = {"long": "yellow", "short": "cyan"}
+RULER_COLOURS = {"long": "yellow", "short": "cyan", "viable": "magenta"}  # viable: mRECIST
 RULER_WIDTH_MM = 1.0
 
 
@@ -105,10 +105,18 @@ class DrawnRuler:
 
 
 def rulers_to_draw(layers: VisitLayers, session: ReadingSession, visit_id: str) -> list[DrawnRuler]:
-    """The record's rulers of a visit that lie on this visit's series, in record order."""
+    """The record's rulers of a visit that lie on this visit's series, in record order (the
+    targets', then the tracked new-lesion targets', design.md §7b)."""
     drawn = []
-    for lesion in session.lesions("target"):
-        for axis in ("long", "short"):
+    viable = [  # typical HCCs: their viable-diameter rulers (mRECIST, on the arterial series)
+        lesion for lesion in session.lesions() if lesion.get("lesion_type") == "typical_hcc"
+    ]
+    for lesion, axes in (
+        *((lesion, ("long", "short")) for lesion in session.lesions("target")),
+        *((lesion, ("long", "short")) for lesion in session.new_lesion_targets()),
+        *((lesion, ("viable",)) for lesion in viable),
+    ):
+        for axis in axes:
             ruler = session.ruler(visit_id, lesion["lesion_id"], axis=axis)  # type: ignore[arg-type]
             if ruler is None or ruler.series_uid != layers.series_uid:
                 continue

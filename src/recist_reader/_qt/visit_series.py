@@ -25,6 +25,9 @@ class VisitSeries(QObject):
     def __init__(self, context: ReadingContext, parent: QObject | None = None):
         super().__init__(parent)
         self.context = context
+        #: Where each series found so far can be loaded from: ``{series_uid: (folder, key)}``
+        #: (a visit may hold several, e.g. arterial and portal-venous phases).
+        self.sources: dict[str, tuple[str | os.PathLike[str], Any]] = {}
 
     def add_visit_from_series(
         self,
@@ -95,11 +98,31 @@ class VisitSeries(QObject):
             if summary is None:
                 missing.append(f"{visit_id} ({series_uid})")
                 continue
+            self.sources[series_uid] = (folder, summary.key)
+            if visit_id in self.context.visit_layers:
+                continue  # the visit's first series is shown; the others on demand
             self.add_visit_layers(visit_id, load_for_display(folder, summary.key))
         if missing:
             self.context.show_message(
                 f"series not found under {folder}: {', '.join(missing)}", error=True
             )
+
+    def show_series(self, visit_id: str, series_uid: str) -> None:
+        """Show another of the visit's series (e.g. its arterial phase) as the visit's image:
+        the rulers drawn on that series appear, and rulers drawn now keep its UID."""
+        from recist_reader._reader import load_for_display
+
+        layers = self.context.visit_layers.get(visit_id)
+        if layers is not None and layers.series_uid == series_uid:
+            return
+        source = self.sources.get(series_uid)
+        if source is None:
+            raise ReadingError(
+                f"series {series_uid} of {visit_id} was not found with the record's series: "
+                "open the folder holding it"
+            )
+        self.add_visit_layers(visit_id, load_for_display(*source))
+        self.context.select_visit(visit_id)
 
     def add_visit_layers(self, visit_id: str, volume: Any) -> VisitLayers:
         """Show ``volume`` as the visit's image, with its rulers and new-lesion layers, in

@@ -117,11 +117,17 @@ def run(args: argparse.Namespace) -> int:
         if len(results) == 1:
             cohort, summary, curves = results[0]
             write_report(args.out, summary, cohort.patients, curves, sdtm=sdtm)
-        else:
-            for cohort, summary, curves in results:
-                write_report(
-                    args.out / str(cohort.criteria), summary, cohort.patients, curves, sdtm=sdtm
-                )
+        else:  # side by side, each criteria's full report in its own folder
+            from recist_reader.cohort.comparison import CriteriaResult, write_comparison_report
+
+            write_comparison_report(
+                args.out,
+                [
+                    CriteriaResult(str(cohort.criteria), summary, cohort.patients, curves)
+                    for cohort, summary, curves in results
+                ],
+                document,
+            )
     if args.json:
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -167,6 +173,8 @@ def _rate(block: dict[str, Any]) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The cohort summary as readable text (``recist-reader cohort`` without ``--json``)."""
+    from recist_reader.cohort.criteria_labels import endpoint_labels
+
     criteria = f" ({summary['criteria']})" if summary.get("criteria") else ""
     lines = [
         f"Cohort{criteria}: {summary['n_scored']} patients scored, {summary['n_invalid']} invalid "
@@ -178,7 +186,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     for kind, counts in summary["best_overall_response"].items():
         lines.append(f"  {kind:<21}" + "  ".join(f"{v:>11}" for v in counts.values()))
     lines.append("")
-    for name, title in (("orr", "ORR (CR+PR)"), ("dcr", "DCR (CR+PR+SD+NonCR/NonPD)")):
+    labels = endpoint_labels(summary.get("criteria"))
+    for name, title in (
+        ("orr", f"ORR ({labels.response_text})"),
+        ("dcr", f"DCR ({labels.disease_control_text})"),
+    ):
         for kind in ("confirmed", "unconfirmed"):
             lines.append(f"{title}, {kind}: {_rate(summary[name][kind])}")
     lines.append("")

@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from recist_reader.interop.sr import (
         SRExportError,
         SRExportWarning,
-        export_sr_documents,
-        write_sr_documents,
+        export_sr_files,
     )
 
     source = args.series_folder or args.stow
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SRExportWarning)
         try:
-            documents = export_sr_documents(args.record, source, previous=args.out)
+            paths = export_sr_files(args.record, source, args.out)
         except RecordError as error:
             for problem in error.problems:
                 print(problem.describe(str(args.record)), file=sys.stderr)
@@ -67,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
     for warning in caught:
         if issubclass(warning.category, SRExportWarning):
             print(f"warning: {args.record}: {warning.message}", file=sys.stderr)
-    paths = write_sr_documents(documents, args.out)
     for path in paths:
         print(path)
     if args.stow:

@@ -62,6 +62,19 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="noise seed of the phantom patient (without RECORD)"
     )
+    parser.add_argument(
+        "--immunotherapy",
+        choices=("pseudo-progression", "confirmed-progression"),
+        metavar="NAME",
+        help="without RECORD: a phantom patient on immunotherapy, read under iRECIST and "
+        "RECIST 1.1: pseudo-progression (iUPD reset, iPR) or confirmed-progression (iCPD)",
+    )
+    parser.add_argument(
+        "--hcc",
+        action="store_true",
+        help="without RECORD: the multiphase HCC phantom patient (arterial and portal-venous "
+        "series, viable diameters), read under RECIST 1.1 and mRECIST",
+    )
     parser.set_defaults(run=run)
 
 
@@ -78,6 +91,18 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         series_folder = args.dicomweb
+    if record is None and args.immunotherapy:
+        from recist_reader.phantom.immunotherapy import make_immunotherapy_patient
+
+        patient = make_immunotherapy_patient(args.immunotherapy, seed=args.seed)
+        record, series_folder = patient.record_path, series_folder or patient.folder
+        print(f"No RECORD given: using the {args.immunotherapy} phantom patient {record}")
+    if record is None and args.hcc:
+        from recist_reader.phantom.hcc_patient import default_hcc_folder, write_hcc_patient
+
+        hcc = write_hcc_patient(default_hcc_folder(args.seed), seed=args.seed)
+        record, series_folder = hcc.record_path, series_folder or hcc.folder
+        print(f"No RECORD given: using the HCC phantom patient {record}")
     if record is None:
         from recist_reader.reading.phantom_patient import make_phantom_patient
 
@@ -109,6 +134,8 @@ def _run_headless(
         print(f"recist-reader read: {error}", file=sys.stderr)
         return 2
     print(format_response_table(result.response))
+    for path in _other_criteria_responses(result):
+        print(f"response under another criteria the read serves written to {path}")
     for note in result.notes:
         print(f"note: {note}")
     print(f"{result.rulers_applied} rulers applied; response written to {result.response_path}")
@@ -117,6 +144,35 @@ def _run_headless(
     else:
         print(result.screenshot_note)
     return 0
+
+
+def _other_criteria_responses(result: Any) -> list[Path]:
+    """Score the read under every other criteria it serves (its mRECIST or iRECIST fields,
+    design.md §7), print each table and write ``<patient_id>.<criteria>.response.json``."""
+    from recist_reader.cli.score import response_file_name
+    from recist_reader.cli.tables import format_response_table
+    from recist_reader.core.criteria import criteria_read_in
+    from recist_reader.core.scoring import score_parsed_record
+    from recist_reader.errors import RecordError
+    from recist_reader.io.record_json import read_record, write_json_atomic
+
+    record = read_record(result.record_path)
+    written = []
+    for criteria in criteria_read_in(record)[1:]:
+        try:
+            response = score_parsed_record(
+                record, {"validate_baseline": False}, option_prefix="options", criteria=criteria
+            )
+        except RecordError as error:
+            for problem in error.problems:
+                print(problem.describe(str(result.record_path)), file=sys.stderr)
+            continue
+        print(format_response_table(response))
+        path = result.response_path.parent / response_file_name(
+            record.patient_id, criteria, record.criteria
+        )
+        written.append(write_json_atomic(path, response, durable=False))
+    return written
 
 
 def open_in_napari(record: Path, series_folder: Path | None) -> tuple[Any, Any]:

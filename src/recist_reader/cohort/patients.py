@@ -2,7 +2,8 @@
 
 Conventions (the time origin is ``baseline_date``; days are calendar-day differences)
 ------------------------------------------------------------------------------------
-- Responder: confirmed best overall response CR or PR (the ORR numerator).
+- Responder: confirmed best overall response CR or PR (the ORR numerator; iCR or iPR under
+  iRECIST, :mod:`~recist_reader.cohort.criteria_labels`).
 - PFS: event at the RECIST progression date (R14), or at ``death_date`` when the record has
   one and no progression came first (death from any cause, whenever it occurs). Otherwise
   censored at the response's ``pfs.date``: the last evaluable assessment (baseline when none).
@@ -24,9 +25,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from recist_reader.cohort.criteria_labels import endpoint_labels
 from recist_reader.core.record import PatientRecord
-
-RESPONSE_LABELS = ("CR", "PR")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class PatientEndpoints:
     death_date: dt.date | None
     last_known_alive_date: dt.date | None
     response: dict[str, Any] = field(repr=False, compare=False)
+    #: iRECIST: the day of each iUPD episode's first iUPD, and of the iCPD (design.md §7b).
+    iupd_days: tuple[int, ...] = ()
+    icpd_days: int | None = None
 
 
 def _days(date: dt.date | str, origin: dt.date) -> int:
@@ -92,7 +95,7 @@ def patient_endpoints(
         pfs_days, pfs_event, pfs_cause = _days(response["pfs"]["date"], origin), False, None
 
     bor = response["best_overall_response"]
-    responder = bor["confirmed"] in RESPONSE_LABELS
+    responder = bor["confirmed"] in endpoint_labels(response.get("criteria")).response
     dor = response["duration_of_response"]
     first_response_days = None if dor is None else _days(dor["start_date"], origin)
     dor_days = dor_event = time_to_response = None
@@ -140,4 +143,8 @@ def patient_endpoints(
         death_date=death,
         last_known_alive_date=record.last_known_alive_date,
         response=response,
+        iupd_days=tuple(
+            _days(episode["iupd_date"], origin) for episode in response.get("iupd_episodes", ())
+        ),
+        icpd_days=next((v["day"] for v in response["visits"] if v["overall"] == "iCPD"), None),
     )

@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from recist_reader.cohort.criteria_labels import endpoint_labels
 from recist_reader.cohort.patients import PatientEndpoints
-from recist_reader.cohort.summary import BEST_RESPONSE_LABELS, CohortCurves
+from recist_reader.cohort.summary import CohortCurves, patients_criteria
 from recist_reader.cohort.survival import DAYS_PER_MONTH, KaplanMeier
 
 BOR_COLOURS = {
@@ -29,6 +30,13 @@ BOR_COLOURS = {
     "NonCR/NonPD": "#998ec3",
     "PD": "#d73027",
     "NE": "#9e9e9e",
+    # iRECIST (I10): as their RECIST 1.1 counterparts; an unconfirmed iUPD lighter than iCPD
+    "iCR": "#1a7837",
+    "iPR": "#5aae61",
+    "iSD": "#f1a340",
+    "non-iCR/non-iUPD": "#998ec3",
+    "iCPD": "#d73027",
+    "iUPD": "#fc8d59",
 }
 MAX_SWIMMER_PATIENTS = 50
 MAX_MARKED_PATIENTS = 500
@@ -64,8 +72,13 @@ def _outside_legend(figure: Figure, handles: list) -> None:
     )
 
 
+def _labels(patients: Sequence[PatientEndpoints]) -> tuple[str, ...]:
+    """The best-overall-response labels of the patients' criteria, best first."""
+    return endpoint_labels(patients_criteria(patients)).best_response
+
+
 def _bor_counts(patients: Sequence[PatientEndpoints]) -> dict[str, int]:
-    counts = dict.fromkeys(BEST_RESPONSE_LABELS, 0)
+    counts = dict.fromkeys(_labels(patients), 0)
     for patient in patients:
         counts[patient.bor_confirmed] = counts.get(patient.bor_confirmed, 0) + 1
     return counts
@@ -128,9 +141,15 @@ def waterfall_figure(patients: Sequence[PatientEndpoints]) -> Figure:
     missing = len(patients) - len(measured)
     note = f" ({missing} without a measurable sum not shown)" if missing else ""
     ax.set_xlabel(f"Patients, ordered by best change{note}")
-    ax.set_ylabel("Best change in sum of diameters (%)")
-    ax.set_title(f"Waterfall: best change from baseline (n = {len(measured)})", fontsize=11)
-    _outside_legend(figure, _legend_handles(BEST_RESPONSE_LABELS, _bor_counts(measured)))
+    criteria = patients_criteria(patients)
+    if criteria == "mRECIST":  # the sum of viable (arterially enhancing) diameters (M4.1)
+        ax.set_ylabel("Best change in the viable-tumour sum (%)")
+    else:
+        ax.set_ylabel("Best change in sum of diameters (%)")
+    shown_criteria = {"RECIST1.1": "RECIST 1.1"}.get(criteria or "", criteria)
+    prefix = f"{shown_criteria} waterfall" if shown_criteria else "Waterfall"
+    ax.set_title(f"{prefix}: best change from baseline (n = {len(measured)})", fontsize=11)
+    _outside_legend(figure, _legend_handles(_labels(measured), _bor_counts(measured)))
     return figure
 
 
@@ -182,7 +201,7 @@ def spider_figure(patients: Sequence[PatientEndpoints]) -> Figure:
     ax.set_xlabel("Months since baseline")
     ax.set_ylabel("Change in sum of diameters (%)")
     ax.set_title(f"Spider plot: change from baseline (n = {len(lines)})", fontsize=11)
-    handles = _legend_handles(BEST_RESPONSE_LABELS, _bor_counts(plotted))
+    handles = _legend_handles(_labels(plotted), _bor_counts(plotted))
     if ends:
         handles.append(Line2D([], [], linestyle="none", marker="x", color="black", label="PD"))
     _outside_legend(figure, handles)
@@ -193,7 +212,8 @@ def swimmer_figure(
     patients: Sequence[PatientEndpoints], *, max_patients: int = MAX_SWIMMER_PATIENTS
 ) -> Figure:
     """Time on study per patient (bar, coloured by confirmed BOR) with the first response
-    (▲), progression (×), death (◆) and ongoing follow-up without progression (→).
+    (▲), progression (×; under iRECIST each iUPD ○ and the iCPD ×), death (◆) and ongoing
+    follow-up without progression (→).
 
     At most ``max_patients`` bars: the longest times on study when there are more.
     """
@@ -219,14 +239,35 @@ def swimmer_figure(
         marker="^",
         color="black",
         markersize=5,
-        label="first CR/PR",
+        label=f"first {endpoint_labels(patients_criteria(chosen)).response_text.replace('+', '/')}",
     )
+    episodes = any(p.iupd_days for p in chosen)  # iRECIST: iUPD and iCPD, not the iPFS date
     marks(
-        [(i, p.progression_days) for i, p in enumerate(chosen) if p.progression_days is not None],
+        [
+            (i, p.progression_days)
+            for i, p in enumerate(chosen)
+            if p.progression_days is not None and not (episodes and p.iupd_days)
+        ],
         marker="X",
         color="#b2182b",
         markersize=6,
         label="progression",
+    )
+    marks(
+        [(i, day) for i, p in enumerate(chosen) for day in p.iupd_days],
+        marker="o",
+        markerfacecolor="white",
+        markeredgecolor="#e66101",
+        markeredgewidth=1.5,
+        markersize=5,
+        label="iUPD",
+    )
+    marks(
+        [(i, p.icpd_days) for i, p in enumerate(chosen) if p.icpd_days is not None],
+        marker="X",
+        color="#b2182b",
+        markersize=7,
+        label="iCPD",
     )
     marks(
         [(i, (p.death_date - p.baseline_date).days) for i, p in enumerate(chosen) if p.death_date],
@@ -256,7 +297,7 @@ def swimmer_figure(
         else f"n = {len(chosen)}"
     )
     ax.set_title(f"Swimmer plot: time on study ({shown})", fontsize=11)
-    handles = _legend_handles(BEST_RESPONSE_LABELS, _bor_counts(chosen))
+    handles = _legend_handles(_labels(chosen), _bor_counts(chosen))
     handles += [h for h in ax.get_lines() if not h.get_label().startswith("_")]
     _outside_legend(figure, handles)
     return figure

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from recist_reader import __version__
+from recist_reader.cohort.criteria_labels import endpoint_labels
 from recist_reader.cohort.patients import PatientEndpoints
-from recist_reader.cohort.summary import BEST_RESPONSE_LABELS, CohortCurves
+from recist_reader.cohort.summary import CohortCurves
 from recist_reader.cohort.survival import DAYS_PER_MONTH
 from recist_reader.cohort.tables import write_tables
 
@@ -106,7 +107,7 @@ def _response_tables(summary: dict[str, Any]) -> str:
     ]
     return (
         "<h2>Best overall response</h2>"
-        + _table(["BOR", *BEST_RESPONSE_LABELS], bor_rows)
+        + _table(["BOR", *summary["best_overall_response"]["confirmed"]], bor_rows)
         + "<h2>Response rates</h2>"
         + _table(["Endpoint", "BOR", "Responders / n", "Rate", "95 % CI (exact)"], rate_rows)
     )
@@ -216,9 +217,7 @@ def _sdtm_section(sdtm: dict[str, Any] | None, folder: Path | None) -> str:
     links = []
     for path in sdtm["files"]:
         name = Path(path)
-        href = (
-            name.relative_to(folder).as_posix() if folder and name.is_relative_to(folder) else name
-        )
+        href = Path(os.path.relpath(name, folder)).as_posix() if folder else name.as_posix()
         links.append(f'<a href="{_e(href)}">{_e(name.name)}</a>')
     rows = sdtm["rows"]
     warnings = "".join(f"<li>{_e(line)}</li>" for line in sdtm.get("warnings", ()))
@@ -231,12 +230,33 @@ def _sdtm_section(sdtm: dict[str, Any] | None, folder: Path | None) -> str:
     )
 
 
+def _methods(criteria: str | None) -> tuple[str, ...]:
+    """The methods paragraph, in the labels of ``criteria`` (iRECIST: I9, I11–I13)."""
+    if criteria != "iRECIST":
+        return _METHODS
+    labels = endpoint_labels(criteria)
+    return (
+        f"iRECIST (irecist-rules.md): ORR = ({labels.response_text.replace('+', ' + ')}) / n "
+        f"and DCR = ({labels.disease_control_text.replace('+', ' + ')}) / n, n = every scored "
+        "patient (intention to treat; NE, iUPD and iCPD are non-responders), with exact "
+        "two-sided 95 % Clopper–Pearson intervals.",
+        "Times are calendar days from baseline (1 month = 365.25/12 days). iPFS: event at the "
+        "first iUPD of the confirmed episode (I9.1), or at an iUPD never confirmed when "
+        "unconfirmed_iupd_pfs makes it one (I9.2), or at death without progression; an iUPD "
+        "that was reset is no event; censored at the last evaluable assessment. iDoR "
+        "(confirmed responders): first iCR/iPR to the iPFS event (or death), censored at the "
+        "last evaluable assessment (I13). OS: death; censored at the last known alive date or "
+        "the last visit.",
+        _METHODS[2],
+    )
+
+
 def report_html(
     summary: dict[str, Any],
     patients: Sequence[PatientEndpoints],
     figures_png: dict[str, bytes],
     *,
-    title: str = "RECIST 1.1 cohort report",
+    title: str | None = None,
     sections: Sequence[str] = (),
     sdtm: dict[str, Any] | None = None,
     folder: Path | None = None,
@@ -245,6 +265,9 @@ def report_html(
 
     ``sections`` are HTML sections added before the methods (e.g. the central review's).
     """
+    if title is None:
+        criteria = {"RECIST1.1": "RECIST 1.1"}.get(summary.get("criteria"), summary.get("criteria"))
+        title = f"{criteria or 'RECIST 1.1'} cohort report"
     invalid = summary["invalid"]
     invalid_html = (
         f"<h2>Invalid records ({len(invalid)}, not in the analysis)</h2>"
@@ -257,7 +280,7 @@ def report_html(
         f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"></figure>'
         for stem, png in figures_png.items()
     )
-    methods = "".join(f"<li>{_e(line)}</li>" for line in _METHODS)
+    methods = "".join(f"<li>{_e(line)}</li>" for line in _methods(summary.get("criteria")))
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'

@@ -6,7 +6,9 @@ Conventions
   patient without any follow-up, count as non-responders). Invalid records are not in ``n``;
   they are listed under ``invalid``.
 - ORR = (CR + PR) / n; DCR = (CR + PR + SD + NonCR/NonPD) / n; each for the confirmed and the
-  unconfirmed best overall response, with exact two-sided 95 % Clopper–Pearson limits.
+  unconfirmed best overall response, with exact two-sided 95 % Clopper–Pearson limits. Under
+  iRECIST the labels are iRECIST's: ORR = (iCR + iPR) / n, DCR adds iSD and
+  non-iCR/non-iUPD, and PFS and DoR are iPFS and iDoR (design.md §7.3).
 - PFS over every scored patient, DoR over the confirmed responders, OS over every scored
   patient when any record carries ``death_date`` or ``last_known_alive_date`` (else null):
   Kaplan–Meier in days from baseline (:mod:`recist_reader.cohort.survival`), with median,
@@ -23,13 +25,16 @@ from typing import Any
 import numpy as np
 
 from recist_reader.cohort.binomial import rate_with_exact_ci
+from recist_reader.cohort.criteria_labels import RECIST_LABELS, endpoint_labels
 from recist_reader.cohort.patients import PatientEndpoints
 from recist_reader.cohort.survival import KaplanMeier, kaplan_meier
 
 SUMMARY_SCHEMA_VERSION = 1
-BEST_RESPONSE_LABELS = ("CR", "PR", "SD", "NonCR/NonPD", "PD", "NE")
-RESPONSE_LABELS = frozenset({"CR", "PR"})
-DISEASE_CONTROL_LABELS = frozenset({"CR", "PR", "SD", "NonCR/NonPD"})
+#: RECIST 1.1 (and mRECIST); :func:`~recist_reader.cohort.criteria_labels.endpoint_labels`
+#: gives each criteria's.
+BEST_RESPONSE_LABELS = RECIST_LABELS.best_response
+RESPONSE_LABELS = RECIST_LABELS.response
+DISEASE_CONTROL_LABELS = RECIST_LABELS.disease_control
 BOR_KINDS = ("confirmed", "unconfirmed")
 
 
@@ -97,10 +102,11 @@ def summarize_cohort(
     """
     curves = curves or cohort_curves(patients)
     n = len(patients)
+    labels = endpoint_labels(criteria or patients_criteria(patients))
     counts = {
         kind: {
             label: sum(1 for p in patients if _bor(p, kind) == label)
-            for label in BEST_RESPONSE_LABELS
+            for label in labels.best_response
         }
         for kind in BOR_KINDS
     }
@@ -116,11 +122,11 @@ def summarize_cohort(
         "config": config,
         "best_overall_response": counts,
         "orr": {
-            kind: rate_with_exact_ci(sum(counts[kind][x] for x in RESPONSE_LABELS), n)
+            kind: rate_with_exact_ci(sum(counts[kind][x] for x in labels.response), n)
             for kind in BOR_KINDS
         },
         "dcr": {
-            kind: rate_with_exact_ci(sum(counts[kind][x] for x in DISEASE_CONTROL_LABELS), n)
+            kind: rate_with_exact_ci(sum(counts[kind][x] for x in labels.disease_control), n)
             for kind in BOR_KINDS
         },
         "pfs": pfs,
@@ -138,6 +144,11 @@ def summarize_cohort(
     if criteria is not None:
         summary["criteria"] = criteria
     return summary
+
+
+def patients_criteria(patients: Sequence[PatientEndpoints]) -> str | None:
+    """The criteria the patients' responses are under (that of the first; None without)."""
+    return patients[0].response.get("criteria") if patients else None
 
 
 def _bor(patient: PatientEndpoints, kind: str) -> str:

@@ -70,6 +70,10 @@ class NewLesionFindings:
             return self._finding.get((seen.visit_id, 0))
         return None
 
+    def finding(self, visit: Visit, index: int) -> int:
+        """The finding (numbered from 0 in order of first listing) of ``visit.new_lesions[index]``."""
+        return self._finding[(visit.visit_id, index)]
+
     def listings(self, visit: Visit, listing: NewLesion) -> Sequence[tuple[Visit, NewLesion]]:
         """Every listing of the finding ``listing`` (listed at ``visit``) is, in date order."""
         return self._listings[self._finding[(visit.visit_id, self._index(visit, listing))]]

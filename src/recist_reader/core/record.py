@@ -46,9 +46,7 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Point3 = Annotated[list[FiniteFloat], Field(min_length=3, max_length=3)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 #: A DICOM UID: dot-separated numbers without leading zeros, at most 64 characters.
-DicomUid = Annotated[
-    str, Field(max_length=64, pattern=r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
-]
+DicomUid = Annotated[str, Field(max_length=64, pattern=r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")]
 
 
 _T = TypeVar("_T")

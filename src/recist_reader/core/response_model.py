@@ -10,7 +10,35 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ResponseLabel = Literal["CR", "PR", "SD", "PD", "NE", "NonCR/NonPD", "NA"]
+ResponseLabel = Literal[
+    "CR",
+    "PR",
+    "SD",
+    "PD",
+    "NE",
+    "NonCR/NonPD",
+    "NA",
+    # iRECIST (design.md §7b, I10)
+    "iCR",
+    "iPR",
+    "iSD",
+    "non-iCR/non-iUPD",
+    "iUPD",
+    "iCPD",
+]
+#: iRECIST: the categories behind an iUPD (design.md §7b).
+IupdBasis = Literal["target", "non_target", "new_lesions"]
+#: iRECIST: why a visit confirmed progression (design.md §7b, I7.3).
+IcpdTrigger = Literal[
+    "target_sum_increase",
+    "target_progression",
+    "non_target_increase",
+    "non_target_progression",
+    "nlt_sum_increase",
+    "nlnt_increase",
+    "new_lesion_progression",
+    "additional_new_lesion",
+]
 DateText = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})
 
 
@@ -74,7 +102,24 @@ class VisitResponse(_Closed):
     non_target: ResponseLabel
     new_lesions: bool = Field(description="an unequivocal new lesion")
     equivocal_new_lesions: bool
+    # iRECIST responses only (design.md §7b), written before ``overall``
+    nlt_sum_mm: float | None = Field(
+        None,
+        description="iRECIST: sum of the new-lesion targets known at this visit, null when there "
+        "is none or one was not evaluated; never added to sum_mm",
+    )
     overall: ResponseLabel
+    iupd_basis: list[IupdBasis] | None = Field(
+        None, description="iRECIST: the categories behind the iUPD open at this visit"
+    )
+    icpd_triggers: list[IcpdTrigger] | None = Field(
+        None, description="iRECIST: why this visit confirmed progression"
+    )
+    disregarded: bool | None = Field(
+        None,
+        description="iRECIST: a scan fewer than icpd_min_days after the iUPD, not used for "
+        "confirmation (I7.2)",
+    )
     notes: list[str]
 
 
@@ -82,6 +127,25 @@ class ProgressionSummary(_Closed):
     date: str = DateText
     visit_id: str = Field(description="the visit that declared PD")
     dated_visit_id: str = Field(description="the visit PD is dated to")
+    confirmed: bool | None = Field(
+        None,
+        description="iRECIST: true for a confirmed episode (visit_id: the iCPD visit); false for "
+        "an open one that unconfirmed_iupd_pfs makes an event (visit_id: the iUPD visit)",
+    )
+
+
+class IupdEpisode(_Closed):
+    """iRECIST: an iUPD and what became of it (design.md §7b)."""
+
+    iupd_visit_id: str
+    iupd_date: str = DateText
+    dated_visit_id: str = Field(
+        description="the visit the episode is dated to: the first sighting of a new lesion first "
+        "seen as equivocal, else the iUPD"
+    )
+    basis: list[IupdBasis]
+    outcome: Literal["confirmed", "reset", "open"]
+    closed_visit_id: str | None = Field(description="the iCPD or reset visit; null while open")
 
 
 class PfsSummary(_Closed):
@@ -112,6 +176,9 @@ class PatientResponse(_Closed):
     config: OptionsUsed
     baseline: BaselineSummary
     visits: list[VisitResponse]
+    iupd_episodes: list[IupdEpisode] | None = Field(
+        None, description="iRECIST: every iUPD episode in date order (design.md §7b)"
+    )
     progression: ProgressionSummary | None
     pfs: PfsSummary
     best_overall_response: BestOverallResponse

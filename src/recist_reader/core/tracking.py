@@ -18,4 +18,6 @@ def derived_lesion_tracking_uid(patient_id: str, lesion_id: str) -> str:
     >>> derived_lesion_tracking_uid("P1", "T1")
     '2.25.277821480019824696753464836084814203148'
     """
-    return "2.25." + str(uuid.uuid5(uuid.NAMESPACE_URL, f"recist-reader/{patient_id}/{lesion_id}").int)
+    return "2.25." + str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"recist-reader/{patient_id}/{lesion_id}").int
+    )

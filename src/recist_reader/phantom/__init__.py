@@ -12,6 +12,11 @@ Pure numpy/scipy/pydicom (no Qt). Typical use::
     truth = ph.lesion_truth(body.lesion("T1"), grid)     # truth.long_axis_mm, ...
     written = ph.write_ct_series("out/BL", hu, grid, compression="rle")
 
+An HCC lesion may have an arterially enhancing (viable) part and necrosis
+(``Lesion(..., arterial_hu=70, viable=Ellipsoid(...))``): ``render_phantom(..., phase="arterial")``
+shows the enhancement and ``viable_truth`` gives the viable diameter (mRECIST);
+:mod:`recist_reader.phantom.hcc_patient` writes a multiphase HCC patient.
+
 Coordinates are DICOM patient coordinates (LPS, mm); arrays are (slice, row, column).
 """
 
@@ -26,7 +31,7 @@ from .dicom import (
 )
 from .geometry import ORIENTATIONS, Grid
 from .patient import VisitPlan, WrittenVisit, follow_up_phantom, patient_record, write_patient
-from .render import lesion_fraction, render_phantom
+from .render import PHASES, lesion_fraction, render_phantom
 from .shapes import (
     Capsule,
     Ellipsoid,
@@ -41,11 +46,12 @@ from .shapes import (
     Sphere,
     body_phantom,
 )
-from .truth import RecistTruth, lesion_truth, nominal_size_mm
+from .truth import RecistTruth, lesion_truth, nominal_size_mm, viable_truth
 
 __all__ = [
     "COMPRESSIONS",
     "ORIENTATIONS",
+    "PHASES",
     "Capsule",
     "Ellipsoid",
     "EllipticCylinder",
@@ -73,6 +79,7 @@ __all__ = [
     "patient_record",
     "quantize_hu",
     "render_phantom",
+    "viable_truth",
     "write_ct_series",
     "write_patient",
 ]

@@ -10,7 +10,7 @@ from scipy import ndimage
 from .geometry import Grid
 from .shapes import Lesion, Phantom
 
-__all__ = ["lesion_fraction", "render_phantom"]
+__all__ = ["PHASES", "lesion_fraction", "render_phantom"]
 
 _CHUNK_VOXELS = 1 << 21
 
@@ -90,6 +90,9 @@ def lesion_fraction(lesion: Lesion, grid: Grid, *, supersample: int = 4) -> np.n
     return out
 
 
+PHASES = ("portal_venous", "arterial")
+
+
 def render_phantom(
     phantom: Phantom,
     grid: Grid,
@@ -99,6 +102,7 @@ def render_phantom(
     noise_sd_hu: float = 0.0,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    phase: str = "portal_venous",
 ) -> np.ndarray:
     """Sample ``phantom`` on ``grid`` in Hounsfield units.
 
@@ -117,6 +121,10 @@ def render_phantom(
         Seed of the noise.
     progress : callable, optional
         Called with the name of each structure as it is painted.
+    phase : str
+        ``portal_venous`` (the default: every structure at its ``hu``, lesions at their
+        ``contrast_hu``) or ``arterial`` (regions at their ``arterial_hu``; an HCC's viable
+        part enhanced by its ``arterial_hu``, its necrosis at ``contrast_hu``).
 
     Returns
     -------
@@ -124,18 +132,36 @@ def render_phantom(
     """
     if supersample < 1:
         raise ValueError(f"supersample must be >= 1, got {supersample}")
+    if phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+    arterial = phase == "arterial"
     volume = np.full(grid.shape, phantom.background_hu, np.float32)
     for region in phantom.regions:
         if progress:
             progress(region.name)
+        hu = region.arterial_hu if arterial and region.arterial_hu is not None else region.hu
         for index, fraction in _fractions(region._primitives(), grid, supersample):
             view = volume[index]
-            view += fraction * (np.float32(region.hu) - view)
+            view += fraction * (np.float32(hu) - view)
     for lesion in phantom.lesions:
         if progress:
             progress(lesion.lesion_id)
+        if lesion.fill_hu is not None:  # a fluid collection replaces the tissue
+            for index, fraction in _fractions(lesion._primitives(), grid, supersample):
+                view = volume[index]
+                view += fraction * (np.float32(lesion.fill_hu) - view)
+            continue
+        viable = lesion.viable_part() if arterial else None
+        contrast = lesion.contrast_hu
+        if viable is not None and lesion.viable is None:  # the whole lesion enhances
+            contrast = lesion.arterial_hu  # type: ignore[assignment]
+            viable = None
         for index, fraction in _fractions(lesion._primitives(), grid, supersample):
-            volume[index] += fraction * np.float32(lesion.contrast_hu)
+            volume[index] += fraction * np.float32(contrast)
+        if viable is not None:  # the enhancing part of a necrotic HCC, inside the lesion
+            extra = np.float32(viable.contrast_hu - lesion.contrast_hu)
+            for index, fraction in _fractions(viable._primitives(), grid, supersample):
+                volume[index] += fraction * extra
     if blur_sd_mm > 0:
         sigma = blur_sd_mm / np.asarray(grid.spacing_mm)
         ndimage.gaussian_filter(volume, sigma, output=volume, mode="nearest")

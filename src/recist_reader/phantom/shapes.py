@@ -284,16 +284,38 @@ class Lesion:
     shape : Sphere, Ellipsoid, LymphNode or Lobulated
         Size and orientation.
     contrast_hu : float
-        HU added to the surrounding tissue (negative for hypodense lesions).
+        HU added to the surrounding tissue (negative for hypodense lesions); in the arterial
+        phase, that of its non-enhancing (necrotic) part.
+    arterial_hu : float, optional
+        An HCC's arterial hyperenhancement: HU added in the arterial phase to its viable part
+        (the whole lesion when ``viable`` is None) instead of ``contrast_hu``. In the
+        portal-venous phase the viable part washes out and the whole lesion has
+        ``contrast_hu`` (mrecist-rules.md M2.1–M2.3).
+    viable : shape, optional
+        The arterially enhancing (viable) part, centred at ``viable_offset_mm`` from the
+        lesion's centre and inside it; the rest of the lesion is necrosis.
+    viable_offset_mm : 3 floats
+    fill_hu : float, optional
+        Replaces the tissue under it by this HU instead of adding ``contrast_hu``: a fluid
+        collection such as a pleural effusion or ascites.
     """
 
     lesion_id: str
     centre_mm: Vec3
     shape: LesionShape
     contrast_hu: float = 60.0
+    arterial_hu: float | None = None
+    viable: LesionShape | None = None
+    viable_offset_mm: Vec3 = (0.0, 0.0, 0.0)
+    fill_hu: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "centre_mm", _vec3(self.centre_mm, "centre_mm"))
+        object.__setattr__(
+            self, "viable_offset_mm", _vec3(self.viable_offset_mm, "viable_offset_mm")
+        )
+        if self.viable is not None and self.arterial_hu is None:
+            raise ValueError(f"lesion {self.lesion_id}: a viable part needs arterial_hu")
 
     @property
     def nodal(self) -> bool:
@@ -301,11 +323,38 @@ class Lesion:
         return isinstance(self.shape, LymphNode)
 
     def scaled(self, factor: float) -> Lesion:
-        """The lesion with its shape scaled by ``factor`` about its centre."""
-        return replace(self, shape=self.shape.scaled(factor))
+        """The lesion with its shape (and its viable part, and where it sits) scaled by
+        ``factor`` about its centre."""
+        return replace(
+            self,
+            shape=self.shape.scaled(factor),
+            viable=None if self.viable is None else self.viable.scaled(factor),
+            viable_offset_mm=tuple(o * factor for o in self.viable_offset_mm),
+        )
+
+    def with_viable_scaled(self, factor: float) -> Lesion:
+        """The lesion with only its viable part scaled by ``factor`` about that part's centre:
+        necrosis grows (factor < 1) while the lesion keeps its size. A factor of 0 leaves no
+        viable tumour."""
+        if self.viable is None:
+            raise ValueError(f"lesion {self.lesion_id} has no viable part")
+        if factor <= 0:
+            return replace(self, viable=None, arterial_hu=None)
+        return replace(self, viable=self.viable.scaled(factor))
+
+    def viable_part(self) -> Lesion | None:
+        """The viable part as a lesion of its own (for its true diameter), or None."""
+        if self.viable is None:
+            return self if self.arterial_hu is not None else None
+        centre = tuple(c + o for c, o in zip(self.centre_mm, self.viable_offset_mm))
+        return Lesion(self.lesion_id, centre, self.viable, self.arterial_hu or 0.0)
 
     def _primitives(self) -> list[_EllipsoidPrimitive]:
         return self.shape._primitives(np.asarray(self.centre_mm))
+
+    def _viable_primitives(self) -> list[_EllipsoidPrimitive]:
+        part = self.viable_part()
+        return [] if part is None else part._primitives()
 
 
 # --------------------------------------------------------------------------- regions
@@ -354,6 +403,8 @@ class Region:
     shapes: tuple[RegionShape, ...]
     hu: float
     centre_mm: Vec3 = (0.0, 0.0, 0.0)
+    #: Its HU in the arterial phase (``hu`` when None): liver less enhanced, arteries bright.
+    arterial_hu: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shapes", tuple(self.shapes))
@@ -407,6 +458,8 @@ DEFAULT_HU: Mapping[str, float] = {
     "lung": -850.0,
     "vessel": 180.0,
 }
+#: Their HU in the arterial phase: the liver enhances little yet, the aorta is bright.
+ARTERIAL_HU: Mapping[str, float] = {"liver": 45.0, "vessel": 320.0}
 
 
 def body_phantom(
@@ -446,6 +499,7 @@ def body_phantom(
                 (Ellipsoid((0.75 * a, 1.1 * b, 160.0), angle_deg=15.0),),
                 DEFAULT_HU["liver"],
                 (-0.4 * a, -0.1 * b, -40.0),
+                ARTERIAL_HU["liver"],
             )
         )
     if lungs:
@@ -459,6 +513,7 @@ def body_phantom(
                 (Capsule((0.0, 0.0, -1000.0), (0.0, 0.0, 1000.0), 12.0),),
                 DEFAULT_HU["vessel"],
                 (0.1 * a, 0.45 * b, 0.0),
+                ARTERIAL_HU["vessel"],
             )
         )
     return Phantom(tuple(regions), tuple(lesions), background_hu)

@@ -11,7 +11,7 @@ from scipy.spatial import ConvexHull, QhullError
 from .geometry import Grid
 from .shapes import Lesion, _EllipsoidPrimitive
 
-__all__ = ["RecistTruth", "lesion_truth", "nominal_size_mm"]
+__all__ = ["RecistTruth", "lesion_truth", "nominal_size_mm", "viable_truth"]
 
 Point2 = tuple[float, float]
 Point3 = tuple[float, float, float]
@@ -218,3 +218,30 @@ def nominal_size_mm(lesion: Lesion, *, normal: Sequence[float] = (0.0, 0.0, 1.0)
     basis = np.column_stack([e1, np.cross(n, e1)])
     long_mm, short_mm, *_ = _plane_truth(lesion, np.asarray(lesion.centre_mm), basis)
     return float(short_mm if lesion.nodal else long_mm)
+
+
+def viable_truth(
+    lesion: Lesion, grid: Grid, *, slice_index: int | None = None
+) -> RecistTruth | None:
+    """The exact longest diameter of ``lesion``'s arterially enhancing (viable) part on one
+    slice (mrecist-rules.md M2.3); None when nothing of it enhances.
+
+    The slice defaults to the one nearest the viable part's centre (on the arterial-phase
+    series, which shares the grid).
+    """
+    part = lesion.viable_part()
+    if part is None:
+        return None
+    truth = lesion_truth(part, grid, slice_index=slice_index)
+    return RecistTruth(
+        lesion_id=lesion.lesion_id,
+        slice_index=truth.slice_index,
+        long_axis_mm=truth.long_axis_mm,
+        short_axis_mm=truth.short_axis_mm,
+        nodal=False,  # a viable diameter is a longest diameter
+        long_axis_endpoints=truth.long_axis_endpoints,
+        short_axis_endpoints=truth.short_axis_endpoints,
+        long_axis_endpoints_mm=truth.long_axis_endpoints_mm,
+        short_axis_endpoints_mm=truth.short_axis_endpoints_mm,
+        exact=truth.exact,
+    )

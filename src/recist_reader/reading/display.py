@@ -46,7 +46,10 @@ def ruler_from_world(
 
 
 def ruler_label(lesion: dict[str, Any], axis: str, length_mm: float) -> str:
-    """The on-canvas label of a ruler, e.g. ``T1 liver 42.3 mm`` or ``T2 lymph node SA 18.0 mm``."""
+    """The on-canvas label of a ruler, e.g. ``T1 liver 42.3 mm``, ``T2 lymph node SA 18.0 mm``
+    or, for a typical HCC's viable diameter (mRECIST), ``T1 viable 18.0 mm``."""
+    if axis == "viable":
+        return f"{lesion['lesion_id']} viable {length_mm:.1f} mm"
     nodal_axis = " SA" if axis == "short" else (" LA" if lesion.get("nodal") else "")
     return f"{lesion['lesion_id']} {lesion['organ']}{nodal_axis} {length_mm:.1f} mm"
 

@@ -204,13 +204,25 @@ def _apply_rulers(
 ) -> int:
     """Check every ruler against its volume and set it again (re-measuring the diameter)."""
     applied = 0
-    nodal = {lesion["lesion_id"]: bool(lesion["nodal"]) for lesion in session.lesions()}
+    # The targets' rulers and those of the tracked new-lesion targets (design.md §7b).
+    nodal = {
+        lesion["lesion_id"]: bool(lesion["nodal"])
+        for lesion in [*session.lesions(), *session.new_lesion_targets()]
+    }
     for visit in session.visits():
         visit_id = visit["visit_id"]
         listed = {series["series_uid"] for series in visit.get("series", [])}
         for uid in sorted(listed - set(volumes)):
             notes.append(f"visit {visit_id}: its series {uid} is not under the series folder")
-        for measurement in visit["measurements"]:
+        measured = [
+            *visit["measurements"],
+            *(
+                {**listing, "lesion_id": listing["new_lesion_id"]}
+                for listing in visit["new_lesions"]
+                if session.is_new_lesion_target(listing.get("new_lesion_id") or "")
+            ),
+        ]
+        for measurement in measured:
             lesion_id = measurement["lesion_id"]
             where = f"{record_path}: visit {visit_id}, lesion {lesion_id}"
             for key, axis in _RULER_KEYS:

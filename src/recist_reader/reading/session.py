@@ -28,9 +28,11 @@ from recist_reader.core.validation import cross_field_problems, problems_from_va
 from recist_reader.errors import RecordError, RecordProblem
 from recist_reader.io.record_json import read_record_file, write_json_atomic
 from recist_reader.reading.geometry import Ruler, is_perpendicular
+from recist_reader.reading.mrecist_reading import VIABLE_AXIS, MrecistReading
+from recist_reader.reading.new_lesion_tracking import NewLesionTracking
 
 LesionKind = Literal["target", "non-target"]
-Axis = Literal["long", "short"]
+Axis = Literal["long", "short", "viable"]
 
 TARGET_STATUSES = ("too_small", "absent", "not_evaluated")
 NON_TARGET_STATUSES = ("present", "absent", "unequivocal_progression", "not_evaluated")
@@ -125,8 +127,8 @@ def _parse_date(value: str | dt.date) -> dt.date:
         raise ReadingError(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
-class ReadingSession:
-    """An editable patient record.
+class ReadingSession(NewLesionTracking, MrecistReading):
+    """An editable patient record (tracked new lesions for iRECIST: :class:`NewLesionTracking`).
 
     Parameters
     ----------
@@ -253,7 +255,12 @@ class ReadingSession:
         return None if found is None else copy.deepcopy(found)
 
     def ruler(self, visit_id: str, lesion_id: str, *, axis: Axis = "long") -> Ruler | None:
-        """The ruler drawn for a lesion at a visit, if any."""
+        """The ruler drawn for a lesion (or a new-lesion target) at a visit, if any; axis
+        ``viable`` is a typical HCC's viable-diameter ruler (mRECIST)."""
+        if axis == VIABLE_AXIS:
+            return self.viable_ruler(visit_id, lesion_id)
+        if self.is_new_lesion_target(lesion_id):
+            return self.new_lesion_ruler(visit_id, lesion_id, axis=axis)
         measurement = self._measurement(self._visit(visit_id), lesion_id)
         key = "ruler" if axis == "long" else "short_axis_ruler"
         if measurement is None or not measurement.get(key):
@@ -272,6 +279,21 @@ class ReadingSession:
             raise ReadingError("the patient id cannot be empty")
         self._record["patient_id"] = patient_id.strip()
         self._changed()
+
+    @property
+    def criteria(self) -> str:
+        """The record's primary criteria (design.md §7.1)."""
+        return self._record["criteria"]
+
+    def set_criteria(self, criteria: str) -> None:
+        """Make ``criteria`` the record's primary criteria (RECIST1.1, mRECIST or iRECIST)."""
+        if criteria not in CRITERIA:
+            raise ReadingError(
+                f"unsupported criteria {criteria!r}; supported: {', '.join(CRITERIA)}"
+            )
+        if criteria != self._record["criteria"]:
+            self._record["criteria"] = criteria
+            self._changed()
 
     def set_baseline_date(self, date: str | dt.date) -> None:
         """Move the baseline date (and the baseline visit's date with it)."""
@@ -422,8 +444,14 @@ class ReadingSession:
         node's (R4.1). The other axis is kept as ``long_axis_mm`` / ``short_axis_mm``.
         ``method`` records how the ruler was made (``semi-automatic`` for a proposal the
         reader accepted or adjusted); by default the measurement keeps its method, or
-        ``manual`` for a new one.
+        ``manual`` for a new one. A tracked new-lesion target's ruler goes on its listing
+        (:meth:`set_new_lesion_ruler`); axis ``viable`` records a typical HCC's viable
+        diameter (:meth:`set_viable_ruler`).
         """
+        if axis == VIABLE_AXIS:
+            return self.set_viable_ruler(visit_id, lesion_id, ruler)
+        if self.is_new_lesion_target(lesion_id):
+            return self.set_new_lesion_ruler(visit_id, lesion_id, ruler, axis=axis)
         lesion = self._lesion(lesion_id)
         if lesion["kind"] != "target":
             raise ReadingError(f"{lesion_id} is a non-target: it takes a status, not a ruler")
@@ -453,6 +481,12 @@ class ReadingSession:
 
     def remove_ruler(self, visit_id: str, lesion_id: str, *, axis: Axis = "long") -> None:
         """Delete one ruler of a lesion at a visit (and the diameter it gave)."""
+        if axis == VIABLE_AXIS:
+            self.remove_viable_ruler(visit_id, lesion_id)
+            return
+        if self.is_new_lesion_target(lesion_id):
+            self.remove_new_lesion_ruler(visit_id, lesion_id, axis=axis)
+            return
         visit = self._visit(visit_id)
         measurement = self._measurement(visit, lesion_id)
         if measurement is None:
@@ -622,8 +656,9 @@ class ReadingSession:
                     )
         return out
 
-    def score(self, **options: Any) -> LiveScore:
-        """Score the record as it stands (baseline rule violations reported, not fatal).
+    def score(self, *, criteria: str | None = None, **options: Any) -> LiveScore:
+        """Score the record as it stands (baseline rule violations reported, not fatal), under
+        its primary criteria or ``criteria``.
 
         The record is validated once for both the checks and the score: this runs on every
         edit, live while a ruler is dragged.
@@ -640,7 +675,10 @@ class ReadingSession:
             return LiveScore(None, problems, checks)
         try:
             response = score_parsed_record(
-                record, {"validate_baseline": False, **options}, option_prefix="options"
+                record,
+                {"validate_baseline": False, **options},
+                option_prefix="options",
+                criteria=criteria,
             )
         except RecordError as error:
             return LiveScore(None, list(error.problems), checks)

@@ -15,7 +15,19 @@ from recist_reader.core.record_builder import RecordBuilder
 from recist_reader.review import adjudication_record, complete_read, lock_timepoint, start_read
 
 STUDY = "NCT05831969"
-SAMPLE_RECORDS = Path(__file__).resolve().parents[3] / "sample_data" / "records"
+SAMPLE_DATA = Path(__file__).resolve().parents[3] / "sample_data"
+#: The seven RECIST 1.1 sample patients (sample_data/records also holds other criteria's).
+RECIST_SAMPLES = sorted((SAMPLE_DATA / "records").glob("HCC-00?_*.json"))
+
+
+def recist_samples_folder(folder: Path) -> Path:
+    """A copy of the seven RECIST 1.1 sample records in ``folder``."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in RECIST_SAMPLES:
+        shutil.copy(path, folder / path.name)
+    return folder
 
 
 def stamp(date: str, days: int = 2, hour: int = 10) -> str:

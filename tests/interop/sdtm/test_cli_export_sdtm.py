@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sdtm_builders import SAMPLE_RECORDS, p017, read_xpt
+from sdtm_builders import p017, read_xpt, recist_samples_folder
 
 from recist_reader.cli import main
 
@@ -18,7 +18,8 @@ def write(folder, documents):
 
 def test_samples_folder_to_xpt_and_csv(tmp_path, capsys):
     out = tmp_path / "sdtm"
-    code = main(["export-sdtm", str(SAMPLE_RECORDS), "--out", str(out),
+    records = recist_samples_folder(tmp_path / "records")
+    code = main(["export-sdtm", str(records), "--out", str(out),
                  "--study-id", "NCT05831969", "--vendor", "Core Lab"])  # fmt: skip
     assert code == 0
     printed = capsys.readouterr()

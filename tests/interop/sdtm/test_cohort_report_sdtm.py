@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from sdtm_builders import SAMPLE_RECORDS, read_xpt
+from sdtm_builders import SAMPLE_DATA, read_xpt, recist_samples_folder
 
 from recist_reader.cli import main
 
@@ -17,7 +17,8 @@ def section(page: str) -> str:
 
 def test_cohort_writes_and_links_the_sdtm_files(tmp_path, capsys):
     out = tmp_path / "report"
-    code = main(["cohort", str(SAMPLE_RECORDS), "--out", str(out), "--sdtm",
+    records = recist_samples_folder(tmp_path / "records")
+    code = main(["cohort", str(records), "--out", str(out), "--sdtm",
                  "--study-id", "NCT05831969"])  # fmt: skip
     assert code == 0
     capsys.readouterr()
@@ -32,7 +33,8 @@ def test_cohort_writes_and_links_the_sdtm_files(tmp_path, capsys):
 
 def test_without_sdtm_the_report_says_how(tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["cohort", str(SAMPLE_RECORDS), "--out", str(out)]) == 0
+    records = recist_samples_folder(tmp_path / "records")
+    assert main(["cohort", str(records), "--out", str(out)]) == 0
     capsys.readouterr()
     text = section((out / "report.html").read_text())
     assert "<code>recist-reader export-sdtm RECORDS… --out sdtm --study-id ID</code>" in text
@@ -41,7 +43,8 @@ def test_without_sdtm_the_report_says_how(tmp_path, capsys):
 
 def test_a_refused_export_is_listed_in_the_report_and_exits_2(tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["cohort", str(SAMPLE_RECORDS), "--out", str(out), "--sdtm"]) == 2
+    records = recist_samples_folder(tmp_path / "records")
+    assert main(["cohort", str(records), "--out", str(out), "--sdtm"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 7 and all(line.startswith("sdtm: ") for line in err)
     text = html.unescape(section((out / "report.html").read_text()))
@@ -52,7 +55,7 @@ def test_a_refused_export_is_listed_in_the_report_and_exits_2(tmp_path, capsys):
 
 def test_central_cohort_writes_every_read(tmp_path, capsys):
     out = tmp_path / "report"
-    bicr = SAMPLE_RECORDS.parent / "bicr"
+    bicr = SAMPLE_DATA / "bicr"
     assert main(["cohort", str(bicr), "--source", "central", "--out", str(out), "--sdtm"]) == 0
     err = capsys.readouterr().err
     assert "sdtm: warning: " in err and "'P-009' is awaiting_adjudication" in err

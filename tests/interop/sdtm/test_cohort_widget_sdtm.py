@@ -4,7 +4,6 @@ a refusal shown in the Invalid records tab. Under Xvfb."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -12,7 +11,7 @@ pytest.importorskip("napari")
 from qtpy.QtCore import Qt  # noqa: E402
 from qtpy.QtTest import QTest  # noqa: E402
 from qtpy.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
-from sdtm_builders import SAMPLE_RECORDS, read_xpt  # noqa: E402
+from sdtm_builders import read_xpt, recist_samples_folder  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -26,9 +25,7 @@ def widget(make_napari_viewer, qtbot):
 
 @pytest.fixture
 def records(tmp_path):
-    folder = tmp_path / "records"
-    shutil.copytree(SAMPLE_RECORDS, folder)
-    return folder
+    return recist_samples_folder(tmp_path / "records")
 
 
 def test_export_button_asks_for_the_study_and_writes_the_files(

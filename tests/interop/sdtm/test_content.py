@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sdtm_builders import SAMPLE_RECORDS, read_xpt
+from sdtm_builders import RECIST_SAMPLES, SAMPLE_DATA, read_xpt
 from xpt_v5 import read_xpt_v5
 
 from recist_reader import export_sdtm, review_reads, score_record
@@ -47,7 +47,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def sample_records():
-    return [json.loads(path.read_text()) for path in sorted(SAMPLE_RECORDS.glob("*.json"))]
+    return [json.loads(path.read_text()) for path in RECIST_SAMPLES]
 
 
 def as_text(value: float) -> str:
@@ -270,7 +270,7 @@ def test_bundled_samples_round_trip(tmp_path):
 
 
 def test_bundled_central_review_samples_round_trip(tmp_path):
-    folder = SAMPLE_RECORDS.parent / "bicr"
+    folder = SAMPLE_DATA / "bicr"
     documents = [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
     adjudications = [d for d in documents if d.get("kind") == "adjudication"]
     records = [d for d in documents if d.get("kind") != "adjudication"]

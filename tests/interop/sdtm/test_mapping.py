@@ -268,3 +268,33 @@ def test_investigator_rows_come_before_central_rows_within_a_visit():
     assert all(r["TUACPTFL"] is None for r in t["TU"] if r["TUEVAL"] == "INVESTIGATOR")
     rs_groups = {r["RSLNKGRP"] for r in t["RS"] if r["RSEVAL"] == "INVESTIGATOR"} - {None}
     assert rs_groups == {"A2", "A3", "A4"}
+
+
+def test_every_read_is_exported_under_recist_11_with_its_tracked_new_lesions():
+    from recist_reader import score_record
+    from recist_reader.interop.sdtm import build_sdtm
+
+    b = RecordBuilder("M1", baseline_date="2024-01-10")
+    b.target("T1", organ="liver", baseline_mm=42.0)
+    b.non_target("NT1", organ="peritoneum")
+    hilar = {"new_lesion_id": "N1", "location": "hilar node", "organ": "lymph node",
+             "nodal": True}  # fmt: skip
+    b.visit(day=56, visit_id="W8", T1=30.0, NT1="present",
+            new_lesions=[hilar | {"method": "MRI", "equivocal": True}])  # fmt: skip
+    b.visit(day=112, visit_id="W16", T1=30.0, NT1="present", new_lesions=[
+        hilar, {"new_lesion_id": "N2", "location": "segment 4", "status": "absent"}])  # fmt: skip
+    record = b.to_dict() | {"study_id": "S", "criteria": "mRECIST"}
+    export = build_sdtm([record])
+    tables = {code: table.plain_rows() for code, table in export.tables.items()}
+    recist = score_record(record, criteria="RECIST1.1")
+    overall = [r["RSORRES"] for r in tables["RS"] if r["RSTESTCD"] == "OVRLRESP"]
+    assert overall == [v["overall"] for v in recist["visits"]] == ["SD", "PD"]
+    assert {r["RSCAT"] for r in tables["RS"]} == {"RECIST 1.1"}
+    (new,) = [r for r in tables["TU"] if r["TUORRES"] == "NEW"]
+    assert (new["TULNKID"], new["TULOC"], new["TUMETHOD"], new["VISIT"]) == (
+        "NEW1", "LYMPH NODE", "MRI", "W8")  # fmt: skip
+    assert [(r["VISIT"], r["TRORRES"]) for r in tables["TR"] if r["TRGRPID"] == "NEW"] == [
+        ("W8", "EQUIVOCAL"), ("W16", "PRESENT")]  # fmt: skip
+    (warning,) = export.warnings
+    assert warning.path == "visits[2].new_lesions[1]"
+    assert warning.message.startswith("listed absent but never seen before")

@@ -271,3 +271,29 @@ def test_export_command_store_failure_exits_3_with_files_written(phantom_read, t
 def test_import_command_errors_exit_2(tmp_path, capsys):
     assert main(["import-sr", str(tmp_path / "nothing"), "--out", str(tmp_path / "r.json")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_a_re_export_supersedes_every_earlier_sr_of_the_visit(rich_read, tmp_path):
+    """Readers changed between two exports: the files of the first stay in --out, but the new
+    SR of the visit lists them as predecessors and import skips them."""
+    from recist_reader.interop.sr import export_sr_files
+
+    out = tmp_path / "sr"
+    first = export_sr_files(rich_read.record, rich_read.images, out)
+    assert [p.name for p in first if "_W8" in p.name] == [
+        "PHANTOM-HCC-001_W8_1.SR.dcm", "PHANTOM-HCC-001_W8_2.SR.dcm", "PHANTOM-HCC-001_W8_3.SR.dcm"
+    ]
+    record = copy.deepcopy(rich_read.record)
+    for m in record["visits"][1]["measurements"]:
+        m["reader"] = "Reader^One"
+    second = export_sr_files(record, rich_read.images, out)
+    (w8,) = [p for p in second if "_W8" in p.name]
+    assert w8.name == "PHANTOM-HCC-001_W8.SR.dcm"
+    references = pydicom.dcmread(w8).PredecessorDocumentsSequence[0].ReferencedSeriesSequence[0]
+    old = {pydicom.dcmread(p).SOPInstanceUID for p in first if "_W8" in p.name}
+    assert {r.ReferencedSOPInstanceUID for r in references.ReferencedSOPSequence} == old
+    imported = read_sr([out])
+    visit = next(v for v in imported.record["visits"] if v["visit_id"] == "W8")
+    assert sorted(m["lesion_id"] for m in visit["measurements"]) == ["N1", "NT1", "T1", "T2"]
+    assert {m["reader"] for m in visit["measurements"]} == {"Reader^One"}
+    assert sum("replaced by a later SR" in note for note in imported.notes) == 3  # the old W8 files

@@ -57,12 +57,19 @@ class Criteria(ABC):
     # ----------------------------------------------------------------- what a criteria decides
     @abstractmethod
     def baseline_problems(
-        self, record: PatientRecord, baseline: Visit, baseline_index: int
+        self,
+        record: PatientRecord,
+        baseline: Visit,
+        baseline_index: int,
+        options: ScoringOptions | None = None,
     ) -> list[RecordProblem]:
-        """Violations of the baseline rules (measurability, target selection)."""
+        """Violations of the baseline rules (measurability, target selection); ``options``
+        default to the criteria's defaults."""
 
     @abstractmethod
-    def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
+    def baseline_sum_mm(
+        self, record: PatientRecord, baseline: Visit, options: ScoringOptions
+    ) -> Decimal | None:
         """The baseline sum of diameters, None without targets."""
 
     @abstractmethod
@@ -124,7 +131,7 @@ class Criteria(ABC):
         baseline = visits[baseline_index]
         baseline_notes = self.check_baseline(record, baseline, baseline_index, options)
 
-        baseline_sum = self.baseline_sum_mm(record, baseline)
+        baseline_sum = self.baseline_sum_mm(record, baseline, options)
         state = ReadingState(baseline_sum, baseline_sum)  # baseline_sum_mm, nadir_mm
         assessments: list[VisitAssessment] = []
         follow_ups = [visit for visit in visits if visit.date > baseline_date]
@@ -155,7 +162,11 @@ class Criteria(ABC):
                     "no_baseline_disease",
                 )
             )
-        problems = self.baseline_problems(record, baseline, baseline_index)
+        problems = self.baseline_problems(record, baseline, baseline_index, options)
+        if not problems:  # the common case
+            if fatal:
+                raise RecordError(fatal)
+            return []
         fatal.extend(p for p in problems if p.code in _ALWAYS_FATAL)
         if options.validate_baseline:
             fatal = [*fatal, *(p for p in problems if p.code not in _ALWAYS_FATAL)]
@@ -205,20 +216,13 @@ class Criteria(ABC):
         pfs_date = (
             progression.date if progression else last_evaluable_date(assessments, baseline_date)
         )
-        baseline_json: dict[str, Any] = {
-            "visit_id": baseline.visit_id,
-            "date": baseline.date.isoformat(),
-            "sum_mm": to_json_number(baseline_sum),
-        }
-        if baseline_notes:
-            baseline_json["notes"] = baseline_notes
         visit_json = self.visit_json
         return {
             "schema_version": SCHEMA_VERSION,
             "patient_id": record.patient_id,
             "criteria": self.name,
             "config": options.as_json(),
-            "baseline": baseline_json,
+            "baseline": self.baseline_json(baseline, baseline_sum, baseline_notes),
             "visits": [visit_json(a) for a in assessments],
             "progression": None
             if progression is None
@@ -235,6 +239,20 @@ class Criteria(ABC):
                 window, progression, assessments, baseline_date
             ),
         }
+
+    @staticmethod
+    def baseline_json(
+        baseline: Visit, baseline_sum: Decimal | None, baseline_notes: list[str]
+    ) -> dict[str, Any]:
+        """The response's ``baseline`` (design.md §2)."""
+        baseline_json: dict[str, Any] = {
+            "visit_id": baseline.visit_id,
+            "date": baseline.date.isoformat(),
+            "sum_mm": to_json_number(baseline_sum),
+        }
+        if baseline_notes:
+            baseline_json["notes"] = baseline_notes
+        return baseline_json
 
     def visit_json(self, assessment: VisitAssessment) -> dict[str, Any]:
         """One entry of the response's ``visits`` (design.md §2)."""

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from recist_reader.core.assessment import ReadingState, TargetValue, VisitAssessment
 from recist_reader.core.criteria.base import Criteria
@@ -77,19 +77,32 @@ def _organ_text_key(organ: str) -> str:
     return "".join(words) or "".join(organ.lower().split())
 
 
-class TargetSpec(NamedTuple):
-    """How a criteria reads one target: the measurement key of its value, and the short axis
-    below which it is normal (None for a non-nodal target, normal only at 0)."""
-
-    lesion: Lesion
-    value_key: str
-    normal_below_mm: Decimal | None
+#: How a criteria reads one target: (lesion, the measurement key of its value, the short axis
+#: below which it is normal; None for a non-nodal target, normal only at 0). A plain tuple: a
+#: named tuple costs a Python call to build.
+TargetSpec = tuple[Lesion, str, Decimal | None]
 
 
 #: What a visit's new-lesion listings give (:meth:`Recist11.new_lesions_at`): an unequivocal
 #: new lesion, a listing that does not count (yet), and the listings that count.
 NewLesionReading = tuple[bool, bool, tuple[NewLesion, ...]]
 _NO_NEW_LESION: NewLesionReading = (False, False, ())
+
+#: The baseline disease at one visit (:meth:`Recist11.read_baseline_disease`): the targets'
+#: values (None without targets), ``sum_mm``, ``partial_sum_mm``, the displayed % changes from
+#: baseline and nadir, the target response and whether a target shows disease, the non-target
+#: response and whether a non-target shows disease. A plain tuple, as :data:`TargetReading`.
+BaselineDiseaseReading = tuple[
+    list[Decimal | None] | None,
+    Decimal | None,
+    Decimal | None,
+    float | None,
+    float | None,
+    Response,
+    bool,
+    Response,
+    bool,
+]
 
 #: The targets at one visit (:meth:`Recist11.read_targets`): each target's value in
 #: ``record.target_lesions`` order (None when not evaluated), the exact sum of the evaluated
@@ -147,6 +160,12 @@ class Recist11(Criteria):
         "equivocal_new_lesion": "R7.2",
     }
 
+    #: Whether a visit can have new lesions without listings (mRECIST's derived nodes, M7.7).
+    derives_new_lesions: ClassVar[bool] = False
+    #: Notes state the ordinary category decisions (R5.1–R5.4, R6.3), not only what was
+    #: substituted and the exceptions. iRECIST's notes give its own rules instead (§7b).
+    category_notes: ClassVar[bool] = True
+
     def __init__(self) -> None:
         self._specs_record: PatientRecord | None = None
         self._specs: tuple[TargetSpec, ...] = ()
@@ -164,7 +183,9 @@ class Recist11(Criteria):
             self.non_nodal_measurable_min_mm, times(to_decimal(lesion.slice_thickness_mm), 2)
         )
 
-    def baseline_sum_mm(self, record: PatientRecord, baseline: Visit) -> Decimal | None:
+    def baseline_sum_mm(
+        self, record: PatientRecord, baseline: Visit, options: ScoringOptions
+    ) -> Decimal | None:
         if not record.target_lesions:
             return None
         by_id = baseline.measurement_by_lesion
@@ -187,19 +208,29 @@ class Recist11(Criteria):
         """RECIST 1.1 targets, by ``diameter_mm``; nodes normal below 10 mm (R4.1, R5.1)."""
         normal_below = self.nodal_normal_below_mm
         return tuple(
-            TargetSpec(lesion, "diameter_mm", normal_below if lesion.nodal else None)
-            for lesion in record.target_lesions
+            [
+                (lesion, "diameter_mm", normal_below if lesion.nodal else None)
+                for lesion in record.target_lesions
+            ]
         )
 
     def baseline_problems(
-        self, record: PatientRecord, baseline: Visit, baseline_index: int
+        self,
+        record: PatientRecord,
+        baseline: Visit,
+        baseline_index: int,
+        options: ScoringOptions | None = None,
     ) -> list[RecordProblem]:
         problems: list[RecordProblem] = []
         where = f"visits[{baseline_index}]"
         by_id = baseline.measurement_by_lesion
-        selection = self.target_selection_problems(
-            ((i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"),
-            organ_key,
+        selection = (
+            self.target_selection_problems(
+                [(i, lesion) for i, lesion in enumerate(record.lesions) if lesion.kind == "target"],
+                organ_key,
+            )
+            if len(record.target_lesions) > self.max_targets_per_organ
+            else None
         )
         for index, lesion in enumerate(record.lesions):
             if lesion.kind == "target":
@@ -259,6 +290,8 @@ class Recist11(Criteria):
         """
         targets = list(targets)
         problems: dict[int, list[RecordProblem]] = {}
+        if len(targets) <= self.max_targets_per_organ:
+            return problems  # too few to break either limit
         per_organ: dict[str, int] = {}
         one_too_many, one_too_many_per_organ = self.max_targets + 1, self.max_targets_per_organ + 1
         for seen, (index, lesion) in enumerate(targets, start=1):
@@ -292,9 +325,22 @@ class Recist11(Criteria):
         value = measurement.get("diameter_mm")
         if value is None:  # reported as baseline_target_not_measured by validation
             return []
+        reason = self.not_measurable_reason(lesion, value)
+        if reason is None:
+            return []
+        return [
+            RecordProblem(
+                f"{path}.diameter_mm",
+                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
+                "target_not_measurable",
+            )
+        ]
+
+    def not_measurable_reason(self, lesion: Lesion, value: Decimal) -> str | None:
+        """Why ``lesion`` measuring ``value`` mm is not measurable (R2), None when it is."""
         minimum = self.measurable_min_mm(lesion)
         if value >= minimum:
-            return []
+            return None
         if lesion.nodal:
             what = (
                 "a node of 10 to < 15 mm short axis is pathological but not measurable: "
@@ -313,13 +359,7 @@ class Recist11(Criteria):
                 f"{lesion.method} with {mm_text(to_decimal(lesion.slice_thickness_mm))} mm slices "
                 "(R2.1: ≥ 10 mm and ≥ twice the slice thickness)"
             )
-        return [
-            RecordProblem(
-                f"{path}.diameter_mm",
-                f"target {lesion.lesion_id!r} is not measurable: {reason}; make it a non-target",
-                "target_not_measurable",
-            )
-        ]
+        return reason
 
     # ------------------------------------------------------------------ visits (R4–R10)
     def target_values(
@@ -341,7 +381,8 @@ class Recist11(Criteria):
         add = EXACT.add
         values: list[Decimal | None] = []
         total, n_missing, disease = ZERO, 0, False
-        for lesion, value_key, normal_below in self.target_specs(record, options):
+        specs = self._specs if self._specs_record is record else self.target_specs(record, options)
+        for lesion, value_key, normal_below in specs:
             measurement = by_id.get(lesion.lesion_id)
             value_mm = None if measurement is None else measurement.get(value_key)
             if value_mm is None:
@@ -367,17 +408,23 @@ class Recist11(Criteria):
         if measurement is None:
             notes.append(f"{lesion.lesion_id} not measured at this visit: not evaluated (A14)")
             return None
-        status = measurement.get("status")
+        return self.value_of_status(lesion.lesion_id, measurement.get("status"), options, notes)
+
+    def value_of_status(
+        self, subject: str, status: str | None, options: ScoringOptions, notes: list[str]
+    ) -> Decimal | None:
+        """A target ``status``'s value, noted (R4.3, A15): ``too_small`` counts
+        ``too_small_mm``, ``absent`` 0 mm, anything else is not evaluated."""
         if status == "too_small":
             notes.append(
-                f"{lesion.lesion_id} too small to measure: counted as "
+                f"{subject} too small to measure: counted as "
                 f"{mm_text(options.too_small_mm)} mm ({self.rules['too_small']})"
             )
             return options.too_small_mm
         if status == "absent":
-            notes.append(f"{lesion.lesion_id} absent: counted as 0 mm ({self.rules['absent']})")
+            notes.append(f"{subject} absent: counted as 0 mm ({self.rules['absent']})")
             return ZERO
-        notes.append(f"{lesion.lesion_id} not evaluated")
+        notes.append(f"{subject} not evaluated")
         return None
 
     def is_cr_category(self, lesions: Sequence[Lesion], values: Sequence[Decimal | None]) -> bool:
@@ -397,10 +444,10 @@ class Recist11(Criteria):
         """Targets showing disease again after CR (R5.8): non-nodal > 0, nodal at or above
         its normal short axis."""
         return [
-            TargetValue(spec.lesion, value_mm)
-            for spec, value_mm in zip(specs, values)
+            TargetValue(lesion, value_mm)
+            for (lesion, _, normal_below), value_mm in zip(specs, values)
             if value_mm is not None
-            and (value_mm > 0 if spec.normal_below_mm is None else value_mm >= spec.normal_below_mm)
+            and (value_mm > 0 if normal_below is None else value_mm >= normal_below)
         ]
 
     def meets_progression(
@@ -419,6 +466,10 @@ class Recist11(Criteria):
     def cr_category_text(self) -> str:
         """What the target CR category means, for notes (R5.1)."""
         return "non-nodal targets gone, every node < 10 mm"
+
+    def normal_nodes_text(self) -> str:
+        """Why the CR category beats an arithmetic rise, for notes (A1)."""
+        return "every node < 10 mm is normal"
 
     def meets_partial_response(self, sum_mm: Decimal, baseline_mm: Decimal) -> bool:
         """R5.2: ``10·S ≤ 7·B``, exactly (inclusive)."""
@@ -495,17 +546,23 @@ class Recist11(Criteria):
         if cr_category and (options.cr_precedence_over_arithmetic_pd or not progression):
             if progression:
                 notes.append(
-                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: every node < 10 mm is normal ({rules['cr_precedence']})"
+                    f"target CR although the sum rose {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: {self.normal_nodes_text()} ({rules['cr_precedence']})"
                 )
-            else:
+            elif self.category_notes:
                 notes.append(f"target CR: {self.cr_category_text()} ({rules['cr']})")
             return CR
         if progression:
-            threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
-            notes.append(
-                f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
-            )
+            if self.category_notes:
+                threshold = self.progression_threshold_text(options).replace(" and ", " and ≥ ")
+                notes.append(
+                    f"target PD: sum {self._change_from_nadir(total, nadir, options, pct_change_nadir)}: ≥ {threshold} from nadir ({rules['pd']})"
+                )
             return PD
+        if not self.category_notes:  # only an exception (A7) is noted
+            if self.meets_partial_response(total, baseline):
+                return PR
+            if not (options.continuing_pr and state.had_target_response):
+                return SD
         pct = (
             pct_change(total, baseline, options.pct_decimals)
             if pct_change_baseline is None
@@ -526,9 +583,12 @@ class Recist11(Criteria):
 
     def non_target_readings(
         self, record: PatientRecord, visit: Visit, options: ScoringOptions, notes: list[str]
-    ) -> tuple[list[Lesion], list[str], list[str]]:
+    ) -> tuple[list[Lesion], list[str], list[str]] | None:
         """The non-targets at ``visit``: those present, the ids of those unequivocally
-        progressing, and the ids of those not evaluated (R1.3, R6)."""
+        progressing, and the ids of those not evaluated (R1.3, R6); None without
+        non-targets."""
+        if not record.non_target_lesions:
+            return None
         by_id = visit.measurement_by_lesion
         progressed: list[str] = []
         present: list[Lesion] = []
@@ -544,13 +604,18 @@ class Recist11(Criteria):
                 missing.append(lesion.lesion_id)
         return present, progressed, missing
 
-    def has_non_targets(self, record: PatientRecord) -> bool:
-        """Whether the patient has non-target disease under this criteria."""
-        return bool(record.non_target_lesions)
-
-    def can_reappear(self, lesion: Lesion, visit: Visit) -> bool:
+    def can_reappear(
+        self, record: PatientRecord, lesion: Lesion, visit: Visit, options: ScoringOptions
+    ) -> bool:
         """Whether ``lesion`` present after CR is reappearance (R6.5; a node is not, A21)."""
         return not lesion.nodal
+
+    def not_reappearance_note(self, present: Sequence[Lesion], visit: Visit) -> str:
+        """The note on non-targets present after CR that are not reappearance (A21)."""
+        return (
+            "nodal non-target present after CR is not reappearance "
+            f"({self.rules['nodal_non_target_after_cr']})"
+        )
 
     def non_target_response(
         self,
@@ -561,20 +626,24 @@ class Recist11(Criteria):
         notes: list[str],
     ) -> tuple[Response, bool]:
         """Non-target response (R6) and whether a non-target documents disease."""
-        if not self.has_non_targets(record):
+        readings = self.non_target_readings(record, visit, options, notes)
+        if readings is None:
             return NA, False
-        present, progressed, missing = self.non_target_readings(record, visit, options, notes)
+        present, progressed, missing = readings
         rules = self.rules
         disease = bool(present or progressed)
         if progressed:
-            notes.append(
-                f"non-target PD: unequivocal progression of {', '.join(progressed)} "
-                f"({rules['non_target_pd']})"
-            )
+            if self.category_notes:
+                notes.append(
+                    f"non-target PD: unequivocal progression of {', '.join(progressed)} "
+                    f"({rules['non_target_pd']})"
+                )
             return PD, disease
         if state.in_cr and options.pd_on_reappearance_after_cr:
             reappeared = [
-                lesion.lesion_id for lesion in present if self.can_reappear(lesion, visit)
+                lesion.lesion_id
+                for lesion in present
+                if self.can_reappear(record, lesion, visit, options)
             ]
             if reappeared:
                 notes.append(
@@ -583,10 +652,7 @@ class Recist11(Criteria):
                 )
                 return PD, disease
             if present:
-                notes.append(
-                    "nodal non-target present after CR is not reappearance "
-                    f"({rules['nodal_non_target_after_cr']})"
-                )
+                notes.append(self.not_reappearance_note(present, visit))
         if missing:
             if present and not options.nontarget_partial_missing_is_ne:
                 notes.append(
@@ -610,7 +676,7 @@ class Recist11(Criteria):
         A listing recorded ``absent`` or ``not_evaluated`` (an iRECIST re-listing) is not a new
         finding (design.md §7.5).
         """
-        if not visit.new_lesions:  # most visits find none
+        if not visit.new_lesions:
             return _NO_NEW_LESION
         counted: list[NewLesion] = []
         equivocal: list[str] = []
@@ -647,7 +713,52 @@ class Recist11(Criteria):
         options: ScoringOptions,
     ) -> VisitAssessment:
         notes: list[str] = []
+        reading = self.read_baseline_disease(record, visit, state, options, notes)
+        target, non_target = reading[5], reading[7]
+        if visit.new_lesions or self.derives_new_lesions:
+            new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
+                record, visit, options, notes
+            )
+        else:  # most visits list none
+            new_lesion = equivocal_new_lesion = False
+            counted = ()
+        if state.baseline_sum_mm is not None:
+            overall = overall_with_targets(target, non_target, new_lesion)
+        else:
+            overall = overall_non_target_only(non_target, new_lesion)
+        documented_disease = reading[8] or new_lesion or overall is PD or reading[6]
+        # Positional: keyword arguments cost more than the rest of this call (17 fields).
+        return VisitAssessment(
+            visit,
+            visit.visit_id,
+            visit.date,
+            (visit.date - record.baseline_date).days,  # day
+            reading[1],  # sum_mm
+            reading[2],  # partial_sum_mm
+            state.nadir_mm,
+            target,
+            non_target,
+            new_lesion,
+            equivocal_new_lesion,
+            overall,
+            documented_disease,
+            notes,
+            reading[3],  # pct_change_baseline
+            reading[4],  # pct_change_nadir
+            counted,
+        )
+
+    def read_baseline_disease(
+        self,
+        record: PatientRecord,
+        visit: Visit,
+        state: ReadingState,
+        options: ScoringOptions,
+        notes: list[str],
+    ) -> BaselineDiseaseReading:
+        """The targets and non-targets at ``visit``: sums, displayed changes, categories."""
         baseline, nadir = state.baseline_sum_mm, state.nadir_mm
+        values: list[Decimal | None] | None = None
         sum_mm = partial_sum_mm = None
         target_disease = False
         pct_baseline = pct_nadir = None
@@ -667,7 +778,7 @@ class Recist11(Criteria):
             else:
                 partial_sum_mm = total
             target = self.target_response(
-                self.target_specs(record, options),
+                self._specs,  # read_targets computed them for this record
                 values,
                 total,
                 state,
@@ -681,31 +792,14 @@ class Recist11(Criteria):
         non_target, non_target_disease = self.non_target_response(
             record, visit, state, options, notes
         )
-        new_lesion, equivocal_new_lesion, counted = self.new_lesions_at(
-            record, visit, options, notes
-        )
-        if baseline is not None:
-            overall = overall_with_targets(target, non_target, new_lesion)
-        else:
-            overall = overall_non_target_only(non_target, new_lesion)
-        documented_disease = non_target_disease or new_lesion or overall is PD or target_disease
-        # Positional: keyword arguments cost more than the rest of this call (17 fields).
-        return VisitAssessment(
-            visit,
-            visit.visit_id,
-            visit.date,
-            (visit.date - record.baseline_date).days,  # day
+        return (
+            values,
             sum_mm,
             partial_sum_mm,
-            nadir,
-            target,
-            non_target,
-            new_lesion,
-            equivocal_new_lesion,
-            overall,
-            documented_disease,
-            notes,
             pct_baseline,
             pct_nadir,
-            counted,
+            target,
+            target_disease,
+            non_target,
+            non_target_disease,
         )

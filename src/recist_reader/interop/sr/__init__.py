@@ -10,13 +10,20 @@ record. The record → TID 1500 mapping is :mod:`~recist_reader.interop.sr.tid15
 from __future__ import annotations
 
 from recist_reader.interop.sr.errors import SRExportError, SRImportError
-from recist_reader.interop.sr.importer import ForeignRuler, SRImport, import_sr, read_sr
 from recist_reader.interop.sr.export import (
     SRDocument,
     SRExportWarning,
     export_sr,
     export_sr_documents,
+    export_sr_files,
     write_sr_documents,
+)
+from recist_reader.interop.sr.importer import (
+    ForeignRuler,
+    SRImport,
+    import_sr,
+    read_sr,
+    visit_of_series,
 )
 
 __all__ = [
@@ -24,11 +31,13 @@ __all__ = [
     "SRImport",
     "import_sr",
     "read_sr",
+    "visit_of_series",
     "SRDocument",
     "SRExportError",
     "SRExportWarning",
     "SRImportError",
     "export_sr",
     "export_sr_documents",
+    "export_sr_files",
     "write_sr_documents",
 ]

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import highdicom as hd
 from pydicom import Dataset, dcmread
@@ -38,7 +38,17 @@ from recist_reader.interop.sr.tid1500 import (
 SERIES_NUMBER_BASE = 900
 SR_SUFFIX = ".SR.dcm"
 
-__all__ = ["SRDocument", "SRExportWarning", "export_sr", "export_sr_documents", "write_sr_documents"]
+__all__ = [
+    "SRDocument",
+    "SRExportWarning",
+    "export_sr",
+    "export_sr_documents",
+    "export_sr_files",
+    "write_sr_documents",
+]
+
+#: Where the visits' images are: a folder (or file, DICOMDIR), several, or a DICOMweb URL.
+SeriesSource = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
 
 
 class SRExportWarning(UserWarning):
@@ -71,7 +81,7 @@ class SRDocument:
 
 def export_sr(
     record: Mapping[str, Any] | PatientRecord | str | os.PathLike[str],
-    series_folder: str | os.PathLike[str],
+    series_folder: SeriesSource,
     *,
     previous: str | os.PathLike[str] | Iterable[Dataset] | None = None,
 ) -> list[Dataset]:
@@ -81,8 +91,9 @@ def export_sr(
     ----------
     record : dict, PatientRecord or path
         The patient record (design.md §1), or the path of its JSON file.
-    series_folder : path
-        Where the visits' images are (searched recursively); only their headers are read.
+    series_folder : path, sequence of paths, or URL
+        Where the visits' images are: folders searched recursively (or files, DICOMDIRs), or a
+        DICOMweb base URL; only their headers are read.
     previous : path or iterable of Dataset, optional
         Earlier SRs of this record (a folder, or the datasets): a new SR for the same visit and
         reader references its predecessor (PredecessorDocumentsSequence).
@@ -105,7 +116,7 @@ def export_sr(
 
 def export_sr_documents(
     record: Mapping[str, Any] | PatientRecord | str | os.PathLike[str],
-    series_folder: str | os.PathLike[str],
+    series_folder: SeriesSource,
     *,
     previous: str | os.PathLike[str] | Iterable[Dataset] | None = None,
 ) -> list[SRDocument]:
@@ -123,9 +134,9 @@ def export_sr_documents(
     headers = _series_headers(series_folder, {u for uids in wanted.values() for u in uids}, problems)
     for visit_id, uids in wanted.items():
         for uid in uids:
-            if uid not in headers and not problems_name(problems, uid):
+            if uid not in headers and not _named_in(problems, uid):
                 problems.append(
-                    f"visit {visit_id}: series {uid} not found under {os.fspath(series_folder)}; "
+                    f"visit {visit_id}: series {uid} not found under {_describe(series_folder)}; "
                     "point --series-folder at the folder that holds the visit's images"
                 )
         studies = sorted({headers[u].study_uid for u in uids if u in headers})
@@ -151,7 +162,23 @@ def export_sr_documents(
     return documents
 
 
-def problems_name(problems: Sequence[str], text: str) -> bool:
+def export_sr_files(
+    record: Mapping[str, Any] | PatientRecord | str | os.PathLike[str],
+    series_folder: SeriesSource,
+    out: str | os.PathLike[str],
+) -> list[Path]:
+    """Export a record's SRs into the folder ``out`` (each referencing the SR it replaces
+    there) and return the files written; raises as :func:`export_sr`, before writing."""
+    return write_sr_documents(export_sr_documents(record, series_folder, previous=out), out)
+
+
+def _describe(source: SeriesSource) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return ", ".join(os.fspath(s) for s in source)
+
+
+def _named_in(problems: Sequence[str], text: str) -> bool:
     """Whether a problem already names ``text`` (one line per missing series, not per visit)."""
     return any(text in problem for problem in problems)
 
@@ -203,7 +230,7 @@ def _series_uids(visit: Visit) -> list[str]:
 
 
 def _series_headers(
-    source: str | os.PathLike[str], uids: set[str], problems: list[str]
+    source: SeriesSource, uids: set[str], problems: list[str]
 ) -> dict[str, SeriesHeaders]:
     if not uids:
         return {}
@@ -418,20 +445,15 @@ def _previous_documents(
     return list(previous)
 
 
-def _report_key(dataset: Dataset) -> tuple[str, str, frozenset[str]]:
-    """(study, observer, time point identifiers): what makes two SRs versions of one report."""
-    observer = ""
+def _report_key(dataset: Dataset) -> tuple[str, frozenset[str]]:
+    """(study, time point identifiers): a new export of a visit supersedes every earlier SR
+    of that visit, whichever reader's."""
     time_points: set[str] = set()
     for item in _walk(dataset.get("ContentSequence", [])):
         name = item.get("ConceptNameCodeSequence")
-        if not name:
-            continue
-        code = name[0]
-        if codes.same_code(code, codes.PERSON_OBSERVER_NAME) and not observer:
-            observer = str(item.get("PersonName", ""))
-        elif codes.same_code(code, codes.SUBJECT_TIME_POINT_IDENTIFIER):
+        if name and codes.same_code(name[0], codes.SUBJECT_TIME_POINT_IDENTIFIER):
             time_points.add(str(item.get("TextValue", "")))
-    return str(dataset.get("StudyInstanceUID", "")), observer, frozenset(time_points)
+    return str(dataset.get("StudyInstanceUID", "")), frozenset(time_points)
 
 
 def _walk(items: Iterable[Dataset]) -> Iterable[Dataset]:

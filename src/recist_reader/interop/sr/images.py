@@ -145,14 +145,14 @@ def is_dicomweb_url(source: str | os.PathLike[str]) -> bool:
 
 
 def read_series_headers(
-    source: str | os.PathLike[str], series_uids: Iterable[str]
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], series_uids: Iterable[str]
 ) -> dict[str, SeriesHeaders]:
     """The headers of every instance of the wanted series found under a folder.
 
     Parameters
     ----------
-    source : path
-        A DICOM file, a folder searched recursively, or a DICOMDIR.
+    source : path or sequence of paths
+        DICOM files, folders searched recursively, or DICOMDIRs.
     series_uids : iterable of str
         The SeriesInstanceUIDs wanted.
 
@@ -169,10 +169,12 @@ def read_series_headers(
     from recist_reader.io.dicom.series import scan_path
 
     wanted = set(series_uids)
+    sources = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     paths: dict[str, list[str]] = {}
-    for header in scan_path(source).files:
-        if header.series_uid in wanted:
-            paths.setdefault(header.series_uid, []).append(header.path)
+    for path in sources:
+        for header in scan_path(path).files:
+            if header.series_uid in wanted and header.path not in paths.get(header.series_uid, []):
+                paths.setdefault(header.series_uid, []).append(header.path)
     found: dict[str, SeriesHeaders] = {}
     for series_uid, files in paths.items():
         datasets = []

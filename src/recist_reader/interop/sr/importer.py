@@ -25,7 +25,7 @@ from recist_reader.interop.sr.errors import SRImportError
 from recist_reader.interop.sr.images import SliceGeometry
 from recist_reader.interop.sr.tid1500 import diameter_from_axes
 
-__all__ = ["ForeignRuler", "SRImport", "import_sr", "read_sr"]
+__all__ = ["ForeignRuler", "SRImport", "import_sr", "read_sr", "visit_of_series"]
 
 # Concepts compared by (value, scheme); the older SRT codes of the same concepts count too.
 _LENGTH = {("410668003", "SCT"), ("G-D7FE", "SRT")}
@@ -78,6 +78,12 @@ class ForeignRuler:
     series_uid: str | None
     points_lps_mm: list[list[float]] | None
 
+    def ruler_json(self) -> dict[str, Any] | None:
+        """The record's ``ruler`` object for this ruler (design.md §1); None without geometry."""
+        if self.points_lps_mm is None or self.series_uid is None:
+            return None
+        return {"series_uid": self.series_uid, "points_lps_mm": [list(p) for p in self.points_lps_mm]}
+
     def describe(self) -> str:
         """One line for the command line."""
         length = "" if self.length_mm is None else f" {self.length_mm:.1f} mm"
@@ -119,9 +125,24 @@ def import_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any
 def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any]) -> SRImport:
     """Like :func:`import_sr`, also returning other tools' rulers and notes on what was skipped."""
     images = _ImageIndex()
-    documents = list(_documents(datasets_or_paths, images))
+    documents = []
+    seen: set[str] = set()
+    for source, dataset in _documents(datasets_or_paths, images):
+        uid = str(dataset.get("SOPInstanceUID", ""))
+        if uid not in seen:  # the same SR given twice (a file and its folder) counts once
+            seen.add(uid)
+            documents.append((source, dataset))
     if not documents:
         raise SRImportError(f"{_describe_input(datasets_or_paths)}: no DICOM SR document found")
+    superseded = {
+        str(reference.ReferencedSOPInstanceUID)
+        for _, dataset in documents
+        for study in dataset.get("PredecessorDocumentsSequence", [])
+        for series in study.get("ReferencedSeriesSequence", [])
+        for reference in series.get("ReferencedSOPSequence", [])
+    }
+    skipped = [source for source, ds in documents if str(ds.SOPInstanceUID) in superseded]
+    documents = [(source, ds) for source, ds in documents if str(ds.SOPInstanceUID) not in superseded]
     patients = sorted({str(ds.get("PatientID", "")) for _, ds in documents})
     if len(patients) > 1:
         raise SRImportError(
@@ -130,9 +151,23 @@ def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any])
         )
     builder = _RecordBuilder(patients[0], images)
     builder.notes.extend(images.skipped)
+    builder.notes.extend(f"{source}: replaced by a later SR of the same visit; skipped" for source in skipped)
     for source, dataset in documents:
         builder.add(source, dataset)
     return builder.result()
+
+
+def visit_of_series(record: dict[str, Any], series_uid: str) -> str | None:
+    """The visit of ``record`` that lists the series ``series_uid`` (or has a ruler on it)."""
+    for visit in record["visits"]:
+        if any(s.get("series_uid") == series_uid for s in visit.get("series") or ()):
+            return visit["visit_id"]
+    for visit in record["visits"]:
+        for measurement in visit["measurements"]:
+            for key in ("ruler", "short_axis_ruler"):
+                if (measurement.get(key) or {}).get("series_uid") == series_uid:
+                    return visit["visit_id"]
+    return None
 
 
 def _describe_input(value: Any) -> str:
