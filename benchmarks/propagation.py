@@ -20,15 +20,22 @@ Goal (issue 16): within 10 mm for >= 90 % of lesions; <= 15 s per follow-up on t
 machine's 2 cores. Wall-clock time is inflated when other jobs share the cores; CPU time
 (both threads' work) is printed beside it.
 
+Edit latency (``--latency``): the reading widget registers on a worker thread with one
+SimpleITK thread; what a reader's edit costs on the main thread (a ruler moved, the record
+rescored, as on every mouse move of a drag) is timed idle and while a registration runs,
+with the ratio of the two.
+
 Usage::
 
     python benchmarks/propagation.py            # 6 phantom pairs at 1.25 mm, all real cases
     python benchmarks/propagation.py --quick    # 3 phantom pairs at 2.5 mm, 4 sarcomas
+    python benchmarks/propagation.py --latency  # edit latency with and without registration
 """
 
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -147,11 +154,66 @@ def cases(quick: bool):
         yield "negative: chest CT vs thigh CT", (chest, thigh)
 
 
+def _edit_times(session, n: int) -> np.ndarray:
+    """Seconds per edit: T1's ruler moved by a little, the record rescored."""
+    from recist_reader.reading import Ruler
+
+    times = []
+    for i in range(n):
+        shift = 0.1 * (i % 7)
+        ruler = Ruler("1.2.3", ((10.0 + shift, 0.0, 0.0), (40.0 + shift, 5.0, 0.0)))
+        t0 = time.perf_counter()
+        session.set_ruler("BL", "T1", ruler)
+        session.score()
+        times.append(time.perf_counter() - t0)
+    return np.asarray(times)
+
+
+def report_latency(n_edits: int = 300) -> None:
+    """Edit latency on the main thread, idle and during a background registration."""
+    from recist_reader.reading import ReadingSession
+
+    pair = phantom_visit_pair(3, pixel_mm=1.25)
+    session = ReadingSession.new("LAT-1", "2024-01-10")
+    for organ in ("liver", "lung", "node", "kidney", "spleen"):
+        session.add_lesion("target", organ)
+    session.add_visit("2024-03-06")
+    _edit_times(session, 30)  # warm up
+    idle = _edit_times(session, n_edits)
+    done = threading.Event()
+    cpu = {}
+
+    def work() -> None:
+        c0 = time.thread_time()
+        register_visits(pair.baseline, pair.follow_up, threads=1)
+        cpu["s"] = time.thread_time() - c0
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    busy = []
+    while not done.is_set():
+        busy.extend(_edit_times(session, 10))
+    worker.join()
+    busy_arr = np.asarray(busy)
+    print(
+        f"edit latency (ruler moved + rescored, {n_edits} idle, {len(busy)} during a "
+        f"registration of {cpu['s']:.1f} s worker CPU): median {1000 * np.median(idle):.2f} -> "
+        f"{1000 * np.median(busy_arr):.2f} ms (x{np.median(busy_arr) / np.median(idle):.2f}), "
+        f"p95 {1000 * np.percentile(idle, 95):.2f} -> {1000 * np.percentile(busy_arr, 95):.2f} ms "
+        f"(x{np.percentile(busy_arr, 95) / np.percentile(idle, 95):.2f})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, coarser cases")
     parser.add_argument("--method", default="affine", choices=["affine", "rigid"])
+    parser.add_argument("--latency", action="store_true", help="edit latency only")
     args = parser.parse_args(argv)
+    if args.latency:
+        report_latency()
+        return 0
     results: list[FollowUpResult] = []
     negatives: list[tuple[str, bool, str, float, float]] = []
     print(f"lesion landing error of register_visits(method={args.method!r}), mm")

@@ -1,24 +1,9 @@
-"""The registration package is core: importable without Qt, exported lazily."""
+"""The registration package is exported lazily from recist_reader (its import without Qt is
+checked with the other core packages' in tests/test_package.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import recist_reader
-
-
-def test_import_pulls_in_neither_qt_nor_napari():
-    code = (
-        "import sys, recist_reader.registration, recist_reader.phantom.visit_pairs;"
-        "bad = [m for m in sys.modules if m.split('.')[0] in "
-        "('napari', 'PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'qtpy', 'vispy', 'magicgui')];"
-        "print(','.join(bad))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
 
 
 def test_lazy_exports():

@@ -17,6 +17,7 @@ import numpy as np
 from qtpy.QtCore import QObject, Signal
 
 from recist_reader._qt.reading_context import ReadingContext
+from recist_reader.reading import ReadingError
 from recist_reader.reading.display import lps_to_world
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -228,7 +229,14 @@ class FollowUpRegistration(QObject):
         else:
             state.status, state.registration = "done", result
             if visit_id in {v["visit_id"] for v in session.visits()}:
-                session.set_registration(visit_id, result.to_json())
+                try:
+                    session.set_registration(visit_id, result.to_json())
+                except ReadingError as error:  # e.g. a locked timepoint in reader mode
+                    self.context.show_message(
+                        f"{visit_id}: the registration is used but not saved with the read "
+                        f"({error})",
+                        warning=True,
+                    )
             if result.plausible:
                 self.context.show_message(
                     f"{visit_id}: registered to the baseline ({result.method}, "

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 from qtpy.QtCore import QObject
 
+from recist_reader._qt.proposal_rulers import record_proposal
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.ruler_controller import RulerController
-from recist_reader.reading import ReadingError, Ruler
+from recist_reader.reading import ReadingError
 
 
 class MeasureFromClick(QObject):
@@ -71,20 +72,7 @@ class MeasureFromClick(QObject):
             np.asarray(image.data), tuple(seed), spacing_mm=spacing, nodal=lesion["nodal"]
         )
         slice_index = result.slice_index if result.slice_index is not None else round(seed[0])
-        affine_lps = np.asarray(image.metadata["affine_lps"], float)
-        for axis, ends in (
-            ("long", result.long_axis_endpoints),
-            ("short", result.short_axis_endpoints),
-        ):
-            index = np.array([[slice_index, row, col, 1.0] for row, col in ends], float)
-            first, second = (tuple(float(c) for c in p[:3]) for p in index @ affine_lps.T)
-            session.set_ruler(
-                visit_id,
-                lesion_id,
-                Ruler(layers.series_uid, (first, second)),  # type: ignore[arg-type]
-                axis=axis,  # type: ignore[arg-type]
-                method="semi-automatic",
-            )
+        record_proposal(session, visit_id, lesion_id, layers, result, slice_index)
         recist = result.short_axis_mm if lesion["nodal"] else result.long_axis_mm
         if result.confident:
             self.context.show_message(

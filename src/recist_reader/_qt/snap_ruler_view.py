@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 from qtpy.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
+from recist_reader._qt.proposal_rulers import record_proposal
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
-from recist_reader.reading import ReadingError, Ruler
+from recist_reader.reading import ReadingError
 
 
 class SnapRulerView(ReadingView):
@@ -72,20 +73,7 @@ class SnapRulerView(ReadingView):
             spacing_mm=tuple(float(s) for s in image.metadata["spacing_mm"]),
             nodal=session.lesion(lesion_id)["nodal"],
         )
-        slice_index = result.slice_index
-        for axis, ends in (
-            ("long", result.long_axis_endpoints),
-            ("short", result.short_axis_endpoints),
-        ):
-            points = np.array([[slice_index, r, c, 1.0] for r, c in ends]) @ affine_lps.T
-            first, second = (tuple(float(v) for v in p[:3]) for p in points)
-            session.set_ruler(
-                visit_id,
-                lesion_id,
-                Ruler(layers.series_uid, (first, second)),  # type: ignore[arg-type]
-                axis=axis,  # type: ignore[arg-type]
-                method="semi-automatic",
-            )
+        record_proposal(session, visit_id, lesion_id, layers, result, result.slice_index)
         text = f"{lesion_id}: snapped to {result.long_axis_mm:.1f} × {result.short_axis_mm:.1f} mm"
         if result.confident:
             self.context.show_message(text + "; drag an end point to adjust")

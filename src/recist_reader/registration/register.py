@@ -93,7 +93,12 @@ def _in_plane_shift(
 
 
 def _table_offsets(
-    fixed: CoarseVolume, moving: CoarseVolume, *, n_best: int = 3, min_overlap: float = 0.3
+    fixed: CoarseVolume,
+    moving: CoarseVolume,
+    stopper: _Stopper,
+    *,
+    n_best: int = 3,
+    min_overlap: float = 0.3,
 ) -> list[np.ndarray]:
     """The best starting translations along the table (S): every shift in steps of 8 mm
     that leaves at least ``min_overlap`` of the shorter series overlapping, with the bodies'
@@ -130,6 +135,7 @@ def _table_offsets(
     )
     scored: list[tuple[float, np.ndarray]] = []
     for dz in shifts:
+        stopper.check()
         in_plane = _in_plane_shift(fixed, moving, float(dz), slabs)
         if in_plane is None:
             continue
@@ -150,14 +156,16 @@ def _table_offsets(
     return best
 
 
-def _initial_translations(fixed: CoarseVolume, moving: CoarseVolume) -> list[np.ndarray]:
+def _initial_translations(
+    fixed: CoarseVolume, moving: CoarseVolume, stopper: _Stopper
+) -> list[np.ndarray]:
     """Candidate baseline -> follow-up translations: none (the scanner's frames agree), the
     bodies' centres of mass, and the best shifts along the table (`_table_offsets`)."""
     fb, mb = fixed.body_array, moving.body_array
     candidates = [np.zeros(3)]
     if fb.any() and mb.any():
         candidates.append(_centre_of_mass(mb, moving.image) - _centre_of_mass(fb, fixed.image))
-        candidates.extend(_table_offsets(fixed, moving))
+        candidates.extend(_table_offsets(fixed, moving, stopper))
     return candidates
 
 
@@ -217,16 +225,23 @@ def _execute(
 
 
 def _translation_metric(
-    fixed: CoarseVolume, moving: CoarseVolume, shift: np.ndarray, threads: int | None
+    fixed: CoarseVolume,
+    moving: CoarseVolume,
+    shift: np.ndarray,
+    threads: int | None,
+    stopper: _Stopper,
 ) -> tuple[np.ndarray, float]:
     """A short translation-only registration from ``shift`` at twice the grid size: where it
     ends and its metric (lower is better; +inf when it failed)."""
     method = _method(fixed, moving, shrink=[2], iterations=40, threads=threads)
     method.SetInitialTransform(sitk.TranslationTransform(3, [float(v) for v in shift]), True)
+    stopper.watch(method)
     try:
         transform = method.Execute(fixed.image, moving.image)
     except RuntimeError:
+        stopper.check()
         return shift, float("inf")
+    stopper.check()
     value = float(method.GetMetricValue())
     if not np.isfinite(value):
         return shift, float("inf")
@@ -234,13 +249,8 @@ def _translation_metric(
 
 
 def _homogeneous(transform: sitk.Transform) -> np.ndarray:
-    """The 4x4 matrix of a (composite of) matrix-offset transform(s): fixed -> moving."""
-    if isinstance(transform, sitk.CompositeTransform):
-        matrix = np.eye(4)
-        for i in range(transform.GetNumberOfTransforms()):
-            # A composite applies its last-added transform first.
-            matrix = matrix @ _homogeneous(transform.GetNthTransform(i))
-        return matrix
+    """The 4x4 matrix of a matrix-offset transform (translation, Euler, affine): fixed ->
+    moving."""
     transform = transform.Downcast()
     out = np.eye(4)
     if isinstance(transform, sitk.TranslationTransform):
@@ -328,9 +338,9 @@ def register_visits(
 
     say("finding the table offset")
     starts = []
-    for shift in _initial_translations(fixed, moving):
+    for shift in _initial_translations(fixed, moving, stopper):
         stopper.check()
-        starts.append(_translation_metric(fixed, moving, shift, threads))
+        starts.append(_translation_metric(fixed, moving, shift, threads, stopper))
     shift, _ = min(starts, key=lambda s: s[1])
 
     say("rigid registration")
