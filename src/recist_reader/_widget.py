@@ -42,6 +42,7 @@ from recist_reader._qt.measure_from_click import MeasureFromClick
 from recist_reader._qt.messages import MessagesView
 from recist_reader._qt.mrecist_view import MrecistView
 from recist_reader._qt.new_lesions_view import NewLesionsView
+from recist_reader._qt.pacs_dialog import PacsOpenView
 from recist_reader._qt.propagation_view import PropagationView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
@@ -78,6 +79,7 @@ class ReadingWidget(QWidget):
         self.proposals = MeasureFromClick(context, self.rulers, self)
         self.record_bar = RecordBar(context, self.series)
         self.visits = VisitListView(context, self.series)
+        self.pacs = PacsOpenView(context, self.series.add_visit_from_series)
         self.compare = CompareView(context)
         self.lesions = LesionTableView(context)
         self.lesion_actions = LesionActionsView(context, self.rulers, self.proposals)
@@ -109,6 +111,7 @@ class ReadingWidget(QWidget):
         for view, section in (
             (self.record_bar, "Patient"),
             (self.visits, "Visits"),
+            (self.pacs, "Visits"),
             (self.compare, "Visits"),
             (self.lesions, "Lesions"),
             (self.lesion_actions, "Lesions"),
@@ -124,10 +127,15 @@ class ReadingWidget(QWidget):
             self.add_view(view, section=section)
         self.dicom_sr = DicomSRView(context, self.series)
         self.add_view(self.dicom_sr, section="DICOM SR")
+        from recist_reader._qt.reader_mode import ReaderModeView  # central review (design.md §9)
+
+        self.reader_mode = ReaderModeView(context, self.series)
+        self.add_view(self.reader_mode, section="Central review: reader mode")
+        self.reader_mode.refresh()
 
         for signal in (context.session_replaced, context.record_changed, context.file_changed):
             signal.connect(self._refresh_title)
-        for view in (self.record_bar, self.visits, self.lesions, self.lesion_actions):
+        for view in (self.record_bar, self.visits, self.pacs, self.lesions, self.lesion_actions):
             view.refresh()  # controls disabled until there is a record
 
     def add_view(self, view: QWidget, *, section: str | None = None) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -192,3 +194,30 @@ def phantom_patient(tmp_path_factory):
     from recist_reader.reading.phantom_patient import make_phantom_patient
 
     return make_phantom_patient(tmp_path_factory.mktemp("phantom") / "patient", seed=0)
+
+
+@pytest.fixture(scope="module")
+def phantom_on_orthanc(orthanc, phantom_patient):
+    """The phantom patient, its three visits stored in the session's Orthanc."""
+    for folder in phantom_patient.series_folders.values():
+        orthanc.upload_folder(folder)
+    return phantom_patient
+
+
+def make_sr(study_uid: str, *, patient_id: str = "P-SR", series_uid: str | None = None) -> Dataset:
+    """A minimal Comprehensive SR (no pixel data) in ``study_uid``: an instance to store,
+    and a series without images."""
+    ds = _base("1.2.840.10008.5.1.4.1.1.88.33", series_uid or generate_uid(), modality="SR")
+    ds.PatientID, ds.PatientName, ds.StudyInstanceUID = patient_id, "SR^TEST", study_uid
+    ds.SeriesNumber, ds.InstanceNumber, ds.SeriesDescription = 901, 1, "RECIST 1.1 read BL"
+    ds.ValueType, ds.CompletionFlag, ds.VerificationFlag = "CONTAINER", "COMPLETE", "UNVERIFIED"
+    return ds
+
+
+def run_cli(*args) -> subprocess.CompletedProcess:
+    """``recist-reader ARGS...`` in a child process (stdout and stderr captured as text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "recist_reader.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+    )

@@ -27,6 +27,7 @@ class Faults:
     stall_s: float = 0.0  # wait this long before answering
     cut_series_after_bytes: int | None = None  # drop the connection mid-answer
     instance_body: dict[str, Callable[[bytes], bytes]] = field(default_factory=dict)
+    series_without: set[str] = field(default_factory=set)  # SOPs left out of series answers
     seen_authorization: list[str] = field(default_factory=list)
 
 
@@ -104,6 +105,8 @@ class FaultyProxy:
             status, content, kind = error.code, error.read(), error.headers.get(
                 "Content-Type", ""
             )
+        if method == "GET" and faults.series_without and _SERIES_RETRIEVE.search(path):
+            content = _without_parts(content, kind, faults.series_without)
         instance = _INSTANCE_RETRIEVE.search(path)
         if method == "GET" and instance and instance[1] in faults.instance_body:
             content = _alter_part(content, kind, faults.instance_body[instance[1]])
@@ -150,3 +153,25 @@ def _alter_part(content: bytes, kind: str, alter: Callable[[bytes], bytes]) -> b
     start = content.index(b"\r\n\r\n") + 4
     end = content.index(delimiter, start)
     return content[:start] + alter(content[start:end]) + content[end:]
+
+
+def _without_parts(content: bytes, kind: str, sop_instance_uids: set[str]) -> bytes:
+    """The multipart answer ``content`` without the parts of these instances."""
+    from io import BytesIO
+
+    import pydicom
+
+    boundary = re.search(r'boundary="?([^";]+)"?', kind)
+    assert boundary is not None, kind
+    delimiter = b"--" + boundary[1].encode()
+    pieces = content.split(delimiter)
+    kept = [pieces[0]]
+    for piece in pieces[1:]:
+        if piece.startswith(b"--"):  # the closing delimiter and epilogue
+            kept.append(piece)
+            continue
+        body = piece[piece.index(b"\r\n\r\n") + 4 : -2]
+        sop = pydicom.dcmread(BytesIO(body), stop_before_pixels=True).SOPInstanceUID
+        if sop not in sop_instance_uids:
+            kept.append(piece)
+    return delimiter.join(kept)

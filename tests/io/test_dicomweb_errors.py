@@ -13,8 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 from recist_reader.errors import SeriesError
 from recist_reader.io.dicom import (
@@ -29,7 +28,7 @@ from recist_reader.io.dicomweb import DicomwebError, connection
 from recist_reader.io.dicomweb.connection import Credentials
 from recist_reader.io.dicomweb.local_orthanc import LocalOrthanc
 
-from .conftest import assert_same_remote_volume
+from .conftest import assert_same_remote_volume, make_sr
 from .dicomweb_faults import FaultyProxy
 
 TOKEN = "s3cret-token-value"
@@ -94,22 +93,8 @@ def test_an_unknown_study_or_series_is_named(orthanc, ct):
         list_series(orthanc.dicomweb_url, study_uid="1.2.3.999")
 
 
-def _basic_text_sr(study_uid: str) -> Dataset:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.PatientID, ds.StudyInstanceUID = "P-SR", study_uid
-    ds.SeriesInstanceUID, ds.Modality = generate_uid(), "SR"
-    ds.ValueType, ds.CompletionFlag, ds.VerificationFlag = "CONTAINER", "COMPLETE", "UNVERIFIED"
-    return ds
-
-
 def test_a_series_without_images_is_named(orthanc, tmp_path):
-    sr = _basic_text_sr(generate_uid())
+    sr = make_sr(generate_uid())
     path = tmp_path / "sr.dcm"
     sr.save_as(path, enforce_file_format=True)
     orthanc.upload_file(path)
@@ -126,6 +111,23 @@ def test_an_answer_cut_short_is_completed_instance_by_instance(proxy, ct):
     proxy.faults.cut_series_after_bytes = 5 * 2048
     remote = load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
     assert_same_remote_volume(remote, folder_volume)
+
+
+def test_instances_left_out_of_the_answer_are_asked_for_one_by_one(proxy, ct):
+    folder_volume = ct[1]
+    proxy.faults.series_without = set(folder_volume.sop_instance_uids[5:7])
+    remote = load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
+    assert_same_remote_volume(remote, folder_volume)
+
+
+def test_instances_left_out_and_not_sent_alone_are_named(proxy, ct):
+    folder_volume = ct[1]
+    missing = folder_volume.sop_instance_uids[9]
+    proxy.faults.series_without = {missing}
+    proxy.faults.status_for = lambda path: 404 if path.endswith(missing) else None
+    with pytest.raises(DicomwebError) as raised:
+        load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
+    assert missing in str(raised.value) and "24 instances but 1 could not" in str(raised.value)
 
 
 def test_instances_that_cannot_be_retrieved_are_named(proxy, ct):

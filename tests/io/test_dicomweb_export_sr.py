@@ -6,42 +6,24 @@ the SOP Instance UIDs.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pydicom
-import pytest
 
 from recist_reader.io.dicomweb.connection import Connection
 from recist_reader.io.dicomweb.local_orthanc import LocalOrthanc
 
-
-def _export_sr(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "recist_reader.cli", "export-sr", *map(str, args)],
-        capture_output=True,
-        text=True,
-    )
+from .conftest import run_cli
 
 
-@pytest.fixture(scope="module")
-def phantom_on_orthanc(orthanc, phantom_patient):
-    for folder in phantom_patient.series_folders.values():
-        orthanc.upload_folder(folder)
-    return phantom_patient
+def _export_sr(patient, out, stow_url: str):
+    return run_cli(
+        "export-sr", patient.record_path, "--series-folder", patient.folder, "--out", out,
+        "--stow", stow_url,
+    )  # fmt: skip
 
 
 def test_export_sr_stow_stores_each_visit_sr_in_its_study(orthanc, phantom_on_orthanc, tmp_path):
     patient = phantom_on_orthanc
-    result = _export_sr(
-        patient.record_path,
-        "--series-folder",
-        patient.folder,
-        "--out",
-        tmp_path,
-        "--stow",
-        orthanc.dicomweb_url,
-    )
+    result = _export_sr(patient, tmp_path, orthanc.dicomweb_url)
     assert result.returncode == 0, result.stderr
     written = sorted(tmp_path.glob("*.SR.dcm"))
     assert written and f"stored {len(written)} SR(s)" in result.stdout
@@ -61,15 +43,7 @@ def test_a_refused_stow_exits_3_with_the_files_written(phantom_on_orthanc, tmp_p
     patient = phantom_on_orthanc
     users = {"AuthenticationEnabled": True, "RegisteredUsers": {"reader": "secret-pw"}}
     with LocalOrthanc(settings=users) as guarded:
-        result = _export_sr(
-            patient.record_path,
-            "--series-folder",
-            patient.folder,
-            "--out",
-            tmp_path,
-            "--stow",
-            guarded.dicomweb_url,
-        )
+        result = _export_sr(patient, tmp_path, guarded.dicomweb_url)
     written = sorted(tmp_path.glob("*.SR.dcm"))
     assert result.returncode == 3 and written
     assert guarded.dicomweb_url in result.stderr and "HTTP 401" in result.stderr

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
-import pytest
+from .conftest import run_cli
 
 
-def _read(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "recist_reader.cli", "read", *map(str, args)],
-        capture_output=True,
-        text=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def phantom_on_orthanc(orthanc, phantom_patient):
-    for folder in phantom_patient.series_folders.values():
-        orthanc.upload_folder(folder)
-    return phantom_patient
+def _read(*args):
+    return run_cli("read", *args)
 
 
 def test_a_headless_read_from_dicomweb_is_the_read_from_the_folder(

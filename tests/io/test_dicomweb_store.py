@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 import recist_reader
 from recist_reader.io.dicomweb import StoreRefusedError, store_sr
 from recist_reader.io.dicomweb.connection import Connection
 from recist_reader.io.dicomweb.local_orthanc import LocalOrthanc
+
+from .conftest import make_sr
 
 #: Orthanc's Lua hook: drop every SR (and only SRs), as a PACS filtering a SOP class does.
 REFUSE_SRS = """
@@ -19,21 +20,6 @@ function ReceivedInstanceFilter(dicom, origin, info)
   return dicom.Modality ~= 'SR'
 end
 """
-
-
-def _sr(study_uid: str, series_uid: str) -> Dataset:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.PatientID, ds.PatientName = "P-STOW", "STOW^TEST"
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, series_uid
-    ds.Modality, ds.SeriesNumber, ds.InstanceNumber = "SR", 901, 1
-    ds.ValueType, ds.CompletionFlag, ds.VerificationFlag = "CONTAINER", "COMPLETE", "UNVERIFIED"
-    return ds
 
 
 def _srs_in(url: str, study_uid: str) -> set[str]:
@@ -49,7 +35,7 @@ def _srs_in(url: str, study_uid: str) -> set[str]:
 
 def test_store_sr_stores_datasets_and_files_that_qido_then_finds(orthanc, tmp_path):
     study, series = generate_uid(), generate_uid()
-    first, second = _sr(study, series), _sr(study, series)
+    first, second = make_sr(study, series_uid=series), make_sr(study, series_uid=series)
     second.InstanceNumber = 2
     path = tmp_path / "second.SR.dcm"
     second.save_as(path, enforce_file_format=True)
@@ -62,7 +48,7 @@ def test_a_refused_store_names_the_url_status_and_uids():
     users = {"AuthenticationEnabled": True, "RegisteredUsers": {"reader": "secret-pw"}}
     with LocalOrthanc(settings=users) as guarded:
         study, series = generate_uid(), generate_uid()
-        srs = [_sr(study, series), _sr(study, series)]
+        srs = [make_sr(study, series_uid=series), make_sr(study, series_uid=series)]
         with pytest.raises(StoreRefusedError) as raised:
             store_sr(srs, guarded.dicomweb_url)
         error = raised.value
@@ -80,7 +66,7 @@ def test_instances_a_server_says_it_stored_but_discarded_are_refused(tmp_path):
     script.write_text(REFUSE_SRS)
     with LocalOrthanc(settings={"LuaScripts": [str(script)]}) as filtering:
         study, series = generate_uid(), generate_uid()
-        srs = [_sr(study, series), _sr(study, series)]
+        srs = [make_sr(study, series_uid=series), make_sr(study, series_uid=series)]
         with pytest.raises(StoreRefusedError) as raised:
             store_sr(srs, filtering.dicomweb_url)
         error = raised.value
@@ -93,7 +79,7 @@ def test_a_store_to_a_server_that_is_down_names_every_uid():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/dicom-web"
-    sr = _sr(generate_uid(), generate_uid())
+    sr = make_sr(generate_uid())
     with pytest.raises(StoreRefusedError) as raised:
         store_sr([sr], url)
     assert raised.value.status is None

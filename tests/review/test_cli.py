@@ -271,3 +271,11 @@ def test_cohort_criteria_refused_with_central(study, capsys):
     args = argparse.Namespace(source="central", criteria="mRECIST", settings=[], paths=[str(study)])
     assert run_source(args, str) == 2
     assert "--criteria is not accepted with --source central" in capsys.readouterr().err
+
+
+def test_cohort_central_with_sdtm_beside_the_report(study, tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["cohort", str(study), "--source", "central", "--out", str(out), "--sdtm"])
+    assert code == 0, capsys.readouterr().err
+    assert (out / "sdtm").is_dir() and any((out / "sdtm").iterdir())
+    assert "SDTM datasets" in (out / "report.html").read_text()

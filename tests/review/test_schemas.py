@@ -18,9 +18,18 @@ DOCS_SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 
 
 def validator(name):
+    """A validator of a published schema; ``$ref`` to another published schema resolves."""
+    from referencing import Registry, Resource
+
+    registry = Registry().with_resources(
+        (path.name, Resource.from_contents(json.loads(path.read_text())))
+        for path in DOCS_SCHEMAS.glob("*.schema.json")
+    )
     schema = json.loads((DOCS_SCHEMAS / f"{name}.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(
+        schema, registry=registry, format_checker=jsonschema.FormatChecker()
+    )
 
 
 @pytest.mark.parametrize("name", sorted(REVIEW_SCHEMAS))

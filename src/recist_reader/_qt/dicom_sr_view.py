@@ -108,19 +108,24 @@ class DicomSRView(ReadingView):
         self.refresh()
 
     # ------------------------------------------------------------------ export
-    def series_folders(self) -> list[Path]:
-        """Where the read's images are: the folders of every open visit's files, and the
-        record's own folder."""
-        folders: list[Path] = []
+    def series_folders(self) -> list[Path | str]:
+        """Where the read's images are: the folders of every open visit's files, the DICOMweb
+        server of every visit opened from PACS, and the record's own folder."""
+        from recist_reader.interop.sr.images import is_dicomweb_url
+
+        sources: list[Path | str] = []
         for layers in self.context.visit_layers.values():
             for file in layers.image.metadata.get("source_files", ()):
-                folder = Path(file).parent
-                if folder not in folders:
-                    folders.append(folder)
+                # a visit opened from PACS lists WADO-RS instance URLs: {base}/studies/...
+                source = (
+                    str(file).split("/studies/")[0] if is_dicomweb_url(str(file)) else Path(file).parent
+                )
+                if source not in sources:
+                    sources.append(source)
         session = self.context.session
-        if session is not None and session.path is not None and session.path.parent not in folders:
-            folders.append(session.path.parent)
-        return folders
+        if session is not None and session.path is not None and session.path.parent not in sources:
+            sources.append(session.path.parent)
+        return sources
 
     def export_to(self, out: str | os.PathLike[str]) -> list[Path]:
         """Write the read's SRs into ``out``; returns the files written."""
@@ -187,7 +192,8 @@ class DicomSRView(ReadingView):
     def add_rulers_from(self, paths: list[str | os.PathLike[str]]) -> int:
         """Offer the rulers of other tools' SRs under ``paths`` as unassigned rulers; returns
         how many were added."""
-        imported = self._read([*paths, *self.series_folders()])  # the images' geometry too
+        folders = [s for s in self.series_folders() if isinstance(s, Path)]
+        imported = self._read([*paths, *folders])  # the images' geometry too
         added = [r for r in imported.foreign_rulers if r not in self.unassigned]
         self.unassigned.extend(added)
         self._show_rulers()

@@ -16,6 +16,7 @@ from qtpy.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.visit_layers import VisitLayers, create_visit_layers
+from recist_reader.io.dicom.loader import is_dicomweb_url
 from recist_reader.reading import ReadingError
 
 
@@ -90,6 +91,9 @@ class VisitSeries(QObject):
         }
         if not wanted:
             return
+        if is_dicomweb_url(folder):  # a DICOMweb server: each series found by its UID
+            self._load_from_server(str(folder), wanted)
+            return
         listing = list_series(folder)
         found = {info.summary.series_uid: info.summary for info in listing.series}
         missing = []
@@ -123,6 +127,18 @@ class VisitSeries(QObject):
             )
         self.add_visit_layers(visit_id, load_for_display(*source))
         self.context.select_visit(visit_id)
+    def _load_from_server(self, url: str, wanted: dict[str, str]) -> None:
+        from recist_reader._reader import load_for_display
+        from recist_reader.errors import SeriesError
+
+        failed = []
+        for series_uid, visit_id in wanted.items():
+            try:
+                self.add_visit_layers(visit_id, load_for_display(url, series_uid))
+            except SeriesError as error:
+                failed.append(f"{visit_id}: {error}")
+        if failed:
+            self.context.show_message("; ".join(failed), error=True)
 
     def add_visit_layers(self, visit_id: str, volume: Any) -> VisitLayers:
         """Show ``volume`` as the visit's image, with its rulers and new-lesion layers, in

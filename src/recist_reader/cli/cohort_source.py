@@ -81,12 +81,14 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
             criteria=cohort.criteria,
         ),
     )
+    sdtm_refused = False
     if args.out is not None:
         from recist_reader.cli.cohort import export_cohort_sdtm
         from recist_reader.cohort.report import write_report
         from recist_reader.review.report_section import central_review_section
 
         sdtm = export_cohort_sdtm(args, {**options, **scoring}) if args.sdtm else None
+        sdtm_refused = bool(sdtm and sdtm.get("problems"))
         write_report(
             args.out,
             summary,
@@ -116,6 +118,6 @@ def run_source(args: argparse.Namespace, format_summary: Callable[[dict[str, Any
             print("\n".join(format_investigator_vs_central(summary["investigator_vs_central"])))
         if args.out is not None:
             print(f"\nReport written to {args.out / 'report.html'}")
-    if cohort.invalid or cohort.empty_folders:
+    if cohort.invalid or cohort.empty_folders or sdtm_refused:
         return EXIT_INPUT
     return EXIT_PENDING if args.strict and result.pending else 0

@@ -14,7 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 BOR_LABELS = ("CR", "PR", "SD", "NonCR/NonPD", "PD", "NE")
-RESPONDER_LABELS = frozenset({"CR", "PR"})
+#: Responders: CR and PR, and their iRECIST counterparts (ORR counts iCR + iPR, design.md §7b).
+RESPONDER_LABELS = frozenset({"CR", "PR", "iCR", "iPR"})
 RESPONDER_CATEGORIES = ("responder", "non_responder")
 
 
@@ -79,7 +80,8 @@ def cohen_kappa(pairs: Sequence[tuple[str, str]], labels: Sequence[str] = ()) ->
     return {"n": n, "matrix": matrix, "p_o": float(p_o), "p_e": float(p_e), "kappa": _float(kappa)}
 
 
-def _responder(label: str) -> str:
+def responder_category(label: str) -> str:
+    """``responder`` (CR, PR) or ``non_responder`` (every other best response)."""
     return "responder" if label in RESPONDER_LABELS else "non_responder"
 
 
@@ -87,7 +89,7 @@ def bor_agreement(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """CRV16 for one kind of BOR: the category κ and the responder κ."""
     agreement = cohen_kappa(pairs, BOR_LABELS)
     responder = cohen_kappa(
-        [(_responder(a), _responder(b)) for a, b in pairs], RESPONDER_CATEGORIES
+        [(responder_category(a), responder_category(b)) for a, b in pairs], RESPONDER_CATEGORIES
     )
     agreement["responder"] = responder
     return agreement

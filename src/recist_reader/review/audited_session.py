@@ -113,6 +113,19 @@ class AuditedReadingSession(ReadingSession):
         self._accepted = copy.deepcopy(self._record)
         super()._changed()
 
+    # ------------------------------------------------------------------ timepoints
+    def _timepoints_fixed(self, *args: Any, **kwargs: Any) -> Any:
+        raise ReadingError(
+            "the core lab assigns the timepoints: in reader mode a visit is not added, "
+            "removed or re-dated"
+        )
+
+    add_visit = _timepoints_fixed
+    remove_visit = _timepoints_fixed
+    set_visit_date = _timepoints_fixed
+    set_baseline_date = _timepoints_fixed
+    add_series = _timepoints_fixed
+
     # ------------------------------------------------------------------ saving and locking
     def _sync(self) -> None:
         """Edit the read as saved from now on (its trail and locks included)."""

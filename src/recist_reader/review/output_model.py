@@ -6,17 +6,34 @@ output against the schema generated from these models, so the two cannot drift.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from recist_reader.core.response_model import (
-    BestOverallResponse,
-    DurationOfResponse,
-    PatientResponse,
-    PfsSummary,
-    ProgressionSummary,
-)
+#: Marks a part of the response in the generated schema; ``review.schema`` turns it into a
+#: ``$ref`` to ``response.schema.json`` (pydantic resolves ``$ref`` among its own definitions).
+RESPONSE_PART = "x-response-part"
+
+
+def _response_part(name: str | None, *, nullable: bool = False) -> WithJsonSchema:
+    """A part of the response (design.md §2) by reference to ``response.schema.json``, so
+    that this schema follows the response model (and every criteria's labels)."""
+    part = {RESPONSE_PART: name or ""}
+    return WithJsonSchema({"anyOf": [part, {"type": "null"}]} if nullable else part)
+
+
+BestOverallResponse = Annotated[dict[str, Any], _response_part("BestOverallResponse")]
+PfsSummary = Annotated[dict[str, Any], _response_part("PfsSummary")]
+ProgressionSummary = Annotated[
+    dict[str, Any] | None, _response_part("ProgressionSummary", nullable=True)
+]
+DurationOfResponse = Annotated[
+    dict[str, Any] | None, _response_part("DurationOfResponse", nullable=True)
+]
+PatientResponse = Annotated[dict[str, Any] | None, _response_part(None, nullable=True)]
+NullableBestOverallResponse = Annotated[
+    dict[str, Any] | None, _response_part("BestOverallResponse", nullable=True)
+]
 
 Status = Literal["concordant", "adjudicated", "awaiting_adjudication", "awaiting_reads", "invalid"]
 Slot = Literal["R1", "R2"]
@@ -53,7 +70,7 @@ class ReadSummary(_Closed):
     read_id: str | None
     reader_id: str | None
     status: Literal["in_progress", "complete"] | None
-    bor: BestOverallResponse | None
+    bor: NullableBestOverallResponse
     progression_date: str | None = DateText
     first_response_date: str | None = Field(
         DateText.default,
@@ -82,10 +99,10 @@ class Central(_Closed):
     basis: Literal["concordant", "adjudicated"]
     read_id: str
     best_overall_response: BestOverallResponse
-    progression: ProgressionSummary | None
+    progression: ProgressionSummary
     pfs: PfsSummary
-    duration_of_response: DurationOfResponse | None
-    response: PatientResponse | None = Field(None, description="with --full: the whole response")
+    duration_of_response: DurationOfResponse
+    response: PatientResponse = Field(None, description="with --full: the whole response")
 
 
 class Problem(_Closed):

@@ -7,26 +7,27 @@ match.
 
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 from typing import Any
 
-from recist_reader.core.schema import SCHEMA_DIALECT, record_json_schema, schema_text, write_schemas
+from recist_reader.core.schema import SCHEMA_DIALECT, schema_text, write_schemas
 
 
 def read_json_schema() -> dict[str, Any]:
-    """The read: a patient record (design.md §1) whose ``read`` block is required (§9.1–§9.3)."""
-    schema = copy.deepcopy(record_json_schema())
-    schema["$id"] = "read.schema.json"
-    schema["title"] = "Central review read"
-    schema["description"] = (
-        "One reader's read of one patient: a patient record with its read block (design.md "
-        "§9.2), per-visit locked_at and the hash-chained audit trail (§9.3)."
-    )
-    schema["required"] = [*schema["required"], "read"]
-    schema["properties"]["read"] = {"$ref": "#/$defs/ReadBlock"}
-    return schema
+    """The read: a patient record (``record.schema.json``, design.md §1 with §9.1–§9.3) whose
+    ``read`` block is required. It refers to the record schema rather than copying it, so
+    that it follows every change of the record model."""
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": "read.schema.json",
+        "title": "Central review read",
+        "description": "One reader's read of one patient: a patient record with its read block "
+        "(design.md §9.2), per-visit locked_at and the hash-chained audit trail (§9.3).",
+        "allOf": [{"$ref": "record.schema.json"}],
+        "required": ["read"],
+        "properties": {"read": {"type": "object"}},
+    }
 
 
 def adjudication_json_schema() -> dict[str, Any]:
@@ -49,9 +50,19 @@ def adjudication_json_schema() -> dict[str, Any]:
 
 def review_json_schema() -> dict[str, Any]:
     """The review output (design.md §9.5)."""
-    from recist_reader.review.output_model import ReviewOutput
+    from recist_reader.review.output_model import RESPONSE_PART, ReviewOutput
 
-    schema = ReviewOutput.model_json_schema(mode="serialization")
+    def referenced(node: Any) -> Any:
+        if isinstance(node, dict):
+            if RESPONSE_PART in node:
+                name = node[RESPONSE_PART]
+                return {"$ref": "response.schema.json" + (f"#/$defs/{name}" if name else "")}
+            return {key: referenced(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [referenced(value) for value in node]
+        return node
+
+    schema = referenced(ReviewOutput.model_json_schema(mode="serialization"))
     return {"$schema": SCHEMA_DIALECT, "$id": "review.schema.json", **schema}
 
 

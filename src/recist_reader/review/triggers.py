@@ -10,9 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from recist_reader.review.agreement import responder_category
 from recist_reader.review.options import ReviewOptions
-
-RESPONDER_LABELS = frozenset({"CR", "PR"})
 
 
 def _days_apart(first: str | None, second: str | None) -> int | None:
@@ -40,9 +39,7 @@ def _first_response_date(response: Mapping[str, Any]) -> str | None:
 
 
 def _bor_value(label: str, compare: str) -> str:
-    if compare == "responder":
-        return "responder" if label in RESPONDER_LABELS else "non-responder"
-    return label
+    return responder_category(label) if compare == "responder" else label
 
 
 def discordance(

@@ -232,17 +232,30 @@ def _series_uids(visit: Visit) -> list[str]:
 def _series_headers(
     source: SeriesSource, uids: set[str], problems: list[str]
 ) -> dict[str, SeriesHeaders]:
+    """The wanted series' headers from folders and DICOMweb servers (a read may hold visits
+    opened from both); a series none of them has is a problem naming it."""
     if not uids:
         return {}
     from recist_reader.errors import SeriesError
 
-    if is_dicomweb_url(source):
-        return _dicomweb_series_headers(str(source), uids, problems)
-    try:
-        return read_series_headers(source, uids)
-    except SeriesError as error:
-        problems.append(f"{error}")
-        return {}
+    sources = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    urls = [str(s) for s in sources if is_dicomweb_url(s)]
+    folders = [s for s in sources if not is_dicomweb_url(s)]
+    found: dict[str, SeriesHeaders] = {}
+    if folders:
+        try:
+            found.update(read_series_headers(folders, uids))
+        except SeriesError as error:
+            if not urls:
+                problems.append(f"{error}")
+    for index, url in enumerate(urls):
+        missing = uids - found.keys()
+        if not missing:
+            break
+        # only the last server's refusals are problems: an earlier one may lack what a later has
+        last = index == len(urls) - 1
+        found.update(_dicomweb_series_headers(url, missing, problems if last else []))
+    return found
 
 
 def _dicomweb_series_headers(

@@ -1,8 +1,9 @@
 """DICOM series loading with validated LPS geometry (design.md §4, issue 3).
 
 ``load_series(path, *, series_uid=None)`` returns a :class:`Volume`; ``list_series(path)``
-lists the series under a path with their geometry but without decoding pixels. Every
-failure is a :class:`~recist_reader.errors.SeriesError` subclass naming the file and problem.
+lists the series under a path with their geometry but without decoding pixels. Both also
+take a DICOMweb URL (with ``study_uid=``; :mod:`recist_reader.io.dicomweb`). Every failure
+is a :class:`~recist_reader.errors.SeriesError` subclass naming the file and problem.
 """
 
 from __future__ import annotations

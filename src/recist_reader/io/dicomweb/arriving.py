@@ -3,9 +3,10 @@
 The series' WADO-RS metadata gives the headers: grouping, geometry, checks and display
 window are those of a folder, before any pixel is fetched, and the call returns a
 :class:`~recist_reader.io.dicom.volume.Volume` whose ``array`` is an
-:class:`~recist_reader.io.dicom.arriving.ArrivingSlices`. One WADO-RS request then streams
-the instances into a private temporary folder; each slice is decoded as soon as its file is
-complete (and the file deleted), after its header has been checked against the metadata:
+:class:`~recist_reader.io.dicom.arriving.ArrivingSlices`. Meanwhile (from the start, on a
+connection of its own) one WADO-RS request streams the instances into a private temporary
+folder; each slice is decoded as soon as its file is complete (and the file deleted), after
+its header has been checked against the metadata:
 an instance that differs, is missing from the answer or cannot be decoded shows black and
 is reported once (``on_failure``), naming its URL.
 
@@ -61,21 +62,27 @@ def load_series_progressively(
         retrieved or decoded later is reported to ``on_failure``.
     """
     source = parse_source(url, study_uid=study_uid, series_uid=series_uid)
-    connection = Connection(source.base_url, credentials=credentials)
-    try:
-        study, key = resolve_series(connection, source, allow_resampling=allow_resampling)
-        prepared = prepare_remote(connection, study, key, allow_resampling=allow_resampling)
-        if not shows_early(prepared) or any(
-            frame.frame_index is not None for frame in prepared.geometry.ordered
-        ):
-            volume = load_from(connection, study, key, allow_resampling=allow_resampling)
-            connection.close()
-            return volume
-    except BaseException:
-        connection.close()
-        raise
-    frames = list(prepared.geometry.ordered)
-    stream = SeriesStream(connection, study, key.split("#", 1)[0], frames)
+    stream: SeriesStream | None = None
+    with Connection(source.base_url, credentials=credentials) as connection:
+        try:
+            study, key = resolve_series(connection, source, allow_resampling=allow_resampling)
+            # the instances stream in (on a connection of their own) while the metadata is read
+            stream = SeriesStream(
+                Connection(connection.base_url, credentials=connection.credentials),
+                study,
+                key.split("#", 1)[0],
+            )
+            stream.start()
+            prepared = prepare_remote(connection, study, key, allow_resampling=allow_resampling)
+        except BaseException:
+            if stream is not None:
+                stream.cancel()
+            raise
+        frames = list(prepared.geometry.ordered)
+        if not shows_early(prepared) or any(frame.frame_index is not None for frame in frames):
+            stream.cancel()
+            return load_from(connection, study, key, allow_resampling=allow_resampling)
+    stream.expect(frames)
     array = np.empty(prepared.acquired_shape, dtype=prepared.acquired_dtype)
     slices = ArrivingSlices(
         frames,
@@ -84,29 +91,34 @@ def load_series_progressively(
         wide_dtype=prepared.wide_dtype,
         read_slice=stream.read_slice,
     )
-    stream.start()
     return prepared.volume(slices)
+
+
+class _Cancelled(Exception):
+    """The stream is no longer wanted (internal)."""
 
 
 class SeriesStream:
     """A series' instances streaming into a temporary folder, and waiting for one of them.
 
+    Started before the series' metadata is read; :meth:`expect` then names the instances
+    of the volume (those missing from the answer are asked for one by one), or
+    :meth:`cancel` stops it.
+
     Parameters
     ----------
     connection : Connection
-        Closed when the stream ends.
+        Used by the stream's thread only; closed when the stream ends.
     study_uid, series_uid : str
         The series on the server.
-    frames : list of FrameHeader
-        The metadata's frames, one per instance (their ``path`` is the instance URL).
     """
 
-    def __init__(
-        self, connection: Connection, study_uid: str, series_uid: str, frames: list[FrameHeader]
-    ) -> None:
+    def __init__(self, connection: Connection, study_uid: str, series_uid: str) -> None:
         self._connection = connection
         self._study_uid, self._series_uid = study_uid, series_uid
-        self._expected = {frame.sop_instance_uid for frame in frames}
+        self._urls: dict[str, str] = {}
+        self._expected: set[str] | None = None
+        self._cancelled = False
         self._folder = Path(tempfile.mkdtemp(prefix="recist-dicomweb-"))
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, True)
         self._condition = threading.Condition()
@@ -121,17 +133,37 @@ class SeriesStream:
         """Start retrieving in the background."""
         self._thread.start()
 
+    def expect(self, frames: list[FrameHeader]) -> None:
+        """The volume's frames, one per instance (their ``path`` is the instance URL)."""
+        with self._condition:
+            self._expected = {frame.sop_instance_uid for frame in frames}
+            for sop in [sop for sop in self._arrived if sop not in self._expected]:
+                self._arrived.pop(sop).unlink(missing_ok=True)
+            self._condition.notify_all()
+
+    def cancel(self) -> None:
+        """Stop retrieving; the files are removed."""
+        with self._condition:
+            self._cancelled = True
+            self._condition.notify_all()
+        if not self._thread.is_alive():
+            self._connection.close()
+            self._finalizer()
+
     def _run(self) -> None:
         connection, study, series = self._connection, self._study_uid, self._series_uid
         parts: list[Path] = []
 
         def open_part(index: int) -> Any:
+            if self._cancelled:
+                raise _Cancelled
             parts.append(self._folder / f"part{index:06d}.dcm")
             return open(parts[-1], "wb")
 
         def part_done(index: int) -> None:
             self._register(parts[index])
 
+        refused = False
         try:
             connection.retrieve_parts(
                 connection.series_url(study, series),
@@ -142,10 +174,13 @@ class SeriesStream:
         except DicomwebError as exc:
             self._failure = str(exc)
             refused = exc.status is not None and exc.status not in (200, 206)
-        else:
-            refused = False
+        except _Cancelled:
+            pass
         try:
-            for sop in [] if refused else sorted(self._expected - set(self._arrived)):
+            with self._condition:  # the metadata names the instances wanted
+                self._condition.wait_for(lambda: self._expected is not None or self._cancelled)
+                missing = sorted((self._expected or set()) - set(self._arrived))
+            for sop in [] if refused or self._cancelled else missing:
                 part = retrieve_instance(connection, study, series, sop, self._folder)
                 if part is not None:
                     self._register(part)
@@ -154,11 +189,14 @@ class SeriesStream:
             with self._condition:
                 self._finished = True
                 self._condition.notify_all()
+            if self._cancelled:
+                self._finalizer()
 
     def _register(self, part: Path) -> None:
         sop = read_sop_instance_uid(part)
         with self._condition:
-            if sop in self._expected and sop not in self._arrived:
+            wanted = self._expected is None or sop in self._expected
+            if sop and wanted and sop not in self._arrived and not self._cancelled:
                 self._arrived[sop] = part
                 self._condition.notify_all()
                 return

@@ -181,12 +181,16 @@ class Connection:
                 get_remaining=True,
             )
 
-    def search_series(self, study_uid: str) -> list[dict[str, Any]]:
-        """QIDO-RS ``/studies/{study}/series``: every series of the study."""
-        with self.errors(self.study_url(study_uid), f"study {study_uid}"):
+    def search_series(
+        self, study_uid: str, *, series_uid: str | None = None
+    ) -> list[dict[str, Any]]:
+        """QIDO-RS ``/studies/{study}/series``: every series of the study (or the one)."""
+        what = f"study {study_uid}" + (f", series {series_uid}" if series_uid else "")
+        with self.errors(self.study_url(study_uid), what):
             return self.client.search_for_series(
                 study_uid,
                 fields=["SeriesDescription", "NumberOfSeriesRelatedInstances"],
+                search_filters={"SeriesInstanceUID": series_uid} if series_uid else None,
                 get_remaining=True,
             )
 
@@ -296,9 +300,15 @@ class Connection:
                     f"{_reason(exc)}); check the URL and that the server is running",
                     url=shown,
                 ) from None
+            connect_s, read_s = self.timeout
+            waited = (
+                f"could not be connected to within {connect_s:g} s"
+                if isinstance(exc, requests.ConnectTimeout)
+                else f"did not answer within {read_s:g} s"
+            )
             raise DicomwebError(
-                f"{shown}: the DICOMweb server did not answer within {READ_TIMEOUT_S:g} s "
-                f"({what}); try again later, or check the server",
+                f"{shown}: the DICOMweb server {waited} ({what}); try again later, or check "
+                "the server",
                 url=shown,
             ) from None
         except requests.RequestException as exc:

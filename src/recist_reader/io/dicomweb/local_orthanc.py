@@ -240,6 +240,14 @@ class LocalOrthanc:
                 count += 1
         return count
 
+    def delete_all(self) -> int:
+        """Delete every patient the server holds (Orthanc's REST ``DELETE /patients/{id}``), so
+        the next user of a shared server starts empty; the number of patients deleted."""
+        patients = self.rest("/patients")
+        for patient in patients:
+            self.rest(f"/patients/{patient}", method="DELETE")
+        return len(patients)
+
     def rest(self, path: str, *, method: str = "GET", body: Any = None) -> Any:
         """Call Orthanc's REST API; the decoded JSON answer."""
         data = None if body is None else json.dumps(body).encode()

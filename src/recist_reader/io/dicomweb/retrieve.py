@@ -1,9 +1,9 @@
 """Retrieve a series' instances from a DICOMweb server into a private temporary folder.
 
-QIDO-RS lists the instances the server holds; one WADO-RS request streams them as Part 10
-files, written as they arrive and named by SOPInstanceUID; instances missing from that
-answer (a dropped connection, a server that left some out) are asked for one by one. What
-is still missing then is an error naming the series URL and the missing UIDs.
+One WADO-RS request streams the instances as Part 10 files, written as they arrive and named
+by SOPInstanceUID, while QIDO-RS counts the series' instances. When the answer was cut short
+or holds fewer instances than counted, QIDO-RS lists them and the missing ones are asked for
+one by one; what is still missing then is an error naming the series URL and the UIDs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from recist_reader.io.dicom.fastheader import TAGS, read_fast_header
 from recist_reader.io.dicom.volume import Volume
 from recist_reader.io.dicomweb.connection import Connection, UnknownDicomwebResourceError
 from recist_reader.io.dicomweb.errors import DicomwebError
-from recist_reader.io.dicomweb.metadata import instance_uid
+from recist_reader.io.dicomweb.metadata import instance_uid, json_value
 
 _MAX_UIDS_IN_MESSAGE = 5
 _SAFE_NAME = re.compile(r"^[0-9.]{1,64}$")
@@ -99,10 +99,14 @@ def retrieve_series(
         The server has no such series.
     """
     series_url = connection.series_url(study_uid, series_uid)
-    with ThreadPoolExecutor(1) as pool:  # QIDO-RS while the instances stream in
-        listing = pool.submit(_listed_instances, connection, study_uid, series_uid)
+    with ThreadPoolExecutor(1) as pool:  # QIDO-RS counts while the instances stream in
+        counting = pool.submit(_instance_count, connection, study_uid, series_uid)
         retrieved, paths, failure = _stream_series(connection, study_uid, series_uid, folder)
-        listed = listing.result()
+        count = counting.result()
+    if failure is None and count is not None and len(paths) >= count:
+        return retrieved
+    # Cut short, or fewer instances than the server counts: which ones are missing?
+    listed = _listed_instances(connection, study_uid, series_uid)
     for sop in [uid for uid in listed if uid not in paths]:
         part = retrieve_instance(connection, study_uid, series_uid, sop, folder)
         if part is not None:
@@ -121,16 +125,40 @@ def retrieve_series(
     return retrieved
 
 
+def _instance_count(connection: Connection, study_uid: str, series_uid: str) -> int | None:
+    """NumberOfSeriesRelatedInstances from QIDO-RS ``/studies/{study}/series`` (None when the
+    server does not give it), on a connection of its own (another thread).
+
+    One query, where listing the instances can take a second per 300 on some servers
+    (Orthanc reads every file): the instances are listed only when the count shows some
+    missing.
+
+    Raises
+    ------
+    UnknownSeriesError
+        The study has no such series.
+    """
+    with Connection(connection.base_url, credentials=connection.credentials) as own:
+        found = own.search_series(study_uid, series_uid=series_uid)
+    if not found:
+        url = connection.series_url(study_uid, series_uid)
+        raise UnknownDicomwebResourceError(
+            f"{url}: the server has no series {series_uid} in study {study_uid}; check the UIDs",
+            url=url,
+        )
+    count = json_value(found[0], "00201209")
+    return int(count) if isinstance(count, int | float | str) and str(count).isdigit() else None
+
+
 def _listed_instances(connection: Connection, study_uid: str, series_uid: str) -> list[str]:
-    """The SOP Instance UIDs QIDO-RS lists (on a connection of its own: another thread).
+    """The SOP Instance UIDs QIDO-RS lists.
 
     Raises
     ------
     UnknownSeriesError
         It lists none.
     """
-    with Connection(connection.base_url, credentials=connection.credentials) as own:
-        listed = [instance_uid(item) for item in own.search_instances(study_uid, series_uid)]
+    listed = [instance_uid(item) for item in connection.search_instances(study_uid, series_uid)]
     if not listed:
         url = connection.series_url(study_uid, series_uid)
         raise UnknownDicomwebResourceError(
