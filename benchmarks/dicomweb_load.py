@@ -70,8 +70,7 @@ def run(code: str, args: list[str], environment: dict[str, str]) -> tuple[float,
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", _PEAK + code, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
         env=environment,
     )

@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     os.environ.setdefault("NAPARI_CONFIG", str(Path(tempfile.mkdtemp()) / "napari.yaml"))
     import napari
-
     from recist_reader._widget import ReadingWidget
     from recist_reader.phantom.hcc_patient import default_hcc_folder, write_hcc_patient
 

@@ -15,7 +15,8 @@ def test_import_pulls_in_neither_qt_nor_napari():
     code = (
         "import sys, recist_reader, recist_reader.cli, recist_reader.reading, "
         "recist_reader.measure, recist_reader.cohort, recist_reader.io.dicom, "
-        "recist_reader.phantom, recist_reader.core.scoring;"
+        "recist_reader.phantom, recist_reader.core.scoring, recist_reader.registration, "
+        "recist_reader.phantom.visit_pairs;"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('napari', 'PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'qtpy', 'vispy', 'magicgui')];"
         "print(','.join(bad))"

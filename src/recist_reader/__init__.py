@@ -32,6 +32,9 @@ _LAZY_EXPORTS: dict[str, str] = {
     "export_sdtm": "recist_reader.interop.sdtm",
     "sdtm_tables": "recist_reader.interop.sdtm",
     "SdtmExportError": "recist_reader.interop.sdtm",
+    "register_visits": "recist_reader.registration",
+    "Registration": "recist_reader.registration",
+    "RegistrationError": "recist_reader.registration",
 }
 
 __all__ = ["__version__", *_LAZY_EXPORTS]

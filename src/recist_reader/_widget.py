@@ -37,6 +37,7 @@ from recist_reader._qt.clinical_status_view import ClinicalStatusView
 from recist_reader._qt.compare_view import CompareView
 from recist_reader._qt.criteria_response_view import CriteriaResponseView
 from recist_reader._qt.dicom_sr_view import DicomSRView
+from recist_reader._qt.follow_up_registration import FollowUpRegistration
 from recist_reader._qt.lesion_actions import LesionActionsView
 from recist_reader._qt.lesion_table import LesionTableView
 from recist_reader._qt.marker_controller import MarkerController
@@ -45,12 +46,14 @@ from recist_reader._qt.messages import MessagesView
 from recist_reader._qt.mrecist_view import MrecistView
 from recist_reader._qt.new_lesions_view import NewLesionsView
 from recist_reader._qt.pacs_dialog import PacsOpenView
+from recist_reader._qt.propagation_view import PropagationView
 from recist_reader._qt.qt_helpers import ask_question
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
 from recist_reader._qt.record_bar import RecordBar
 from recist_reader._qt.response_panel import ResponsePanel
 from recist_reader._qt.ruler_controller import RulerController
+from recist_reader._qt.snap_ruler_view import SnapRulerView
 from recist_reader._qt.tracked_new_lesions_view import TrackedNewLesionsView
 from recist_reader._qt.visit_list import VisitListView
 from recist_reader._qt.visit_series import VisitSeries
@@ -94,6 +97,9 @@ class ReadingWidget(QWidget):
         self.criteria_response = CriteriaResponseView(context)
         self.mrecist = MrecistView(context, self.series, self.rulers)  # mRECIST (HCC)
         self.messages = MessagesView(context, sections=lambda: set(self._sections))
+        self.registrations = FollowUpRegistration(context, self)
+        self.propagation = PropagationView(context, self.registrations, self.proposals)
+        self.snap_ruler = SnapRulerView(context)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -117,6 +123,8 @@ class ReadingWidget(QWidget):
             (self.windows, "Visits"),
             (self.lesions, "Lesions"),
             (self.lesion_actions, "Lesions"),
+            (self.snap_ruler, "Lesions"),
+            (self.propagation, "Lesions"),
             (self.new_lesions, "New lesions at this visit"),
             # What every read needs stays in view above (issue 17 §6); then the rest.
             (self.response, "Response (primary criteria)"),
@@ -326,6 +334,7 @@ class ReadingWidget(QWidget):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
         if self.confirm_discard():
+            self.registrations.cancel_all()
             event.accept()
         else:
             event.ignore()

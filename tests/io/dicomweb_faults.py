@@ -98,13 +98,13 @@ class FaultyProxy:
                 request.add_header(name, handler.headers[name])
         try:
             with urllib.request.urlopen(request, timeout=60) as answer:
-                status, content, kind = answer.status, answer.read(), answer.headers.get(
-                    "Content-Type", ""
+                status, content, kind = (
+                    answer.status,
+                    answer.read(),
+                    answer.headers.get("Content-Type", ""),
                 )
         except urllib.error.HTTPError as error:
-            status, content, kind = error.code, error.read(), error.headers.get(
-                "Content-Type", ""
-            )
+            status, content, kind = error.code, error.read(), error.headers.get("Content-Type", "")
         if method == "GET" and faults.series_without and _SERIES_RETRIEVE.search(path):
             content = _without_parts(content, kind, faults.series_without)
         instance = _INSTANCE_RETRIEVE.search(path)

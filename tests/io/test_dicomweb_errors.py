@@ -20,8 +20,8 @@ from recist_reader.io.dicom import (
     NoSeriesFoundError,
     PixelDataError,
     UnknownSeriesError,
-    load_series,
     list_series,
+    load_series,
 )
 from recist_reader.io.dicom.arriving import ArrivingSlices, load_series_progressively
 from recist_reader.io.dicomweb import DicomwebError, connection

@@ -15,8 +15,7 @@ CONTENT_TYPE = 'multipart/related; type="application/dicom"; boundary="b0undary"
 
 def _message(parts: list[bytes], *, preamble: bytes = b"", epilogue: bytes = b"") -> bytes:
     body = b"".join(
-        b"--b0undary\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n"
-        for part in parts
+        b"--b0undary\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n" for part in parts
     )
     return preamble + body + b"--b0undary--\r\n" + epilogue
 

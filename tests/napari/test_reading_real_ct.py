@@ -81,7 +81,9 @@ def test_a_baseline_read_on_real_ct_saved_and_reopened(
     assert widget.record_bar.patient_id_edit.isReadOnly()
     assert widget.session.baseline_date == dt.date.fromisoformat(image.metadata["study_date"])
     shown = widget.record_bar.baseline_date_edit.date()
-    assert (shown.year(), shown.month(), shown.day()) == widget.session.baseline_date.timetuple()[:3]
+    assert (shown.year(), shown.month(), shown.day()) == widget.session.baseline_date.timetuple()[
+        :3
+    ]
     # B2, point 2: one step is one 8 mm slice.
     assert viewer.dims.range[0].step == pytest.approx(spacing[0])
     # Point 3: the lung window with key 1.
@@ -123,9 +125,10 @@ def test_a_baseline_read_on_real_ct_saved_and_reopened(
     qtbot.mouseClick(widget.lesion_actions.draw_long_button, Qt.MouseButton.LeftButton)
     x0, y0, x1, y1 = box_of(widget, boxes, HAZY_SLICE)
     canvas.click(np.asarray(image.data_to_world((HAZY_SLICE, (y0 + y1) / 2, x1 + 15)), float))
-    assert widget.session.measurement("BL", nt1)["marker"]["series_uid"] == image.metadata[
-        "series_uid"
-    ]
+    assert (
+        widget.session.measurement("BL", nt1)["marker"]["series_uid"]
+        == image.metadata["series_uid"]
+    )
 
     path = widget.save(tmp_path / "lung.json")
     saved = json.loads(path.read_text())

@@ -26,9 +26,9 @@ def test_bundled_study_is_the_generated_one():
     files = sample_study()
     assert sorted(p.name for p in BICR.glob("*.json")) == sorted(files)
     for name, document in files.items():
-        assert (
-            (BICR / name).read_text(encoding="utf-8") == study_file_text(document)
-        ), f"sample_data/bicr/{name} is stale: python -m recist_reader.review.sample_study sample_data/bicr"
+        assert (BICR / name).read_text(encoding="utf-8") == study_file_text(document), (
+            f"sample_data/bicr/{name} is stale: python -m recist_reader.review.sample_study sample_data/bicr"
+        )
 
 
 def test_study_p017_r1_starts_with_the_design_trail():

@@ -34,9 +34,9 @@ def validator(name):
 
 @pytest.mark.parametrize("name", sorted(REVIEW_SCHEMAS))
 def test_published_schema_is_generated_from_the_models(name):
-    assert (
-        (DOCS_SCHEMAS / f"{name}.schema.json").read_text() == review_schema_text(name)
-    ), f"docs/schemas/{name}.schema.json is stale: run python -m recist_reader.review.schema docs/schemas"
+    assert (DOCS_SCHEMAS / f"{name}.schema.json").read_text() == review_schema_text(name), (
+        f"docs/schemas/{name}.schema.json is stale: run python -m recist_reader.review.schema docs/schemas"
+    )
 
 
 def test_the_study_files_conform():

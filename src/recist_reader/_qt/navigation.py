@@ -31,9 +31,20 @@ def lesion_centre_world(
 
 
 def go_to_lesion(context: ReadingContext, lesion_id: str) -> None:
-    """Move to the slice and centre of a lesion's ruler or marker (this visit's, else
-    baseline's)."""
+    """Move to the slice and centre of a lesion's ruler or marker: this visit's; else where a
+    locator of the context expects it (a follow-up registered to the baseline); else
+    baseline's."""
     session = context.require_session()
+    current = context.current_visit_id
+    if current in context.visit_layers and lesion_centre_world(context, current, lesion_id) is None:
+        for locate in context.locators:  # e.g. the baseline ruler propagated by registration
+            expected = locate(current, lesion_id)
+            if expected is not None:
+                expected = np.array(expected, float)
+                expected[0] = context.visit_layers[current].nearest_slice_mm(float(expected[0]))
+                context.viewer.dims.set_point(0, float(expected[0]))
+                camera_of(context.viewer).center = tuple(float(c) for c in expected)
+                return
     for visit_id in (context.current_visit_id, session.baseline_visit_id):
         if visit_id is None or visit_id not in context.visit_layers:
             continue

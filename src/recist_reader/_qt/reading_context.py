@@ -64,6 +64,9 @@ class ReadingContext(QObject):
         self.score: LiveScore | None = None
         self._messages_shown = 0
         self._message_on_screen = False
+        #: Where a lesion is expected on a visit it has no ruler on yet (visit id, lesion id)
+        #: -> world point or None; Go to asks each in turn (follow-up registration adds one).
+        self.locators: list[Callable[[str, str], Any]] = []
         #: Asks the reader a question (title, text, button labels); returns the label chosen.
         self.ask: Callable[[str, str, tuple[str, ...]], str] = lambda title, text, buttons: buttons[
             -1

@@ -325,6 +325,28 @@ class NewLesion(_Strict):
 _NOT_A_FINDING = frozenset({"absent", "not_evaluated"})
 
 
+Row4 = Annotated[list[FiniteFloat], Field(min_length=4, max_length=4)]
+
+
+class VisitRegistration(_Strict):
+    """A follow-up's registration to the baseline, as `Registration.to_json` writes it
+    (design.md §11); kept so that reopening the read does not recompute it."""
+
+    method: Literal["rigid", "affine"]
+    baseline_series_uid: str = Field("", description="the baseline series it was computed against")
+    follow_up_series_uid: str = Field("", description="this visit's series that was registered")
+    to_follow_up_lps: Annotated[list[Row4], Field(min_length=4, max_length=4)] = Field(
+        description="4 x 4 homogeneous matrix: baseline LPS mm -> follow-up LPS mm"
+    )
+    plausible: bool = Field(description="false: not to be used (a reason says why)")
+    reason: str = ""
+    seconds: Annotated[FiniteFloat, Field(ge=0)] = 0.0
+    checks: dict[str, FiniteFloat] = Field(
+        default_factory=dict, description="the figures plausibility was judged on"
+    )
+    software: str = ""
+
+
 class Visit(_Strict):
     """One assessment time point: the baseline or a follow-up."""
 
@@ -346,6 +368,9 @@ class Visit(_Strict):
     visit_num: FiniteNumber | None = Field(None, description="SDTM VISITNUM (§9.1)")
     visit_name: NonEmptyText | None = Field(None, description="SDTM VISIT (§9.1)")
     epoch: NonEmptyText | None = Field(None, description="SDTM EPOCH (§9.1)")
+    registration: VisitRegistration | None = Field(
+        None, description="follow-ups: registration to the baseline (ignored by scoring)"
+    )
 
     @cached_value
     def measurement_by_lesion(self) -> dict[str, Measurement]:

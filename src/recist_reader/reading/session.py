@@ -736,6 +736,27 @@ class ReadingSession(NewLesionTracking, MrecistReading):
         del entries[index]
         self._changed()
 
+    def registration(self, visit_id: str) -> dict[str, Any] | None:
+        """A follow-up's stored registration to the baseline (design.md §11; a copy), or
+        None."""
+        found = self._visit(visit_id).get("registration")
+        return None if found is None else copy.deepcopy(found)
+
+    def set_registration(self, visit_id: str, registration: dict[str, Any] | None) -> None:
+        """Keep a follow-up's registration to the baseline with the read (what
+        `Registration.to_json` writes; None removes it), so that reopening the read does
+        not compute it again. Scoring ignores it."""
+        visit = self._visit(visit_id)
+        if visit is self._baseline_visit():
+            raise ReadingError("the baseline is not registered to itself")
+        if registration is None:
+            if visit.pop("registration", None) is not None:
+                self._changed()
+            return
+        if visit.get("registration") != registration:
+            visit["registration"] = copy.deepcopy(dict(registration))
+            self._changed()
+
     # ------------------------------------------------------------------ checks and score
     def checks(self) -> list[LesionCheck]:
         """Baseline rule checks (R2, R3) and ruler warnings, each tied to a lesion."""

@@ -43,7 +43,9 @@ def pixel_to_lps(dataset: pydicom.Dataset, row: float, column: float) -> list[fl
     position = np.array(dataset.ImagePositionPatient, float)
     orientation = np.array(dataset.ImageOrientationPatient, float)
     row_spacing, column_spacing = (float(v) for v in dataset.PixelSpacing)
-    point = position + column * column_spacing * orientation[:3] + row * row_spacing * orientation[3:]
+    point = (
+        position + column * column_spacing * orientation[:3] + row * row_spacing * orientation[3:]
+    )
     return [float(v) for v in point]
 
 
@@ -61,7 +63,9 @@ def phantom(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def phantom_read(phantom, tmp_path_factory) -> SampleRead:
-    return SampleRead("phantom", phantom.record(), phantom.folder, tmp_path_factory.mktemp("sr-phantom"))
+    return SampleRead(
+        "phantom", phantom.record(), phantom.folder, tmp_path_factory.mktemp("sr-phantom")
+    )
 
 
 def _rich_record(phantom) -> dict[str, Any]:
@@ -106,17 +110,23 @@ def _rich_record(phantom) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def rich_read(phantom, tmp_path_factory) -> SampleRead:
-    return SampleRead("rich", _rich_record(phantom), phantom.folder, tmp_path_factory.mktemp("sr-rich"))
+    return SampleRead(
+        "rich", _rich_record(phantom), phantom.folder, tmp_path_factory.mktemp("sr-rich")
+    )
 
 
-def _tiny_series(folder: Path, patient_id: str, visit: dict[str, Any], number: int) -> dict[str, str]:
+def _tiny_series(
+    folder: Path, patient_id: str, visit: dict[str, Any], number: int
+) -> dict[str, str]:
     """Write a 3-slice CT series for one visit of a sample record; its series reference."""
     grid = Grid.centred((3, 16, 16), (5.0, 2.0, 2.0))
     study = StudyInfo(
         study_date=dt.date.fromisoformat(visit["date"]),
         study_id=str(number),
         study_uid=pydicom.uid.generate_uid(entropy_srcs=[patient_id, visit["visit_id"], "study"]),
-        frame_of_reference_uid=pydicom.uid.generate_uid(entropy_srcs=[patient_id, visit["visit_id"]]),
+        frame_of_reference_uid=pydicom.uid.generate_uid(
+            entropy_srcs=[patient_id, visit["visit_id"]]
+        ),
     )
     written = write_ct_series(
         folder / visit["visit_id"],
@@ -138,7 +148,9 @@ def sample_record_reads(tmp_path_factory) -> list[SampleRead]:
         images = tmp_path_factory.mktemp(f"images-{path.stem}")
         for number, visit in enumerate(record["visits"], start=1):
             visit["series"] = [_tiny_series(images, record["patient_id"], visit, number)]
-        reads.append(SampleRead(path.stem, record, images, tmp_path_factory.mktemp(f"sr-{path.stem}")))
+        reads.append(
+            SampleRead(path.stem, record, images, tmp_path_factory.mktemp(f"sr-{path.stem}"))
+        )
     return reads
 
 

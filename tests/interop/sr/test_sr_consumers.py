@@ -92,8 +92,14 @@ def _pixelmed_errors(path: Path) -> list[str]:
     if not PIXELMED_JAR.exists():
         pytest.skip(f"{PIXELMED_JAR} missing (Debian package pixelmed-apps)")
     result = subprocess.run(
-        [java, *JAVA_XML_LIMITS, "-cp", str(PIXELMED_JAR),
-         "com.pixelmed.validate.DicomSRValidator", str(path)],
+        [
+            java,
+            *JAVA_XML_LIMITS,
+            "-cp",
+            str(PIXELMED_JAR),
+            "com.pixelmed.validate.DicomSRValidator",
+            str(path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -132,7 +138,11 @@ def test_pixelmed_reports_no_error(exported, real_ct_read):
         "PHANTOM-HCC-001_W16.SR.dcm",
         "HCC-004_W12.SR.dcm",
     }
-    paths = [p for read, p in exported if read.name in ("rich", "HCC-004_PD_new_lesion") and p.name in wanted]
+    paths = [
+        p
+        for read, p in exported
+        if read.name in ("rich", "HCC-004_PD_new_lesion") and p.name in wanted
+    ]
     assert len(paths) == len(wanted)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(paths, pool.map(_pixelmed_errors, paths)))
@@ -169,9 +179,16 @@ def _expected_lengths(record: dict, visit_id: str) -> dict[str, list[float]]:
         ruler, short = m.get("ruler"), m.get("short_axis_ruler")
         length = lambda r: float(np.linalg.norm(np.subtract(*r["points_lps_mm"])))  # noqa: E731
         if ruler and short:
-            found[m["lesion_id"]] = [m.get("long_axis_mm") or length(ruler), m.get("short_axis_mm") or length(short)]
+            found[m["lesion_id"]] = [
+                m.get("long_axis_mm") or length(ruler),
+                m.get("short_axis_mm") or length(short),
+            ]
         elif ruler:
-            use = m.get("diameter_mm") if m.get("diameter_mm") is not None and not nodal[m["lesion_id"]] else length(ruler)
+            use = (
+                m.get("diameter_mm")
+                if m.get("diameter_mm") is not None and not nodal[m["lesion_id"]]
+                else length(ruler)
+            )
             found[m["lesion_id"]] = [use]
     return found
 
@@ -192,13 +209,19 @@ def test_dcmqi_reads_every_group_and_ruler(exported, tmp_path):
             if not group["TrackingIdentifier"].startswith("Cornerstone3DTools@^0.1.0:"):
                 continue  # no ruler: a status, a typed diameter or a new lesion
             lesion_id = group["TrackingIdentifier"].rsplit(":", 1)[-1]
-            values = [float(i["value"]) for i in group["measurementItems"] if i["quantity"]["CodeValue"] != "RRDIAM"]
+            values = [
+                float(i["value"])
+                for i in group["measurementItems"]
+                if i["quantity"]["CodeValue"] != "RRDIAM"
+            ]
             units = {i["units"]["CodeValue"] for i in group["measurementItems"]}
             assert units == {"mm"}
             assert values == pytest.approx(expected.pop(lesion_id), abs=TOLERANCE_MM), path.name
         rulers_here = {
             m["lesion_id"]
-            for m in next(v for v in read.record["visits"] if v["visit_id"] == visit_id)["measurements"]
+            for m in next(v for v in read.record["visits"] if v["visit_id"] == visit_id)[
+                "measurements"
+            ]
             if (m.get("reader") or None) == (_observer(dataset) or None)
         }
         assert not (set(expected) & rulers_here), f"{path.name}: groups missing for {expected}"
@@ -276,7 +299,11 @@ def _tool_for(tools, measurement):
     """The tool whose first point is the measurement's first ruler end (the tools come back
     grouped by type, not in record order)."""
     first = (measurement.get("ruler") or measurement["short_axis_ruler"])["points_lps_mm"][0]
-    found = [t for t in tools if t["points"] and np.max(np.abs(np.subtract(t["points"][0], first))) <= TOLERANCE_MM]
+    found = [
+        t
+        for t in tools
+        if t["points"] and np.max(np.abs(np.subtract(t["points"][0], first))) <= TOLERANCE_MM
+    ]
     assert len(found) == 1, f"no tool at {first} for {measurement['lesion_id']}: {tools}"
     return found[0]
 
@@ -298,7 +325,10 @@ def _assert_tool(tool, measurement, lengths, path_name, read):
         if str(ds.SeriesInstanceUID) == ruler_series
     }
     on = headers[tool["sopInstanceUid"]]
-    normal = np.cross(np.array(on.ImageOrientationPatient[:3], float), np.array(on.ImageOrientationPatient[3:], float))
+    normal = np.cross(
+        np.array(on.ImageOrientationPatient[:3], float),
+        np.array(on.ImageOrientationPatient[3:], float),
+    )
     for point in expected_points:
         distance = abs(np.dot(np.subtract(point, np.array(on.ImagePositionPatient, float)), normal))
         assert distance <= 0.05, "the ruler is drawn on another slice"
@@ -352,14 +382,17 @@ def test_sr_check_fails_on_what_breaks_ohif(phantom_read, tmp_path):
     dataset = pydicom.dcmread(paths[0])
     no_library = tmp_path / "no-library.dcm"
     broken = dataset.copy()
-    broken.ContentSequence = [i for i in dataset.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue != "111028"]
+    broken.ContentSequence = [
+        i for i in dataset.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue != "111028"
+    ]
     broken.save_as(no_library)
     no_uid = tmp_path / "no-uid.dcm"
     broken = pydicom.dcmread(paths[0])
     group = broken.ContentSequence[-1].ContentSequence[0]
-    group.ContentSequence = [i for i in group.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue != "112040"]
+    group.ContentSequence = [
+        i for i in group.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue != "112040"
+    ]
     broken.save_as(no_uid)
     report = _sr_check([phantom_read.images], [no_library, no_uid])
     assert "Image Library" in report["documents"][0]["viewport"]["errors"][0]
     assert "Tracking Unique Identifier" in report["documents"][1]["viewport"]["errors"][0]
-

@@ -17,8 +17,15 @@ def _content(dataset):
     """The SR without what differs at every export (UIDs, dates, times; the contributing
     equipment carries the time of the export)."""
     dataset = copy.deepcopy(pydicom.Dataset(dataset))
-    for keyword in ("SOPInstanceUID", "SeriesInstanceUID", "ContentDate", "ContentTime",
-                    "InstanceCreationDate", "InstanceCreationTime", "ContributingEquipmentSequence"):
+    for keyword in (
+        "SOPInstanceUID",
+        "SeriesInstanceUID",
+        "ContentDate",
+        "ContentTime",
+        "InstanceCreationDate",
+        "InstanceCreationTime",
+        "ContributingEquipmentSequence",
+    ):
         if keyword in dataset:
             delattr(dataset, keyword)
     return dataset.to_json_dict()
@@ -46,7 +53,16 @@ def test_export_from_dicomweb_equals_export_from_the_folder(server, phantom, tmp
 
     record_path = tmp_path / "record.json"
     record_path.write_text(json.dumps(record))
-    code = main(["export-sr", str(record_path), "--out", str(tmp_path / "sr"), "--stow", server.dicomweb_url])
+    code = main(
+        [
+            "export-sr",
+            str(record_path),
+            "--out",
+            str(tmp_path / "sr"),
+            "--stow",
+            server.dicomweb_url,
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert len(list((tmp_path / "sr").glob("*.SR.dcm"))) == 3
 
@@ -60,7 +76,10 @@ def test_a_series_the_server_lacks_is_a_problem_naming_it(orthanc, phantom):
                 m[key]["series_uid"] = "1.2.3.999"
     with pytest.raises(SRExportError) as caught:
         export_sr(record, orthanc.dicomweb_url)
-    assert any("1.2.3.999" in p and orthanc.dicomweb_url.split("/dicom-web")[0] in p for p in caught.value.problems)
+    assert any(
+        "1.2.3.999" in p and orthanc.dicomweb_url.split("/dicom-web")[0] in p
+        for p in caught.value.problems
+    )
 
 
 def test_a_read_with_visits_on_a_server_and_in_folders_exports_as_from_one_folder(server, phantom):

@@ -61,8 +61,16 @@ def test_document_attributes(phantom_read, phantom):
         assert sr.SeriesDescription == f"RECIST 1.1 read {document.visit_id}"
         assert sr.Manufacturer == "recist-reader"
         for keyword in (
-            "PatientID", "PatientName", "PatientBirthDate", "PatientSex", "StudyInstanceUID",
-            "StudyID", "StudyDate", "StudyTime", "AccessionNumber", "ReferringPhysicianName",
+            "PatientID",
+            "PatientName",
+            "PatientBirthDate",
+            "PatientSex",
+            "StudyInstanceUID",
+            "StudyID",
+            "StudyDate",
+            "StudyTime",
+            "AccessionNumber",
+            "ReferringPhysicianName",
         ):
             assert sr.get(keyword) == image.get(keyword), keyword
         assert sr.SeriesInstanceUID != image.SeriesInstanceUID
@@ -99,7 +107,9 @@ def test_content_tree_root(rich_documents):
     assert items["121008"].PersonName == "Reader^One"
     assert items["121008"].RelationshipType == "HAS OBS CONTEXT"
     assert _code(items["121058"], "ConceptCodeSequence") == (
-        "25045-6", "LN", "CT unspecified body region"
+        "25045-6",
+        "LN",
+        "CT unspecified body region",
     )
     assert items["121058"].RelationshipType == "HAS CONCEPT MOD"
     # The Image Library lists exactly the slices the SCOORDs are on.
@@ -145,7 +155,10 @@ def test_lesion_group_items(rich_documents):
     assert site.RelationshipType == "HAS CONCEPT MOD"
     assert _code(site, "ConceptCodeSequence")[:2] == ("10200004", "SCT")
     assert _code(_one(t1, "112016", "DCM"), "ConceptCodeSequence")[:2] == ("112074", "DCM")
-    assert _code(_one(t1, "RRNODAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == ("373067005", "SCT")
+    assert _code(_one(t1, "RRNODAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == (
+        "373067005",
+        "SCT",
+    )
     assert _one(t1, "RRORGAN", "99RECISTRDR").TextValue == "liver"
     assert _one(t1, "111001", "DCM").TextValue == "recist-reader measure_lesion"  # TID 4019
     assert _one(t1, "111003", "DCM").TextValue
@@ -162,13 +175,19 @@ def test_lesion_group_items(rich_documents):
     nt1 = _group(sr, "NT1")
     assert _one(nt1, "112039", "DCM").TextValue == "NT1"
     assert _code(_one(nt1, "112016", "DCM"), "ConceptCodeSequence")[:2] == ("112075", "DCM")
-    assert _code(_one(nt1, "RRSTATUS", "99RECISTRDR"), "ConceptCodeSequence")[:2] == ("52101004", "SCT")
+    assert _code(_one(nt1, "RRSTATUS", "99RECISTRDR"), "ConceptCodeSequence")[:2] == (
+        "52101004",
+        "SCT",
+    )
     assert _code(_one(nt1, "363698007", "SCT"), "ConceptCodeSequence")[:2] == ("23451007", "SCT")
     assert not [i for i in nt1.ContentSequence if i.ValueType == "NUM"]
 
     n1 = _group(sr, "N1")
     assert _one(n1, "112039", "DCM").TextValue == "Cornerstone3DTools@^0.1.0:Bidirectional:N1"
-    assert _code(_one(n1, "RRNODAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == ("373066001", "SCT")
+    assert _code(_one(n1, "RRNODAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == (
+        "373066001",
+        "SCT",
+    )
     nums = [i for i in n1.ContentSequence if i.ValueType == "NUM"]
     assert [_code(n)[1:] for n in nums] == [("SCT", "Long Axis"), ("SCT", "Short Axis")]
     assert [float(n.MeasuredValueSequence[0].NumericValue) for n in nums] == [28.0, 18.0]
@@ -177,14 +196,25 @@ def test_lesion_group_items(rich_documents):
 def test_recist_diameter_num_only_when_needed(rich_documents):
     by_visit = _by_visit(rich_documents)
     node = _group(by_visit[("W8", None)], "N1")  # one ruler; its short axis typed in
-    nums = [(_code(n)[0], float(n.MeasuredValueSequence[0].NumericValue)) for n in node.ContentSequence if n.ValueType == "NUM"]
+    nums = [
+        (_code(n)[0], float(n.MeasuredValueSequence[0].NumericValue))
+        for n in node.ContentSequence
+        if n.ValueType == "NUM"
+    ]
     assert nums[0][0] == "410668003" and nums[0][1] == pytest.approx(18.667, abs=1e-3)
     assert nums[1] == ("RRDIAM", 12.0)
     split = _group(by_visit[("W16", None)], "T2")  # the sum of a split lesion's parts
-    nums = [(_code(n)[0], float(n.MeasuredValueSequence[0].NumericValue)) for n in split.ContentSequence if n.ValueType == "NUM"]
+    nums = [
+        (_code(n)[0], float(n.MeasuredValueSequence[0].NumericValue))
+        for n in split.ContentSequence
+        if n.ValueType == "NUM"
+    ]
     assert nums == [("410668003", 16.5)]
     too_small = _group(by_visit[("W16", None)], "T1")  # a status and the ruler drawn
-    assert _code(_one(too_small, "RRSTATUS", "99RECISTRDR"), "ConceptCodeSequence")[:2] == ("112133", "DCM")
+    assert _code(_one(too_small, "RRSTATUS", "99RECISTRDR"), "ConceptCodeSequence")[:2] == (
+        "112133",
+        "DCM",
+    )
     assert [_code(n)[0] for n in too_small.ContentSequence if n.ValueType == "NUM"] == ["410668003"]
 
 
@@ -197,7 +227,11 @@ def test_time_point_type_after_baseline(rich_documents):
 
 def test_new_lesion_groups(rich_documents, rich_read):
     by_visit = _by_visit(rich_documents)
-    marked = next(g for g in _groups(by_visit[("W8", "Reader^One")]) if _one(g, "112039", "DCM").TextValue == "N1")
+    marked = next(
+        g
+        for g in _groups(by_visit[("W8", "Reader^One")])
+        if _one(g, "112039", "DCM").TextValue == "N1"
+    )
     assert marked.ContentTemplateSequence[0].TemplateIdentifier == "1410"
     region = _one(marked, "111030", "DCM")
     assert region.ValueType == "SCOORD" and region.GraphicType == "POINT"
@@ -205,25 +239,35 @@ def test_new_lesion_groups(rich_documents, rich_read):
     assert [float(v) for v in region.GraphicData] == pytest.approx([190.5, 60.5], abs=1e-3)
     assert _code(_one(marked, "112016", "DCM"), "ConceptCodeSequence")[:2] == ("112076", "DCM")
     assert _one(marked, "RRLOCATION", "99RECISTRDR").TextValue == "Liver segment 4"
-    assert _code(_one(marked, "RREQUIVOCAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == ("373066001", "SCT")
+    assert _code(_one(marked, "RREQUIVOCAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == (
+        "373066001",
+        "SCT",
+    )
     assert _code(_one(marked, "363698007", "SCT"), "ConceptCodeSequence")[:2] == ("10200004", "SCT")
     assert _one(marked, "121106", "DCM").TextValue == "N1"
     later = _groups(by_visit[("W16", None)])
     confirmed = next(g for g in later if _one(g, "112039", "DCM").TextValue == "N1")
     assert confirmed.ContentTemplateSequence[0].TemplateIdentifier == "1501"
     assert _one(confirmed, "RRFIRSTSEEN", "99RECISTRDR").TextValue == "W8"
-    assert _code(_one(confirmed, "RREQUIVOCAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == ("373067005", "SCT")
+    assert _code(_one(confirmed, "RREQUIVOCAL", "99RECISTRDR"), "ConceptCodeSequence")[:2] == (
+        "373067005",
+        "SCT",
+    )
     # One finding, one tracking UID at every visit; derived as design.md §8.7 says.
     import uuid
 
-    expected = "2.25." + str(uuid.uuid5(uuid.NAMESPACE_URL, "recist-reader/PHANTOM-HCC-001/new/W8/liversegment4").int)
+    expected = "2.25." + str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "recist-reader/PHANTOM-HCC-001/new/W8/liversegment4").int
+    )
     assert _one(marked, "112040", "DCM").UID == expected
     assert _one(confirmed, "112040", "DCM").UID == expected
     lung = next(g for g in later if _one(g, "112039", "DCM").TextValue == "N2")
     assert _code(_one(lung, "363698007", "SCT"), "ConceptCodeSequence")[:2] == ("39607008", "SCT")
     # New-lesion groups go into the first SR of a visit with several readers.
     for reader in ("Reader^Two", None):
-        assert not [g for g in _groups(by_visit[("W8", reader)]) if _items(g, "RRLOCATION", "99RECISTRDR")]
+        assert not [
+            g for g in _groups(by_visit[("W8", reader)]) if _items(g, "RRLOCATION", "99RECISTRDR")
+        ]
 
 
 def test_tracking_uid_derivation():
@@ -262,11 +306,16 @@ def _oblique_series(folder):
     angle = np.deg2rad(20.0)
     row_direction = (1.0, 0.0, 0.0)
     column_direction = (0.0, float(np.cos(angle)), float(np.sin(angle)))
-    grid = Grid((4, 40, 30), (3.0, 0.7, 1.1), row_direction + column_direction, (-20.0, -15.0, 30.0))
+    grid = Grid(
+        (4, 40, 30), (3.0, 0.7, 1.1), row_direction + column_direction, (-20.0, -15.0, 30.0)
+    )
     study = StudyInfo(study_date=dt.date(2024, 2, 1))
     written = write_ct_series(
-        folder, np.zeros(grid.shape, np.float32), grid,
-        patient=PatientInfo("OBLIQUE-1", "OBLIQUE^ONE"), study=study,
+        folder,
+        np.zeros(grid.shape, np.float32),
+        grid,
+        patient=PatientInfo("OBLIQUE-1", "OBLIQUE^ONE"),
+        study=study,
     )
     return written, study
 
@@ -283,7 +332,11 @@ def test_scoord_is_the_pixel_corner_convention_on_oblique_anisotropic_slices(tmp
     row_spacing, column_spacing = (float(v) for v in slice_header.PixelSpacing)
 
     def lps(row, column):
-        return list(position + column * column_spacing * orientation[:3] + row * row_spacing * orientation[3:])
+        return list(
+            position
+            + column * column_spacing * orientation[:3]
+            + row * row_spacing * orientation[3:]
+        )
 
     pixels = [(5.25, 3.0), (30.0, 22.5)]  # (row, column) of the end points, pixel-centre indices
     record = {
@@ -326,7 +379,12 @@ def test_changing_an_exported_sr_changes_nothing_else(phantom_read):
     finding = _one(_group(first[0], "T1"), "121071", "DCM").ConceptCodeSequence[0]
     finding.CodeValue = "changed"
     assert first[1].ConceptNameCodeSequence[0].CodeValue == "126000"
-    assert _one(_group(first[1], "T1"), "121071", "DCM").ConceptCodeSequence[0].CodeValue == "52988006"
+    assert (
+        _one(_group(first[1], "T1"), "121071", "DCM").ConceptCodeSequence[0].CodeValue == "52988006"
+    )
     second = export_sr(phantom_read.record, phantom_read.images)
     assert second[0].ConceptNameCodeSequence[0].CodeValue == "126000"
-    assert _one(_group(second[0], "T1"), "121071", "DCM").ConceptCodeSequence[0].CodeValue == "52988006"
+    assert (
+        _one(_group(second[0], "T1"), "121071", "DCM").ConceptCodeSequence[0].CodeValue
+        == "52988006"
+    )

@@ -104,7 +104,10 @@ def test_invalid_record_is_a_record_error(phantom_read):
 def test_visit_date_other_than_study_date_warns(phantom_read):
     record = _record(phantom_read)
     record["visits"][2]["date"] = "2024-05-02"
-    with pytest.warns(SRExportWarning, match="visit W16: its date 2024-05-02 is not its study's StudyDate 20240501"):
+    with pytest.warns(
+        SRExportWarning,
+        match="visit W16: its date 2024-05-02 is not its study's StudyDate 20240501",
+    ):
         datasets = export_sr(record, phantom_read.images)
     assert import_sr(datasets)["visits"][2]["date"] == "2024-05-01"
 
@@ -129,7 +132,9 @@ def test_import_refuses_srs_of_several_patients(phantom_read, tmp_path):
 
 def test_import_of_a_file_that_is_no_sr(phantom, tmp_path):
     image = next(phantom.series_folders["BL"].glob("*.dcm"))
-    with pytest.raises(SRImportError, match="not an Enhanced, Comprehensive or Comprehensive 3D SR"):
+    with pytest.raises(
+        SRImportError, match="not an Enhanced, Comprehensive or Comprehensive 3D SR"
+    ):
         import_sr([image])
     text = tmp_path / "notes.txt"
     text.write_text("hello")
@@ -148,7 +153,9 @@ def test_import_of_an_sr_that_is_no_measurement_report(phantom_read, tmp_path):
     sr.ConceptNameCodeSequence[0].CodeMeaning = "Diagnostic imaging report"
     path = tmp_path / "report.dcm"
     sr.save_as(path)
-    with pytest.raises(SRImportError, match="not an Imaging Measurement Report .*'Diagnostic imaging report'"):
+    with pytest.raises(
+        SRImportError, match="not an Imaging Measurement Report .*'Diagnostic imaging report'"
+    ):
         import_sr([path])
     # In a folder it is skipped with a note, beside the SRs that are measurement reports.
     folder = tmp_path / "folder"
@@ -178,17 +185,29 @@ def _ohif_sr(phantom, tmp_path):
     record = phantom.record()
     points = record["visits"][0]["measurements"][0]["ruler"]["points_lps_mm"]
     uid = phantom.series_uids["BL"]
-    geometry, _ = read_series_headers(phantom.series_folders["BL"], [uid])[uid].slice_holding(points)
+    geometry, _ = read_series_headers(phantom.series_folders["BL"], [uid])[uid].slice_holding(
+        points
+    )
     spec = {
         "images": [str(phantom.series_folders["BL"])],
         "out": str(tmp_path / "ohif" / "ohif-sr.dcm"),
         "measurements": [
-            {"toolType": "Length", "sopInstanceUid": geometry.sop_instance_uid, "points": points, "label": "liver lesion?"}
+            {
+                "toolType": "Length",
+                "sopInstanceUid": geometry.sop_instance_uid,
+                "points": points,
+                "label": "liver lesion?",
+            }
         ],
     }
     (tmp_path / "ohif").mkdir()
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    subprocess.run([node, str(sr_check / "make-ohif-sr.mjs"), str(tmp_path / "spec.json")], check=True, cwd=sr_check, capture_output=True)
+    subprocess.run(
+        [node, str(sr_check / "make-ohif-sr.mjs"), str(tmp_path / "spec.json")],
+        check=True,
+        cwd=sr_check,
+        capture_output=True,
+    )
     return Path(spec["out"]), points, uid
 
 
@@ -217,16 +236,44 @@ def test_export_and_import_commands(phantom_read, tmp_path, capsys):
     record_path = tmp_path / "record.json"
     record_path.write_text(json.dumps(phantom_read.record))
     out = tmp_path / "sr"
-    assert main(["export-sr", str(record_path), "--series-folder", str(phantom_read.images), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export-sr",
+                str(record_path),
+                "--series-folder",
+                str(phantom_read.images),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     written = capsys.readouterr().out.split()
     assert [p.rsplit("/", 1)[-1] for p in written] == [
-        "PHANTOM-HCC-001_BL.SR.dcm", "PHANTOM-HCC-001_W8.SR.dcm", "PHANTOM-HCC-001_W16.SR.dcm"
+        "PHANTOM-HCC-001_BL.SR.dcm",
+        "PHANTOM-HCC-001_W8.SR.dcm",
+        "PHANTOM-HCC-001_W16.SR.dcm",
     ]
     first = {p.name: pydicom.dcmread(p).SOPInstanceUID for p in out.iterdir()}
     # A re-export references the SR it replaces.
-    assert main(["export-sr", str(record_path), "--series-folder", str(phantom_read.images), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export-sr",
+                str(record_path),
+                "--series-folder",
+                str(phantom_read.images),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     again = pydicom.dcmread(out / "PHANTOM-HCC-001_W8.SR.dcm")
-    predecessor = again.PredecessorDocumentsSequence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0]
+    predecessor = (
+        again.PredecessorDocumentsSequence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0]
+    )
     assert predecessor.ReferencedSOPInstanceUID == first["PHANTOM-HCC-001_W8.SR.dcm"]
     assert sorted(p.name for p in out.iterdir()) == sorted(first)
     capsys.readouterr()
@@ -243,13 +290,37 @@ def test_export_command_problems_exit_2(phantom_read, tmp_path, capsys):
     record_path = tmp_path / "record.json"
     record_path.write_text(json.dumps(record))
     out = tmp_path / "sr"
-    assert main(["export-sr", str(record_path), "--series-folder", str(phantom_read.images), "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "export-sr",
+                str(record_path),
+                "--series-folder",
+                str(phantom_read.images),
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{record_path}: visit BL: lesion T1 ruler")
     assert not out.exists()
     record["visits"][0]["measurements"][0]["diameter_mm"] = "big"
     record_path.write_text(json.dumps(record))
-    assert main(["export-sr", str(record_path), "--series-folder", str(phantom_read.images), "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "export-sr",
+                str(record_path),
+                "--series-folder",
+                str(phantom_read.images),
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "visits[0].measurements[0].diameter_mm" in capsys.readouterr().err
     assert main(["export-sr", str(record_path), "--out", str(out)]) == 2
     assert "give --series-folder DIR" in capsys.readouterr().err
@@ -259,10 +330,18 @@ def test_export_command_store_failure_exits_3_with_files_written(phantom_read, t
     record_path = tmp_path / "record.json"
     record_path.write_text(json.dumps(phantom_read.record))
     out = tmp_path / "sr"
-    code = main([
-        "export-sr", str(record_path), "--series-folder", str(phantom_read.images), "--out", str(out),
-        "--stow", "http://127.0.0.1:9/dicom-web",
-    ])
+    code = main(
+        [
+            "export-sr",
+            str(record_path),
+            "--series-folder",
+            str(phantom_read.images),
+            "--out",
+            str(out),
+            "--stow",
+            "http://127.0.0.1:9/dicom-web",
+        ]
+    )
     assert code == 3
     assert len(list(out.glob("*.SR.dcm"))) == 3
     assert "--stow http://127.0.0.1:9/dicom-web" in capsys.readouterr().err
@@ -281,7 +360,9 @@ def test_a_re_export_supersedes_every_earlier_sr_of_the_visit(rich_read, tmp_pat
     out = tmp_path / "sr"
     first = export_sr_files(rich_read.record, rich_read.images, out)
     assert [p.name for p in first if "_W8" in p.name] == [
-        "PHANTOM-HCC-001_W8_1.SR.dcm", "PHANTOM-HCC-001_W8_2.SR.dcm", "PHANTOM-HCC-001_W8_3.SR.dcm"
+        "PHANTOM-HCC-001_W8_1.SR.dcm",
+        "PHANTOM-HCC-001_W8_2.SR.dcm",
+        "PHANTOM-HCC-001_W8_3.SR.dcm",
     ]
     record = copy.deepcopy(rich_read.record)
     for m in record["visits"][1]["measurements"]:

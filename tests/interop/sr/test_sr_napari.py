@@ -46,7 +46,9 @@ def test_export_sr_from_the_dock_writes_one_sr_per_visit(opened, phantom, tmp_pa
     written = opened.dicom_sr.export_to(tmp_path / "sr")
     assert shown[-1] == (f"wrote 3 DICOM SR file(s) to {tmp_path / 'sr'}", "")
     assert [p.name for p in written] == [
-        "PHANTOM-HCC-001_BL.SR.dcm", "PHANTOM-HCC-001_W8.SR.dcm", "PHANTOM-HCC-001_W16.SR.dcm"
+        "PHANTOM-HCC-001_BL.SR.dcm",
+        "PHANTOM-HCC-001_W8.SR.dcm",
+        "PHANTOM-HCC-001_W16.SR.dcm",
     ]
     imported = import_sr([tmp_path / "sr"])
     assert [v["visit_id"] for v in imported["visits"]] == ["BL", "W8", "W16"]
@@ -81,11 +83,21 @@ def _ohif_sr_on(sop_instance_uid, images, points, tmp_path) -> Path:
         "images": [str(images)],
         "out": str(tmp_path / "ohif-sr.dcm"),
         "measurements": [
-            {"toolType": "Length", "sopInstanceUid": sop_instance_uid, "points": points, "label": "second opinion"}
+            {
+                "toolType": "Length",
+                "sopInstanceUid": sop_instance_uid,
+                "points": points,
+                "label": "second opinion",
+            }
         ],
     }
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    subprocess.run([node, str(SR_CHECK / "make-ohif-sr.mjs"), str(tmp_path / "spec.json")], check=True, cwd=SR_CHECK, capture_output=True)
+    subprocess.run(
+        [node, str(SR_CHECK / "make-ohif-sr.mjs"), str(tmp_path / "spec.json")],
+        check=True,
+        cwd=SR_CHECK,
+        capture_output=True,
+    )
     return Path(spec["out"])
 
 
@@ -93,9 +105,13 @@ def _ohif_sr(phantom, tmp_path) -> tuple[Path, list[list[float]]]:
     """OHIF's Length on the W8 slice of T1, a little off the read's ruler (a second opinion)."""
     points = phantom.record()["visits"][1]["measurements"][0]["ruler"]["points_lps_mm"]
     uid = phantom.series_uids["W8"]
-    geometry, _ = read_series_headers(phantom.series_folders["W8"], [uid])[uid].slice_holding(points)
+    geometry, _ = read_series_headers(phantom.series_folders["W8"], [uid])[uid].slice_holding(
+        points
+    )
     shifted = [[p[0] + 1.5, p[1] - 1.0, p[2]] for p in points]
-    return _ohif_sr_on(geometry.sop_instance_uid, phantom.series_folders["W8"], shifted, tmp_path), shifted
+    return _ohif_sr_on(
+        geometry.sop_instance_uid, phantom.series_folders["W8"], shifted, tmp_path
+    ), shifted
 
 
 def test_ohif_rulers_are_offered_and_attached_to_a_lesion(opened, phantom, tmp_path, qtbot):
@@ -109,12 +125,16 @@ def test_ohif_rulers_are_offered_and_attached_to_a_lesion(opened, phantom, tmp_p
     opened.context.select_lesion("T1")
     assert view.attach_long_button.isEnabled()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    view.parentWidget().grab().save(str(SCREENSHOTS / "dicom_sr_unassigned_ruler.png"))  # its section
+    view.parentWidget().grab().save(
+        str(SCREENSHOTS / "dicom_sr_unassigned_ruler.png")
+    )  # its section
     view.attach_long_button.click()
     session = opened.context.session
     measurement = session.measurement("W8", "T1")
     assert np.max(np.abs(np.subtract(measurement["ruler"]["points_lps_mm"], points))) <= 0.01
-    assert measurement["diameter_mm"] == pytest.approx(np.linalg.norm(np.subtract(*points)), abs=0.05)
+    assert measurement["diameter_mm"] == pytest.approx(
+        np.linalg.norm(np.subtract(*points)), abs=0.05
+    )
     assert opened.context.current_visit_id == "W8"
     assert view.ruler_list.count() == 0 and not view.ruler_list.isVisible()
 
@@ -126,8 +146,11 @@ def test_a_ruler_on_a_series_of_no_visit_is_refused_with_a_message(opened, phant
 
     grid = Grid.centred((3, 32, 32), (5.0, 1.0, 1.0))
     other = write_ct_series(
-        tmp_path / "other", np.zeros(grid.shape, np.float32), grid,
-        patient=PatientInfo("PHANTOM-HCC-001", "PHANTOM^HCC"), study=StudyInfo(dt.date(2024, 2, 1)),
+        tmp_path / "other",
+        np.zeros(grid.shape, np.float32),
+        grid,
+        patient=PatientInfo("PHANTOM-HCC-001", "PHANTOM^HCC"),
+        study=StudyInfo(dt.date(2024, 2, 1)),
     )
     header = read_series_headers(tmp_path / "other", [other.series_uid])[other.series_uid]
     geometry, _ = header.slices()[1]

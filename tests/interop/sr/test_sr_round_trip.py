@@ -51,7 +51,11 @@ def assert_carried(original, imported):
     exported = [v for v in original["visits"] if v["measurements"] or v["new_lesions"]]
     visits = {v["visit_id"]: v for v in imported["visits"]}
     assert sorted(visits) == sorted(v["visit_id"] for v in exported)
-    studies = {s["series_uid"]: s.get("study_uid") for v in original["visits"] for s in v.get("series") or []}
+    studies = {
+        s["series_uid"]: s.get("study_uid")
+        for v in original["visits"]
+        for s in v.get("series") or []
+    }
     for visit in exported:
         got = visits[visit["visit_id"]]
         where = f"visit {visit['visit_id']}"

@@ -111,7 +111,10 @@ def export_sr(
         With one line per problem: a ruler or point off every acquired slice, a series not
         found, a visit whose series span several studies.
     """
-    return [document.dataset for document in export_sr_documents(record, series_folder, previous=previous)]
+    return [
+        document.dataset
+        for document in export_sr_documents(record, series_folder, previous=previous)
+    ]
 
 
 def export_sr_documents(
@@ -131,7 +134,9 @@ def export_sr_documents(
         for visit_id, uids in wanted.items()
         if not uids
     ]
-    headers = _series_headers(series_folder, {u for uids in wanted.values() for u in uids}, problems)
+    headers = _series_headers(
+        series_folder, {u for uids in wanted.values() for u in uids}, problems
+    )
     for visit_id, uids in wanted.items():
         for uid in uids:
             if uid not in headers and not _named_in(problems, uid):
@@ -155,7 +160,9 @@ def export_sr_documents(
     for visit in reported:
         series = {u: headers[u] for u in wanted[visit.visit_id]}
         documents.extend(
-            _visit_documents(parsed, visit, position[visit.visit_id], series, predecessors, problems)
+            _visit_documents(
+                parsed, visit, position[visit.visit_id], series, predecessors, problems
+            )
         )
     if problems:
         raise SRExportError(problems)
@@ -328,7 +335,12 @@ def _visit_documents(
             dataset.PredecessorDocumentsSequence = _predecessor_items(earlier)
         suffix = f"_{number}" if len(readers) > 1 else ""
         documents.append(
-            SRDocument(dataset, visit.visit_id, reader, _file_name(record.patient_id, visit.visit_id, suffix))
+            SRDocument(
+                dataset,
+                visit.visit_id,
+                reader,
+                _file_name(record.patient_id, visit.visit_id, suffix),
+            )
         )
     return documents
 

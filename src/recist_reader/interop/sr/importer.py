@@ -82,7 +82,10 @@ class ForeignRuler:
         """The record's ``ruler`` object for this ruler (design.md §1); None without geometry."""
         if self.points_lps_mm is None or self.series_uid is None:
             return None
-        return {"series_uid": self.series_uid, "points_lps_mm": [list(p) for p in self.points_lps_mm]}
+        return {
+            "series_uid": self.series_uid,
+            "points_lps_mm": [list(p) for p in self.points_lps_mm],
+        }
 
     def describe(self) -> str:
         """One line for the command line."""
@@ -101,7 +104,9 @@ class SRImport:
     notes: list[str] = field(default_factory=list)
 
 
-def import_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any]) -> dict[str, Any]:
+def import_sr(
+    datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any],
+) -> dict[str, Any]:
     """Read SR documents (TID 1500) back into a patient record (design.md §8.8).
 
     Parameters
@@ -142,7 +147,9 @@ def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any])
         for reference in series.get("ReferencedSOPSequence", [])
     }
     skipped = [source for source, ds in documents if str(ds.SOPInstanceUID) in superseded]
-    documents = [(source, ds) for source, ds in documents if str(ds.SOPInstanceUID) not in superseded]
+    documents = [
+        (source, ds) for source, ds in documents if str(ds.SOPInstanceUID) not in superseded
+    ]
     patients = sorted({str(ds.get("PatientID", "")) for _, ds in documents})
     if len(patients) > 1:
         raise SRImportError(
@@ -151,7 +158,9 @@ def read_sr(datasets_or_paths: Dataset | str | os.PathLike[str] | Iterable[Any])
         )
     builder = _RecordBuilder(patients[0], images)
     builder.notes.extend(images.skipped)
-    builder.notes.extend(f"{source}: replaced by a later SR of the same visit; skipped" for source in skipped)
+    builder.notes.extend(
+        f"{source}: replaced by a later SR of the same visit; skipped" for source in skipped
+    )
     for source, dataset in documents:
         builder.add(source, dataset)
     return builder.result()
@@ -313,14 +322,14 @@ def _scoord(item: Dataset) -> _Scoord | None:
         return None
     data = [float(v) for v in item.get("GraphicData", [])]
     references = [
-        ref
-        for child in _children(item)
-        for ref in child.get("ReferencedSOPSequence", [])
+        ref for child in _children(item) for ref in child.get("ReferencedSOPSequence", [])
     ]
     if not references:
         return None
     points = [data[i : i + 2] for i in range(0, len(data) - 1, 2)]
-    return _Scoord(str(item.get("GraphicType", "")), points, str(references[0].ReferencedSOPInstanceUID))
+    return _Scoord(
+        str(item.get("GraphicType", "")), points, str(references[0].ReferencedSOPInstanceUID)
+    )
 
 
 @dataclass
@@ -347,8 +356,14 @@ def _num(item: Dataset) -> _Num:
         kind = "other"
     scoord = next((s for s in map(_scoord, _children(item)) if s is not None), None)
     observed = item.get("ObservationDateTime")
-    label = str(item.ConceptNameCodeSequence[0].get("CodeMeaning", "")) if item.get("ConceptNameCodeSequence") else ""
-    return _Num(kind, _num_value(item), _num_unit(item), scoord, str(observed) if observed else None, label)
+    label = (
+        str(item.ConceptNameCodeSequence[0].get("CodeMeaning", ""))
+        if item.get("ConceptNameCodeSequence")
+        else ""
+    )
+    return _Num(
+        kind, _num_value(item), _num_unit(item), scoord, str(observed) if observed else None, label
+    )
 
 
 @dataclass
@@ -417,7 +432,9 @@ def _group(container: Dataset) -> _Group:
         elif _is(item, codes.COMMENT):
             group.comment = text
         elif _is(item, codes.FINDING):
-            group.finding = str(item.ConceptCodeSequence[0].get("CodeMeaning", "")) if concept else None
+            group.finding = (
+                str(item.ConceptCodeSequence[0].get("CodeMeaning", "")) if concept else None
+            )
         elif code in _FINDING_SITE and value_type == "CODE":
             group.finding_site = str(item.ConceptCodeSequence[0].get("CodeMeaning", ""))
         elif code == ("111001", "DCM"):
@@ -490,7 +507,10 @@ def _evidence(dataset: Dataset) -> tuple[list[dict[str, str]], dict[str, str]]:
     for keyword in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence"):
         for study in dataset.get(keyword, []):
             for item in study.get("ReferencedSeriesSequence", []):
-                entry = {"series_uid": str(item.SeriesInstanceUID), "study_uid": str(study.StudyInstanceUID)}
+                entry = {
+                    "series_uid": str(item.SeriesInstanceUID),
+                    "study_uid": str(study.StudyInstanceUID),
+                }
                 if keyword.startswith("Current") and entry not in series:
                     series.append(entry)
                 for reference in item.get("ReferencedSOPSequence", []):
@@ -550,9 +570,11 @@ class _RecordBuilder:
             for item in (_children(measurements) if measurements is not None else [])
             if _is(item, codes.MEASUREMENT_GROUP)
         ]
-        document_visit = next(
-            (g.visit_id or g.time_point for g in groups if g.visit_id or g.time_point), None
-        ) or date or source
+        document_visit = (
+            next((g.visit_id or g.time_point for g in groups if g.visit_id or g.time_point), None)
+            or date
+            or source
+        )
         self._visit(document_visit, date, series, source)
         for group in groups:
             visit_id = group.visit_id or group.time_point or document_visit
@@ -580,11 +602,15 @@ class _RecordBuilder:
                     "place for; skipped"
                 )
 
-    def _visit(self, visit_id: str, date: str | None, series: list[dict[str, str]], source: str) -> dict[str, Any]:
+    def _visit(
+        self, visit_id: str, date: str | None, series: list[dict[str, str]], source: str
+    ) -> dict[str, Any]:
         visit = self.visits.get(visit_id)
         if visit is None:
             if date is None:
-                raise SRImportError(f"{source}: the SR has no StudyDate; the visit date comes from it")
+                raise SRImportError(
+                    f"{source}: the SR has no StudyDate; the visit date comes from it"
+                )
             visit = self.visits[visit_id] = {
                 "visit_id": visit_id,
                 "date": date,
@@ -733,7 +759,9 @@ class _RecordBuilder:
         scoords = [(n, n.scoord) for n in group.nums if n.scoord is not None]
         if not scoords and group.region is not None:
             scoords = [(None, group.region)]
-        rulers = [(n, s) for n, s in scoords if s.graphic_type == "POLYLINE" and len(s.image_points) == 2]
+        rulers = [
+            (n, s) for n, s in scoords if s.graphic_type == "POLYLINE" and len(s.image_points) == 2
+        ]
         if not rulers:
             self.notes.append(
                 f"{source}: measurement {group.label!r} is no ruler of a lesion; skipped"
@@ -756,11 +784,14 @@ class _RecordBuilder:
     def result(self) -> SRImport:
         visits = sorted(self.visits.values(), key=lambda v: v["date"])
         baseline = next(
-            (v for v in visits if v["visit_id"] in self.baseline_visits), visits[0] if visits else None
+            (v for v in visits if v["visit_id"] in self.baseline_visits),
+            visits[0] if visits else None,
         )
         criteria = sorted(set(self.criteria), key=self.criteria.index)
         if len(criteria) > 1:
-            self.notes.append(f"the SRs name several criteria ({', '.join(criteria)}); kept {criteria[0]}")
+            self.notes.append(
+                f"the SRs name several criteria ({', '.join(criteria)}); kept {criteria[0]}"
+            )
         ordered_lesions = []
         for visit in visits:
             for measurement in visit["measurements"]:

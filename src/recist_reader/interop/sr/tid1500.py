@@ -147,9 +147,7 @@ def _ruler_coordinates(
     return hd.sr.CoordinatesForMeasurement(
         graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
         graphic_data=image,
-        source_image=hd.sr.SourceImageForRegion(
-            geometry.sop_class_uid, geometry.sop_instance_uid
-        ),
+        source_image=hd.sr.SourceImageForRegion(geometry.sop_class_uid, geometry.sop_instance_uid),
     )
 
 
@@ -201,7 +199,9 @@ def _method_as_concept_modifier(group: hd.sr.Template) -> None:
             item.RelationshipType = _HAS_CONCEPT_MOD.value
 
 
-def _qualitative(name: hd.sr.CodedConcept, value: hd.sr.CodedConcept) -> hd.sr.QualitativeEvaluation:
+def _qualitative(
+    name: hd.sr.CodedConcept, value: hd.sr.CodedConcept
+) -> hd.sr.QualitativeEvaluation:
     return hd.sr.QualitativeEvaluation(name, value)
 
 
@@ -306,7 +306,11 @@ def lesion_group(
 
 def new_lesion_group(
     context: VisitContext, position: int, new_lesion: NewLesion
-) -> hd.sr.MeasurementsAndQualitativeEvaluations | hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | None:
+) -> (
+    hd.sr.MeasurementsAndQualitativeEvaluations
+    | hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
+    | None
+):
     """The group of the ``position``-th (1-based) new-lesion listing of the visit (§8.6): TID
     1410 with an Image Region POINT when the reader marked the lesion, else TID 1501."""
     label = f"N{position}"
@@ -413,4 +417,3 @@ def measurement_report(
         library = ContainerContentItem(name=codes.IMAGE_LIBRARY, relationship_type=_CONTAINS)
         root_items.insert(len(root_items) - 1, library)  # before the Imaging Measurements
     return report
-

@@ -42,7 +42,9 @@ def new_lesion_tracking_uid(record: PatientRecord, visit: Visit, new_lesion: New
     else the same location, case- and space-insensitively), whose location names it.
     """
     first_seen, location = _first_sighting(record, visit, new_lesion)
-    return _uuid_uid(f"recist-reader/{record.patient_id}/new/{first_seen}/{_location_key(location)}")
+    return _uuid_uid(
+        f"recist-reader/{record.patient_id}/new/{first_seen}/{_location_key(location)}"
+    )
 
 
 def _first_sighting(record: PatientRecord, visit: Visit, new_lesion: NewLesion) -> tuple[str, str]:

@@ -464,9 +464,7 @@ def _irregular_spacing(
         f"'{series_key}#stack{number}' (slices {a + 1}-{b}, {gaps[a]:.2f} mm)"
         for number, (a, b) in enumerate(stacks, start=1)
     )
-    problem += (
-        f" ({len(stacks)} regular stacks, each loadable exactly with series_uid= {listing})"
-    )
+    problem += f" ({len(stacks)} regular stacks, each loadable exactly with series_uid= {listing})"
     return interval, problem, stacks
 
 

@@ -198,9 +198,7 @@ def _geometry(candidate: SeriesCandidate, where: str, *, allow_resampling: bool)
 
 
 @_without_pydicom_warnings
-def list_series(
-    path: str | os.PathLike[str], *, study_uid: str | None = None
-) -> SeriesListing:
+def list_series(path: str | os.PathLike[str], *, study_uid: str | None = None) -> SeriesListing:
     """List the series under ``path`` with their geometry, without decoding pixels.
 
     Parameters

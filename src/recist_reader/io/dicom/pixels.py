@@ -229,9 +229,7 @@ class ValuesOutOfRange(Exception):
 
 
 def _integer_rescale(frame: FrameHeader) -> bool:
-    return (
-        float(frame.rescale_slope).is_integer() and float(frame.rescale_intercept).is_integer()
-    )
+    return float(frame.rescale_slope).is_integer() and float(frame.rescale_intercept).is_integer()
 
 
 def _rescaled_range(frame: FrameHeader, low: int, high: int) -> tuple[float, float]:

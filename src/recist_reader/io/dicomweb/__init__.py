@@ -12,5 +12,4 @@ from recist_reader.io.dicomweb.errors import DicomwebError, StoreRefusedError
 from recist_reader.io.dicomweb.series import series_headers
 from recist_reader.io.dicomweb.store import store_sr
 
-
 __all__ = ["Credentials", "DicomwebError", "StoreRefusedError", "series_headers", "store_sr"]

@@ -230,7 +230,9 @@ class SeriesStream:
             try:
                 header = read_file_header(str(path))
             except (UnreadableDicomError, OSError) as exc:
-                raise PixelDataError(f"{frame.path}: the instance retrieved is corrupt ({exc})")
+                raise PixelDataError(
+                    f"{frame.path}: the instance retrieved is corrupt ({exc})"
+                ) from exc
             local = header.frames[0] if len(header.frames) == 1 else None
             difference = "it is not one image" if local is None else differences(local, frame)
             if difference:
@@ -261,10 +263,7 @@ def differences(local: FrameHeader, expected: FrameHeader) -> str:
     for name in ("position", "orientation", "pixel_spacing"):
         mine, theirs = getattr(local, name), getattr(expected, name)
         if (mine is None) != (theirs is None) or (
-            mine is not None
-            and np.max(np.abs(np.subtract(mine, theirs))) > GEOMETRY_TOLERANCE
+            mine is not None and np.max(np.abs(np.subtract(mine, theirs))) > GEOMETRY_TOLERANCE
         ):
             found.append(f"{name} {mine} instead of {theirs}")
     return "; ".join(found)
-
-

@@ -204,9 +204,7 @@ class Connection:
         """
         url = f"{self.base_url}/series?SeriesInstanceUID={series_uid}"
         with self.errors(url, f"series {series_uid}"):
-            found = self.client.search_for_series(
-                search_filters={"SeriesInstanceUID": series_uid}
-            )
+            found = self.client.search_for_series(search_filters={"SeriesInstanceUID": series_uid})
         studies = sorted({str(_first(item, "0020000D") or "") for item in found} - {""})
         if not studies:
             raise UnknownSeriesError(f"{self.base_url}: the server has no series {series_uid}")
@@ -391,5 +389,3 @@ def _reason(exc: BaseException) -> str:
     text = str(innermost).strip().splitlines()[0] if str(innermost).strip() else ""
     text = text.rsplit(": ", 1)[-1] if "object at 0x" in text else text
     return (text or type(innermost).__name__)[:160]
-
-

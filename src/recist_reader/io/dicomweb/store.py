@@ -161,8 +161,7 @@ def _uids(answer: Any, keyword: str) -> set[str]:
     if answer is None:
         return set()
     return {
-        str(item.get("ReferencedSOPInstanceUID", ""))
-        for item in answer.get(keyword, None) or []
+        str(item.get("ReferencedSOPInstanceUID", "")) for item in answer.get(keyword, None) or []
     } - {""}
 
 
