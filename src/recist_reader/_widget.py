@@ -334,7 +334,7 @@ class ReadingWidget(QWidget):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
         if self.confirm_discard():
-            self.registrations.cancel_all()
+            self.registrations.cancel_all(wait_s=2.0)
             event.accept()
         else:
             event.ignore()
@@ -348,7 +348,9 @@ class _CloseFilter(QObject):
         self.widget = widget
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
-        if event.type() == QEvent.Type.Close and not self.widget.confirm_discard():
-            event.ignore()
-            return True
+        if event.type() == QEvent.Type.Close:
+            if not self.widget.confirm_discard():
+                event.ignore()
+                return True
+            self.widget.registrations.cancel_all(wait_s=2.0)
         return False

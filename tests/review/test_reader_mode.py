@@ -3,6 +3,7 @@ the adjudicator's case and the review overview."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -82,6 +83,29 @@ def test_record_changes_field_by_field():
     assert [(c.action, c.field, c.old, c.new) for c in record_changes(after, again)] == [
         ("modify", "measurements[T1].diameter_mm", 29.0, 28.0)
     ]
+
+
+def test_who_reads_and_display_state_are_not_values_of_the_read(tmp_path):
+    """The reading widget keeps the reader's name, where each series was loaded from, the
+    window last used and the follow-up's registration with the record: none is an audited
+    change, and none touches a locked timepoint."""
+    before = timepoints()
+    after = copy.deepcopy(before)
+    after["reader"] = "rad-11"
+    for visit in after["visits"]:
+        visit["series"] = [{"series_uid": "1.2.3", "source": "/data/bl"}]
+    before["visits"][1]["series"] = [{"series_uid": "1.2.3"}]
+    after["visits"][1]["series"][0].update(window_center=60, window_width=400)
+    after["visits"][1]["registration"] = {"method": "affine"}
+    changes = [(c.action, c.visit_id, c.field) for c in record_changes(before, after)]
+    assert changes == [
+        ("create", v["visit_id"], "series") for i, v in enumerate(before["visits"]) if i != 1
+    ]
+    session = audited(tmp_path, unlock_policy="with_reason")
+    session.lock_timepoint("BL")
+    session.set_reader("rad-11")  # not refused: the baseline's values did not change
+    session.set_registration("W8", {"method": "affine"})
+    assert session.reader_session.pending_changes(session.record) == []
 
 
 def test_a_session_writes_the_trail_at_every_save(session):

@@ -10,6 +10,7 @@ instead of computing it again. Closing a visit, or opening another read, cancels
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +43,40 @@ class RegistrationState:
     registration: Registration | None = None
     message: str = ""
     cancel: threading.Event | None = None
+    worker: threading.Thread | None = None
 
     @property
     def usable(self) -> bool:
         """A plausible registration is available."""
         return self.registration is not None and self.registration.plausible
+
+
+def _register_in_background(
+    owner: weakref.ref, visit_id: str, fixed: Any, moving: Any, cancel: threading.Event
+) -> None:
+    """On a worker thread: register, then hand the result to the main thread. It holds its
+    `FollowUpRegistration` weakly, so a viewer closed meanwhile is not kept alive."""
+    from recist_reader.registration import (
+        RegistrationCancelled,
+        RegistrationError,
+        register_visits,
+    )
+
+    try:
+        result = register_visits(fixed, moving, cancel=cancel.is_set, threads=REGISTRATION_THREADS)
+    except RegistrationCancelled:
+        return
+    except (RegistrationError, RuntimeError, MemoryError) as error:
+        result, message = None, str(error)
+    else:
+        message = ""
+    registrations = owner()
+    if registrations is None:
+        return
+    try:
+        registrations._finished.emit(visit_id, result, message)
+    except RuntimeError:  # the dock was closed meanwhile
+        pass
 
 
 def _volume_of(layers: VisitLayers) -> Any:
@@ -176,37 +206,15 @@ class FollowUpRegistration(QObject):
         state.cancel = threading.Event()
         fixed, moving = _volume_of(baseline), _volume_of(layers)
         worker = threading.Thread(
-            target=self._work,
-            args=(visit_id, fixed, moving, state.cancel),
+            target=_register_in_background,
+            args=(weakref.ref(self), visit_id, fixed, moving, state.cancel),
             name=f"register {visit_id}",
             daemon=True,
         )
+        state.worker = worker
         worker.start()
         self.context.show_message(f"{visit_id}: registering to the baseline in the background…")
         self.changed.emit(visit_id)
-
-    def _work(self, visit_id: str, fixed: Any, moving: Any, cancel: threading.Event) -> None:
-        """On the worker thread: register, then hand the result to the main thread."""
-        from recist_reader.registration import (
-            RegistrationCancelled,
-            RegistrationError,
-            register_visits,
-        )
-
-        try:
-            result = register_visits(
-                fixed, moving, cancel=cancel.is_set, threads=REGISTRATION_THREADS
-            )
-        except RegistrationCancelled:
-            return
-        except (RegistrationError, RuntimeError, MemoryError) as error:
-            result, message = None, str(error)
-        else:
-            message = ""
-        try:
-            self._finished.emit(visit_id, result, message)
-        except RuntimeError:  # the dock was closed meanwhile
-            pass
 
     def _on_finished(self, visit_id: str, result: Registration | None, error: str) -> None:
         """On the main thread: keep the result if the visit is still the one registered."""
@@ -261,11 +269,17 @@ class FollowUpRegistration(QObject):
             self._forget(visit_id)
         self.update()
 
-    def cancel_all(self) -> None:
-        """Stop every registration still running (e.g. when the dock closes)."""
-        for state in self.states.values():
+    def cancel_all(self, wait_s: float = 0.0) -> None:
+        """Stop every registration still running (e.g. when the dock closes); with
+        ``wait_s``, wait up to that long for the workers to end (the cancel is checked
+        about every 50 ms), so that nothing of a closed viewer stays in use."""
+        states = list(self.states.values())
+        for state in states:
             if state.cancel is not None:
                 state.cancel.set()
+        for state in states:
+            if wait_s and state.worker is not None and state.worker.is_alive():
+                state.worker.join(wait_s)
 
     def wait(self, visit_id: str, timeout_s: float = 120.0) -> RegistrationState | None:
         """Block until the follow-up's registration is done (for scripts and tests; the

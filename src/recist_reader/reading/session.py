@@ -745,17 +745,18 @@ class ReadingSession(NewLesionTracking, MrecistReading):
     def set_registration(self, visit_id: str, registration: dict[str, Any] | None) -> None:
         """Keep a follow-up's registration to the baseline with the read (what
         `Registration.to_json` writes; None removes it), so that reopening the read does
-        not compute it again. Scoring ignores it."""
+        not compute it again. Scoring ignores it.
+
+        It is written with the read's next save, but does not by itself make the read
+        unsaved: a read opened and closed without an edit is not asked about (a
+        registration not saved is computed again on reopening)."""
         visit = self._visit(visit_id)
         if visit is self._baseline_visit():
             raise ReadingError("the baseline is not registered to itself")
         if registration is None:
-            if visit.pop("registration", None) is not None:
-                self._changed()
-            return
-        if visit.get("registration") != registration:
+            visit.pop("registration", None)
+        elif visit.get("registration") != registration:
             visit["registration"] = copy.deepcopy(dict(registration))
-            self._changed()
 
     # ------------------------------------------------------------------ checks and score
     def checks(self) -> list[LesionCheck]:

@@ -18,24 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from recist_reader.reading.session import ReadingError, ReadingSession, SaveBlockedError
-from recist_reader.review.changes import Change
+from recist_reader.review.changes import Change, read_values, visit_values
 from recist_reader.review.reader_actions import ReadActionError
 from recist_reader.review.reader_session import ChangeReasonRequired, ReaderSession
-
-_NOT_VISIT_VALUES = ("locked_at",)
-_NOT_READ_VALUES = ("read", "audit", "visits")
 
 
 class LockedTimepointError(ReadingError):
     """An edit touched a locked timepoint: it was undone."""
-
-
-def _visit_values(visit: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in visit.items() if k not in _NOT_VISIT_VALUES}
-
-
-def _read_values(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in _NOT_READ_VALUES}
 
 
 class AuditedReadingSession(ReadingSession):
@@ -55,6 +44,8 @@ class AuditedReadingSession(ReadingSession):
             path=reader.path,
             reader=reader.reader_id,
         )
+        if self.reader and not self._record.get("reader"):
+            self._record["reader"] = self.reader  # the read is theirs (not a value of it)
         self.reader_session = reader
         #: Asked for the reason of changes to saved values; None or "" refuses the save.
         self.ask_reason: Callable[[list[Change]], str | None] = lambda changes: None
@@ -91,12 +82,12 @@ class AuditedReadingSession(ReadingSession):
         for visit in after["visits"]:
             old = visits_before.get(visit["visit_id"])
             if reader.locked(visit["visit_id"]) and (
-                old is None or _visit_values(old) != _visit_values(visit)
+                old is None or visit_values(old) != visit_values(visit)
             ):
                 touched.append(visit["visit_id"])
         baseline_id = self.baseline_visit_id
         if reader.locked(baseline_id) and baseline_id not in touched:
-            if _read_values(before) != _read_values(after):
+            if read_values(before) != read_values(after):
                 touched.append(baseline_id)
         return touched
 

@@ -12,9 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Keys that are not values of the read.
-_NOT_VALUES = frozenset({"read", "audit"})
-_VISIT_NOT_VALUES = frozenset({"visit_id", "measurements", "new_lesions", "locked_at"})
+#: Keys that are not values of the read: its header and trail, and who reads it (the read's
+#: header names the reader; the reading widget writes it into the record as well).
+_NOT_VALUES = frozenset({"read", "audit", "reader"})
+#: Keys of a visit that are not values of the read: its lock, and its registration to the
+#: baseline (a display aid, recomputable, design.md §11).
+VISIT_NOT_VALUES = frozenset({"locked_at", "registration"})
+_VISIT_NOT_VALUES = frozenset({"visit_id", "measurements", "new_lesions"}) | VISIT_NOT_VALUES
+#: What the reading widget keeps with a visit's series for the next opening (where it was
+#: loaded from, the window last used): display state, not values of the read.
+SERIES_DISPLAY_KEYS = frozenset({"source", "window_center", "window_width"})
 #: Who measured and when: the audit entry says it already.
 _MEASUREMENT_NOT_VALUES = frozenset({"lesion_id", "reader", "measured_at"})
 _MISSING = object()
@@ -59,6 +66,24 @@ class Change:
         if reason:
             entry["reason"] = reason
         return entry
+
+
+def visit_values(visit: Mapping[str, Any]) -> dict[str, Any]:
+    """A visit's values of the read: without its lock, registration and display state."""
+    values = {k: v for k, v in visit.items() if k not in VISIT_NOT_VALUES}
+    if isinstance(values.get("series"), list):
+        values["series"] = [
+            {k: v for k, v in entry.items() if k not in SERIES_DISPLAY_KEYS}
+            if isinstance(entry, Mapping)
+            else entry
+            for entry in values["series"]
+        ]
+    return values
+
+
+def read_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A read's record-level values (the lesion list, dates...), without its visits."""
+    return {k: v for k, v in record.items() if k not in _NOT_VALUES and k != "visits"}
 
 
 def _compare(
@@ -137,8 +162,10 @@ def record_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     )
     for visit_id in [*visits_before, *(k for k in visits_after if k not in visits_before)]:
         old, new = visits_before.get(visit_id), visits_after.get(visit_id)
+        old = None if old is None else visit_values(old)
+        new = None if new is None else visit_values(new)
         if old is None or new is None:
-            value = {k: v for k, v in (old or new).items() if k != "locked_at"}
+            value = old or new
             _compare(
                 _MISSING if old is None else value, _MISSING if new is None else value,
                 visit_id=visit_id, field=f"visits[{visit_id}]", out=changes,
