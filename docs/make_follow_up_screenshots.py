@@ -72,10 +72,10 @@ def main() -> None:
     widget.select_lesion("T1")
     widget.lesion_actions.goto_button.click()
     camera_of(viewer).zoom = 3.0
-    save(viewer, "7-follow-up-expected")
+    save(viewer, "03-follow-up-expected")
     widget.propagation.propose_button.click()
     camera_of(viewer).zoom = 3.0
-    save(viewer, "8-follow-up-proposal")
+    save(viewer, "04-follow-up-proposal")
     widget.registrations.cancel_all()
     viewer.close()
 

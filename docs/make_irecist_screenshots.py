@@ -52,12 +52,12 @@ def main() -> None:
 
     QApplication.processEvents()
     scroll.verticalScrollBar().setValue(box.mapTo(scroll.widget(), box.rect().topLeft()).y() - 8)
-    save(viewer, "7-irecist-tracked-new-lesion")
+    save(viewer, "08-irecist-tracked-new-lesion")
 
     # 8. Week 12: the response under RECIST 1.1 and iRECIST side by side, and the episode.
     widget.select_visit("W12")
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
-    save(viewer, "8-irecist-response-by-criteria")
+    save(viewer, "09-irecist-response-by-criteria")
     viewer.close()
 
 

@@ -42,13 +42,13 @@ def main() -> None:
     viewer.dims.set_point(0, float(widget.visit_layers["W16"].image.data.shape[0] // 2))
     _go_to(widget, "W16", "T1", viable=True)
     _scroll_to(widget, widget.mrecist.finding_size)
-    save(viewer, "9-mrecist-arterial-viable-rulers")
+    save(viewer, "10-mrecist-arterial-viable-rulers")
 
     # 10. The same visit, portal-venous phase: the whole-lesion rulers.
     widget.series.show_series("W16", patient.series_uids["W16"]["portal_venous"])
     _go_to(widget, "W16", "T1", viable=False)
     _scroll_to(widget, widget.criteria_response)
-    save(viewer, "10-mrecist-portal-venous-whole-rulers")
+    save(viewer, "11-mrecist-portal-venous-whole-rulers")
 
     # 11. The cohort view switched to mRECIST (the bundled RECIST and mRECIST samples).
     folder = workdir / "cohort"
@@ -58,7 +58,7 @@ def main() -> None:
     viewer.window.remove_dock_widget("all")
     _, cohort = viewer.window.add_plugin_dock_widget("recist-reader", "RECIST cohort")
     cohort.open_folder(folder, criteria="mRECIST")
-    save(viewer, "11-mrecist-cohort-view")
+    save(viewer, "12-mrecist-cohort-view")
     viewer.close()
 
 

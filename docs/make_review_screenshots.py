@@ -48,7 +48,7 @@ def main() -> None:
     for _ in range(3):
         QApplication.processEvents()
         scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
-    save(viewer, "8-reader-mode")
+    save(viewer, "16-reader-mode")
     viewer.close()
 
     # 8. Adjudicator mode: both reads of W16 side by side, the triggers, the decision pane.
@@ -69,7 +69,7 @@ def main() -> None:
     view.r1_button.setChecked(True)
     view.rationale.setPlainText("Solid 9 mm nodule in liver segment 6 at W16, absent at W8.")
     view.adjudicator_edit.setText("rad-19")
-    save(viewer, "9-adjudicator-mode")
+    save(viewer, "17-adjudicator-mode")
     viewer.close()
 
 

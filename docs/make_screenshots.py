@@ -76,7 +76,7 @@ def main() -> None:
     widget.select_lesion(first_target)
     viewer.reset_view()
     widget.go_to_selected_lesion()
-    save(viewer, "1-baseline-rulers")
+    save(viewer, "01-baseline-rulers")
 
     # 2. A follow-up, with the baseline measurement as reference and a click proposal shown
     # for the reader to accept or reject.
@@ -89,14 +89,14 @@ def main() -> None:
     widget.proposals.measure_at(
         first_target, lps_to_world(ruler.points_lps_mm, layers.world_to_lps).mean(axis=0)
     )
-    save(viewer, "2-follow-up")
+    save(viewer, "02-follow-up")
     widget.proposals.reject()
 
     # 3. Side by side with baseline (linked views).
     widget.compare.combo.setCurrentIndex(1)
     widget.select_lesion(first_target)
     viewer.reset_view()
-    save(viewer, "3-compare-with-baseline")
+    save(viewer, "05-compare-with-baseline")
     widget.compare.combo.setCurrentIndex(0)
 
     # 4. The response panel: sums, changes, responses, best overall response, notes.
@@ -104,7 +104,7 @@ def main() -> None:
 
     scroll = widget.findChild(QScrollArea)
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
-    save(viewer, "4-response-panel")
+    save(viewer, "06-response-panel")
     scroll.verticalScrollBar().setValue(0)
 
     # 5. A baseline rule broken: shown beside the lesion, saving refused.
@@ -112,7 +112,7 @@ def main() -> None:
     extra = widget.add_lesion("target", "liver")
     widget.set_ruler_from_world(extra, [[0, 0, 0], [0, 0, 8.0]])
     widget.context.guard(widget.save)
-    save(viewer, "5-baseline-check")
+    save(viewer, "07-baseline-check")
 
     viewer.close()
 

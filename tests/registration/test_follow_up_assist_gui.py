@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("napari")
 
 import recist_reader.phantom as ph  # noqa: E402
-from recist_reader._qt.visit_layers import camera_of  # noqa: E402
+from recist_reader._qt.visit_layers import camera_of, grid_of  # noqa: E402
 from recist_reader._widget import ReadingWidget  # noqa: E402
 from recist_reader.phantom.motion import KnownMotion  # noqa: E402
 from recist_reader.phantom.visit_pairs import (  # noqa: E402
@@ -131,7 +131,13 @@ def test_go_to_lands_on_the_propagated_position_and_propose_measures_there(
 
     guides, markers = widget.propagation.guides, widget.propagation.markers
     assert guides.visible and markers.visible and len(guides.data) == 1
-    np.testing.assert_allclose(markers.data[0], expected_world, atol=5.0)
+    np.testing.assert_allclose(markers.data_to_world(markers.data[0]), expected_world, atol=5.0)
+    # The guides share the visit's grid: one slider step is still one slice (issue 17, B2),
+    # and the ring lies on an acquired slice.
+    first_mm, step_mm = layers.slice_grid_mm
+    assert widget.viewer.dims.range[0].step == pytest.approx(abs(step_mm))
+    ring_slice = markers.data_to_world(markers.data[0])[0]
+    assert ring_slice == pytest.approx(layers.nearest_slice_mm(ring_slice))
     assert list(markers.features["lesion_id"]) == [t1]
     qtbot.wait(200)
     shot = tmp_path / "follow_up_expected.png"
@@ -201,3 +207,22 @@ def test_snap_to_edges_turns_a_rough_ruler_into_both_axes(widget, pair_on_disk, 
     assert measured["diameter_mm"] == pytest.approx(truth.long_axis_mm, abs=1.5)
     assert measured["short_axis_mm"] == pytest.approx(truth.short_axis_mm, abs=1.5)
     assert "snapped to" in widget.messages.label.text()
+
+
+def test_comparing_with_baseline_keeps_two_panes_and_the_guides_come_back(widget, pair_on_disk):
+    t1 = read_with_baseline_ruler(widget, pair_on_disk)
+    _, written, _, _, _ = pair_on_disk
+    visit_id = widget.add_visit_from_series(written["W8"].directory)
+    widget.registrations.wait(visit_id)
+    widget.select_visit(visit_id)
+    widget.select_lesion(t1)
+    assert widget.propagation.guides in widget.viewer.layers
+    widget.compare.combo.setCurrentIndex(1)  # compare with baseline
+    stride = grid_of(widget.viewer).stride
+    assert grid_of(widget.viewer).enabled
+    assert len(widget.viewer.layers) == 2 * stride  # two panes, no third for the guides
+    widget.compare.combo.setCurrentIndex(0)
+    assert not grid_of(widget.viewer).enabled
+    assert widget.propagation.guides in widget.viewer.layers
+    assert widget.propagation.guides.visible
+    assert widget.viewer.layers.selection.active is widget.visit_layers[visit_id].rulers

@@ -96,7 +96,10 @@ class CompareView(QWidget):
         if side_by_side != grid.enabled:
             camera = camera_of(viewer)
             zoom, centre = camera.zoom, tuple(camera.center)
-            grid.stride = len(context.visit_layers[shown[0]].all())
+            grid.stride = next(  # a visit without images has no layers
+                (len(context.visit_layers[v].all()) for v in shown if v in context.visit_layers),
+                1,
+            )
             grid.enabled = side_by_side
             camera.zoom, camera.center = zoom, centre  # the reader's zoom and position stay
         current = context.visit_layers.get(context.current_visit_id)

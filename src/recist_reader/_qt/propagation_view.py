@@ -21,6 +21,7 @@ from recist_reader._qt.navigation import go_to_lesion
 from recist_reader._qt.qt_helpers import set_text
 from recist_reader._qt.reading_context import ReadingContext
 from recist_reader._qt.reading_view import ReadingView
+from recist_reader._qt.visit_layers import grid_of
 from recist_reader.reading import ReadingError
 
 GUIDE_COLOUR = "white"
@@ -61,6 +62,7 @@ class PropagationView(ReadingView):
         self.markers: Any = None
         self._drawn: tuple | None = None
         registrations.changed.connect(lambda _visit_id: self.refresh())
+        grid_of(context.viewer).events.enabled.connect(lambda _event: self.refresh())
 
     # ------------------------------------------------------------------ actions
     def propose(self) -> Any:
@@ -128,7 +130,16 @@ class PropagationView(ReadingView):
         )
 
     def _draw_guides(self, visit_id: str | None) -> None:
-        """The baseline rulers mapped onto the follow-up, and a ring at each centre."""
+        """The baseline rulers mapped onto the follow-up, and a ring at each centre; not
+        while visits are compared side by side (the grid puts every layer stride in a pane
+        of its own, so these would make a third, empty pane)."""
+        viewer = self.context.viewer
+        if grid_of(viewer).enabled:
+            for layer in (self.guides, self.markers):
+                if layer is not None and layer in viewer.layers:
+                    viewer.layers.remove(layer)
+            self._drawn = None
+            return
         lines, centres, sizes, labels = [], [], [], []
         layers = self.context.visit_layers.get(visit_id) if visit_id else None
         session = self.context.session
@@ -160,24 +171,55 @@ class PropagationView(ReadingView):
                     layer.visible = False
             return
         self._ensure_layers(layers)
+        # On the visit's own grid (its scale, one step = one slice), each guide and ring on
+        # the slice nearest its expected centre: a layer in plain millimetres would make
+        # napari step 1 mm at a time and draw the rulers between slices (issue 17, B2).
+        rulers = layers.rulers
+
+        def to_data(points: Any) -> np.ndarray:
+            return np.array([rulers.world_to_data(point) for point in np.asarray(points)], float)
+
+        guide_lines = []
+        for line in lines:
+            index = to_data(line)
+            index[:, 0] = round(float(index[:, 0].mean()))
+            guide_lines.append(index)
+        ring_centres = to_data(centres)
+        ring_centres[:, 0] = np.round(ring_centres[:, 0])
+        scale = np.asarray(rulers.scale, float)
+        for layer in (self.guides, self.markers):
+            layer.scale = scale
+            layer.translate = rulers.translate
+            layer.affine = affine
         self.guides.data = []
         self.guides.add(
-            lines,
+            guide_lines,
             shape_type="line",
             edge_color=GUIDE_COLOUR,
             edge_width=0.6,
         )
-        self.markers.data = np.asarray(centres)
-        self.markers.size = np.asarray(sizes)
+        self.markers.data = ring_centres
+        self.markers.size = np.asarray(sizes) / float(scale[-1])  # data units: in-plane pixels
         self.markers.features = {"lesion_id": np.array(labels, dtype=object)}
         self.markers.refresh_text()
         for layer in (self.guides, self.markers):
-            layer.affine = affine
             layer.visible = True
 
     def _ensure_layers(self, layers: Any) -> None:
         viewer = self.context.viewer
-        kwargs = {"units": layers.image.units, "axis_labels": layers.image.axis_labels}
+        # A registration may finish while the reader is editing: the layers added for it
+        # must not take the reader's active layer, its mode or its selected ruler.
+        active = viewer.layers.selection.active
+        selected = set(getattr(active, "selected_data", ()) or ())
+        for layer in (self.guides, self.markers):  # back after a side-by-side comparison
+            if layer is not None and layer not in viewer.layers:
+                viewer.layers.append(layer)
+        kwargs = {
+            "units": layers.image.units,
+            "axis_labels": layers.image.axis_labels,
+            "scale": layers.rulers.scale,
+            "affine": layers.rulers.affine,
+        }
         if self.guides is None or self.guides not in viewer.layers:
             self.guides = viewer.add_shapes(
                 ndim=3,
@@ -209,4 +251,7 @@ class PropagationView(ReadingView):
         # Guides are for looking, not editing: keep the reader's tools on the rulers layer.
         for layer in (self.guides, self.markers):
             layer.editable = False
-        viewer.layers.selection.active = layers.rulers
+        if viewer.layers.selection.active is not (active or layers.rulers):
+            viewer.layers.selection.active = active if active is not None else layers.rulers
+            if active is not None and selected and hasattr(active, "selected_data"):
+                active.selected_data = selected

@@ -22,7 +22,7 @@ LIMITS = {
     "max_rotation_deg": 30.0,
     "min_overlap": 0.2,
     "min_body_dice": 0.8,
-    "min_nmi_peak": 1.1,
+    "min_nmi_peak": 0.9,
 }
 #: The shift (mm) along each axis at which the alignment must be clearly worse.
 PEAK_SHIFT_MM = 16.0
@@ -59,9 +59,14 @@ def judge(
     or shrink more between visits) and no reflection; rotation at most 30 degrees; at least
     20 % of the baseline body inside the follow-up's field of view (``overlap``); the two
     bodies' outlines agree where both series have data (Dice >= 0.8, ``body_dice``); and the
-    alignment is a clear optimum of the two series' normalised mutual information: its
-    excess over independence at least 1.1 times that of the best of the six alignments
-    shifted by 16 mm (``nmi_peak``). A scan of another body region fails the last two.
+    alignment is not clearly beaten by a neighbour in the two series' normalised mutual
+    information: its excess over independence at least 0.9 times that of the best of the six
+    alignments shifted by 16 mm (``nmi_peak``). A scan of another body region fails the body
+    checks. (The peak limit was 1.1, a clear optimum; on the propagation benchmark that
+    rejected 5 of 21 right registrations, among them a phantom MR landing every lesion
+    within 5 mm and the bundled phantom patient's W16, where a body of uniform cross-section
+    matches nearly as well one slab away, while every other-body-region case already failed
+    the scale, overlap or outline checks.)
 
     Returns
     -------
@@ -137,8 +142,8 @@ def judge(
         )
     if peak < LIMITS["min_nmi_peak"]:
         reasons.append(
-            "the images do not match better here than 16 mm away (normalised mutual information "
-            f"{nmi:.3f} vs {best_shifted:.3f}): perhaps a different body region"
+            "the images match clearly better 16 mm away than here (normalised mutual "
+            f"information {nmi:.3f} vs {best_shifted:.3f}): perhaps a different body region"
         )
     if reasons:
         return False, "registration implausible: " + "; ".join(reasons), checks
