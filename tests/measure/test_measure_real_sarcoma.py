@@ -2,9 +2,9 @@
 the figures of ``benchmarks/measure_accuracy.py --real``.
 
 The expert outlines were drawn on MR; on CT many of them follow no visible edge, so the
-click's accuracy here is modest (the issue's 60 % goal is not met, see measure_lesion's
-docstring); what must hold everywhere is that a result more than 20 % off is never
-confident.
+click's accuracy here is modest (the issue's 60 % goal is met by the click at the seed, not
+with the click moved off it, see measure_lesion's docstring); what must hold everywhere is
+that a result more than 20 % off is never confident.
 """
 
 from __future__ import annotations
@@ -61,9 +61,20 @@ def test_click_figures_on_the_slice_of_largest_extent(clicks):
     within_10 = sum(r.within_10 for r in main)
     within_20 = sum(abs(r.error_pct) <= 20 for r in main)
     print(f"main slices: {within_10}/12 within 10 %, {within_20}/12 within 20 %")
-    # The figures when this was written: 4/12 and 7/12 (from 1/12 and 3/12 before the
-    # traced outline); a deliberate change of the method updates them.
-    assert within_10 >= 4 and within_20 >= 7
+    # The figures when this was written: 8/12 and 10/12 (from 4/12 and 7/12 before the
+    # traced outline scored faint steps and was tried inside a region spread into muscle,
+    # 1/12 and 3/12 before the traced outline); a deliberate change of the method updates
+    # them.
+    assert within_10 >= 8 and within_20 >= 10
+
+
+@pytest.mark.parametrize("case", ["STS_010", "STS_012"])
+def test_a_region_spread_into_muscle_is_traced_inside_and_flagged(clicks, case):
+    """On these slices the threshold takes the whole limb (tumour and muscle, against fat);
+    the traced outline inside it finds the tumour's faint edge."""
+    (r,) = [r for r in clicks if r.slice.case == case and r.slice.tier == "main"]
+    assert abs(r.error_pct) <= 10, r.long_mm
+    assert not r.confident
 
 
 def test_lesions_over_100_mm_are_measured(clicks):

@@ -4,11 +4,13 @@ When a lesion barely differs from its surroundings (a soft-tissue sarcoma in mus
 larger than the contrast), no threshold separates it; the eye follows its edges where they
 show (a fat plane, a step of a few HU) and continues them smoothly where they do not. This
 does the same: rays from the click sample the smoothed slice; each radius on each ray costs
-less where the image changes there (an edge), more where the inside so far holds tissue
-unlike the lesion's, and more where the next 5 mm still look like the lesion; dynamic
-programming finds the cheapest closed path whose radius changes by at most 3 samples
-between neighbouring rays (a smooth, star-shaped outline). Twice, the second time from the
-first outline's centre.
+less where the image changes there (an edge: the local gradient, relative to the strongest,
+plus the step between the 3 mm before and after, relative to the lesion's texture and
+saturating, so a faint step counts beside a strong one), more where the inside so far
+holds tissue unlike the lesion's, and more where the next 5 mm still look like the
+lesion; dynamic programming finds the cheapest closed path whose radius changes by at most
+3 samples between neighbouring rays (a smooth, star-shaped outline). Twice, the second
+time from the first outline's centre.
 """
 
 from __future__ import annotations
@@ -75,7 +77,12 @@ def closed_path(cost: np.ndarray, max_jump: int, jump_cost: float) -> np.ndarray
 
 
 def _ray_costs(
-    smoothed: np.ndarray, centre: np.ndarray, spacing: np.ndarray, theta, radii
+    smoothed: np.ndarray,
+    centre: np.ndarray,
+    spacing: np.ndarray,
+    theta,
+    radii,
+    edge_mm: float = 3.0,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     rows = centre[0] + np.outer(np.sin(theta), radii) / spacing[0]
     cols = centre[1] + np.outer(np.cos(theta), radii) / spacing[1]
@@ -87,17 +94,29 @@ def _ray_costs(
     level = float(np.median(values[:, : max(3, int(round(5.0 / step)))]))
     near = values[:, : max(3, int(round(8.0 / step)))]
     spread = 1.4826 * float(np.median(np.abs(near - level))) + 1e-3
+    # Edge: half the local gradient (relative to the ray set's strongest, which places the
+    # edge), half the step between the means of the ``edge_mm`` before and after each radius
+    # relative to the texture's spread, saturating (d / (d + spread)), so that a faint
+    # tumour-muscle step counts nearly as much as a strong fat or bone edge beyond it.
     gradient = np.abs(np.gradient(values, step, axis=1))
-    edge = gradient / (float(np.percentile(gradient, 99)) + 1e-6)
+    width = max(1, int(round(edge_mm / step)))
+    total = np.concatenate([np.zeros((len(theta), 1)), np.cumsum(values, axis=1)], axis=1)
+    j = np.arange(len(radii))
+    before, after = np.maximum(j - width, 0), np.minimum(j + width, len(radii))
+    mean_before = (total[:, j] - total[:, before]) / np.maximum(j - before, 1)
+    mean_after = (total[:, after] - total[:, j]) / np.maximum(after - j, 1)
+    step_size = np.abs(mean_after - mean_before)
+    step_size[:, 0] = 0.0
+    edge = 0.5 * gradient / (float(np.percentile(gradient, 99)) + 1e-6)
+    edge += 0.5 * step_size / (step_size + spread)
     deviation = np.abs(values - level) / (3.0 * spread)
     unlike_inside = np.cumsum(np.clip(deviation - 1.0, 0.0, 3.0), axis=1) * step / 10.0
     like = np.clip(1.0 - deviation, 0.0, 1.0)
     window = max(1, int(round(5.0 / step)))
     cumulative = np.concatenate([np.zeros((len(theta), 1)), np.cumsum(like, axis=1)], axis=1)
-    j = np.arange(len(radii))
     ahead = np.minimum(j + window, len(radii))
     like_outside = (cumulative[:, ahead] - cumulative[:, j]) / window
-    cost = -edge + unlike_inside + 0.5 * like_outside
+    cost = -edge + unlike_inside + 0.75 * like_outside
     cost[~inside] = 5.0
     return cost, inside, level
 
