@@ -209,7 +209,10 @@ class FollowUpRegistration(QObject):
             target=_register_in_background,
             args=(weakref.ref(self), visit_id, fixed, moving, state.cancel),
             name=f"register {visit_id}",
-            daemon=True,
+            # Not a daemon: a daemon thread killed inside SimpleITK at interpreter exit
+            # aborts the process ("FATAL: exception not rethrown"); Python waits for this
+            # one instead (seconds at most; closing the window cancels it first).
+            daemon=False,
         )
         state.worker = worker
         worker.start()

@@ -256,26 +256,33 @@ class Criteria(ABC):
 
     def visit_json(self, assessment: VisitAssessment) -> dict[str, Any]:
         """One entry of the response's ``visits`` (design.md §2)."""
-        labels = self.labels
-        # The sums as to_json_number gives them, without its three calls per visit.
-        sum_mm, partial_sum_mm, nadir_mm = (
-            assessment.sum_mm,
-            assessment.partial_sum_mm,
-            assessment.nadir_mm,
-        )
-        return {
-            "visit_id": assessment.visit_id,
-            "date": assessment.date.isoformat(),
-            "day": assessment.day,
-            "sum_mm": None if sum_mm is None else float(sum_mm),
-            "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
-            "nadir_mm": None if nadir_mm is None else float(nadir_mm),
-            "pct_change_baseline": assessment.pct_change_baseline,
-            "pct_change_nadir": assessment.pct_change_nadir,
-            "target": labels[assessment.target],
-            "non_target": labels[assessment.non_target],
-            "new_lesions": assessment.new_lesions,
-            "equivocal_new_lesions": assessment.equivocal_new_lesions,
-            "overall": labels[assessment.overall],
-            "notes": assessment.notes,
-        }
+        entry = visit_measures_json(assessment, self.labels)
+        entry["overall"] = self.labels[assessment.overall]
+        entry["notes"] = assessment.notes
+        return entry
+
+
+def visit_measures_json(assessment: VisitAssessment, labels: Mapping[Any, str]) -> dict[str, Any]:
+    """A ``visits`` entry up to its new lesions (design.md §2), in ``labels``: the keys
+    every criteria writes first; each adds its overall response and notes (and iRECIST its
+    §7b keys) after them."""
+    # The sums as to_json_number gives them, without its three calls per visit.
+    sum_mm, partial_sum_mm, nadir_mm = (
+        assessment.sum_mm,
+        assessment.partial_sum_mm,
+        assessment.nadir_mm,
+    )
+    return {
+        "visit_id": assessment.visit_id,
+        "date": assessment.date.isoformat(),
+        "day": assessment.day,
+        "sum_mm": None if sum_mm is None else float(sum_mm),
+        "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
+        "nadir_mm": None if nadir_mm is None else float(nadir_mm),
+        "pct_change_baseline": assessment.pct_change_baseline,
+        "pct_change_nadir": assessment.pct_change_nadir,
+        "target": labels[assessment.target],
+        "non_target": labels[assessment.non_target],
+        "new_lesions": assessment.new_lesions,
+        "equivocal_new_lesions": assessment.equivocal_new_lesions,
+    }

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from recist_reader.core.assessment import ReadingState, VisitAssessment
+from recist_reader.core.criteria.base import visit_measures_json
 from recist_reader.core.criteria.irecist_episodes import Episode, EpisodeTracker, IrecistVisit
 from recist_reader.core.criteria.irecist_new_lesions import (
     NewLesionRegistry,
@@ -276,37 +277,17 @@ class Irecist(Recist11):
 
     def visit_json(self, assessment: VisitAssessment) -> dict[str, Any]:
         """A §7b ``visits`` entry: the §2 keys with i-labels, and ``nlt_sum_mm``,
-        ``iupd_basis``, ``icpd_triggers`` and ``disregarded`` in the order of §7b.
-
-        Built in one dict display, like the shared one: this runs for every visit.
-        """
+        ``iupd_basis``, ``icpd_triggers`` and ``disregarded`` in the order of §7b."""
         visit: IrecistVisit = assessment  # type: ignore[assignment]
-        sum_mm, partial_sum_mm, nadir_mm, nlt_sum_mm = (
-            visit.sum_mm,
-            visit.partial_sum_mm,
-            visit.nadir_mm,
-            visit.nlt_sum_mm,
-        )
-        return {
-            "visit_id": visit.visit_id,
-            "date": visit.date.isoformat(),
-            "day": visit.day,
-            "sum_mm": None if sum_mm is None else float(sum_mm),
-            "partial_sum_mm": None if partial_sum_mm is None else float(partial_sum_mm),
-            "nadir_mm": None if nadir_mm is None else float(nadir_mm),
-            "pct_change_baseline": visit.pct_change_baseline,
-            "pct_change_nadir": visit.pct_change_nadir,
-            "target": I_LABELS[visit.target],
-            "non_target": I_LABELS[visit.non_target],
-            "new_lesions": visit.new_lesions,
-            "equivocal_new_lesions": visit.equivocal_new_lesions,
-            "nlt_sum_mm": None if nlt_sum_mm is None else float(nlt_sum_mm),
-            "overall": ICPD if visit.confirmed else I_LABELS[visit.overall],
-            "iupd_basis": list(visit.iupd_basis),
-            "icpd_triggers": list(visit.icpd_triggers),
-            "disregarded": visit.disregarded,
-            "notes": visit.notes,
-        }
+        entry = visit_measures_json(visit, I_LABELS)
+        nlt_sum_mm = visit.nlt_sum_mm
+        entry["nlt_sum_mm"] = None if nlt_sum_mm is None else float(nlt_sum_mm)
+        entry["overall"] = ICPD if visit.confirmed else I_LABELS[visit.overall]
+        entry["iupd_basis"] = list(visit.iupd_basis)
+        entry["icpd_triggers"] = list(visit.icpd_triggers)
+        entry["disregarded"] = visit.disregarded
+        entry["notes"] = visit.notes
+        return entry
 
 
 def response_window(
