@@ -13,9 +13,22 @@ from recist_reader.io.dicomweb.multipart import MultipartError, boundary_of, spl
 CONTENT_TYPE = 'multipart/related; type="application/dicom"; boundary="b0undary"'
 
 
-def _message(parts: list[bytes], *, preamble: bytes = b"", epilogue: bytes = b"") -> bytes:
+def _message(
+    parts: list[bytes],
+    *,
+    preamble: bytes = b"",
+    epilogue: bytes = b"",
+    lengths: list[int | None] | None = None,
+) -> bytes:
+    """A multipart answer; ``lengths`` gives each part a Content-Length header (None: none)."""
+    lengths = lengths or [None] * len(parts)
     body = b"".join(
-        b"--b0undary\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n" for part in parts
+        b"--b0undary\r\nContent-Type: application/dicom\r\n"
+        + (b"" if length is None else b"Content-Length: %d\r\n" % length)
+        + b"\r\n"
+        + part
+        + b"\r\n"
+        for part, length in zip(parts, lengths, strict=True)
     )
     return preamble + body + b"--b0undary--\r\n" + epilogue
 
@@ -50,6 +63,42 @@ bodies = st.lists(
 def test_every_part_comes_back_whatever_the_chunk_size(parts, chunk, preamble):
     count, found, done = _split(_message(parts, preamble=preamble, epilogue=b"tail"), chunk)
     assert count == len(parts) and found == parts and done == list(range(len(parts)))
+
+
+@given(parts=bodies, chunk=st.integers(1, 4096), data=st.data())
+def test_parts_with_a_content_length_come_back_whatever_the_chunk_size(parts, chunk, data):
+    lengths = [data.draw(st.sampled_from([len(part), None])) for part in parts]
+    count, found, done = _split(_message(parts, lengths=lengths), chunk)
+    assert count == len(parts) and found == parts and done == list(range(len(parts)))
+
+
+@given(
+    parts=bodies.filter(lambda parts: len(parts) > 0),
+    chunk=st.integers(1, 4096),
+    wrong_by=st.sampled_from([-1000, -1, 1, 500]),
+)
+def test_the_boundary_not_a_stale_content_length_ends_a_part(parts, chunk, wrong_by):
+    # RFC 2046: the boundary ends a part; a proxy may cut a body and leave its length.
+    lengths = [max(0, len(part) + wrong_by) for part in parts]
+    count, found, done = _split(_message(parts, lengths=lengths), chunk)
+    assert count == len(parts) and found == parts
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, 1 << 20])
+def test_exact_parts_of_a_wado_answer_as_orthanc_sends_it(chunk):
+    parts = [bytes([index]) * (500 + index) + b"\r\n--b0und" for index in range(4)]
+    count, found, done = _split(_message(parts, lengths=[len(p) for p in parts]), chunk)
+    assert (count, found, done) == (4, parts, [0, 1, 2, 3])
+    empty = _message([b"", b"x"], lengths=[0, 1])
+    assert _split(empty, chunk)[:2] == (2, [b"", b"x"])
+
+
+@given(parts=bodies.filter(lambda parts: len(parts) > 0), cut=st.integers(0, 10_000))
+def test_an_answer_with_lengths_cut_short_is_an_error(parts, cut):
+    message = _message(parts, lengths=[len(part) for part in parts])
+    cut = min(cut, len(message) - len(b"--b0undary--\r\n"))
+    with pytest.raises(MultipartError, match="ended before its closing boundary"):
+        _split(message[:cut], 7)
 
 
 @given(parts=bodies.filter(lambda parts: len(parts) > 0), cut=st.integers(0, 10_000))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 #: Data element tags by keyword (DICOM PS3.6) of every element the loader reads.
 TAGS: dict[str, int] = {
@@ -185,12 +186,31 @@ def read_fast_header(path: str) -> FastHeader | None:
     except OSError:
         return None
     try:
-        size = os.fstat(fd).st_size
-        if size < 140:
-            return None
-        wanted = _HEAD_BYTES
+        return _walk_head(lambda count: read_at(fd, count, 0), os.fstat(fd).st_size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def read_fast_header_of_bytes(data: Any) -> FastHeader | None:
+    """Walk the header of a whole Part 10 file held in memory (any bytes-like object);
+    None when it needs pydicom's full parser."""
+    view = memoryview(data)
+    try:
+        return _walk_head(lambda count: bytes(view[:count]), len(view))
+    finally:
+        view.release()
+
+
+def _walk_head(read_head: Callable[[int], bytes], size: int) -> FastHeader | None:
+    """Walk the first bytes of a file of ``size`` bytes, reading more while needed."""
+    if size < 140:
+        return None
+    wanted = _HEAD_BYTES
+    try:
         while True:
-            head = read_at(fd, min(wanted, size), 0)
+            head = read_head(min(wanted, size))
             if len(head) < min(wanted, size):
                 return None  # the file shrank
             try:
@@ -199,10 +219,8 @@ def read_fast_header(path: str) -> FastHeader | None:
                 if len(head) >= size or wanted >= _MAX_HEAD_BYTES:
                     return None
                 wanted *= 4
-    except (_Fallback, _NeedMore, OSError, ValueError, struct.error, IndexError):
+    except (_Fallback, _NeedMore, ValueError, struct.error, IndexError):
         return None
-    finally:
-        os.close(fd)
 
 
 def _element_header(

@@ -25,6 +25,7 @@ from recist_reader.io.dicom.fastheader import (
     WALKED_SYNTAXES,
     FastHeader,
     read_fast_header,
+    read_fast_header_of_bytes,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,20 +234,9 @@ def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
     walked = read_fast_header(path) if fast else None
     if walked is None and not looks_like_dicom(path):
         raise NotDicomError("not a DICOM file")
-    if walked is not None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return _file_header(
-                    path,
-                    walked,
-                    walked.pixel_keyword,
-                    walked.value_offset,
-                    walked.value_length,
-                    walked.file_size,
-                )
-        except Exception:
-            pass  # let pydicom's parser have the last word on anything odd
+    header = None if walked is None else _walked_header(path, walked)
+    if header is not None:
+        return header
     import pydicom
 
     try:
@@ -267,6 +257,31 @@ def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
         raise
     except Exception as exc:
         raise UnreadableDicomError(f"header values cannot be read ({_describe(exc)})") from None
+
+
+def read_bytes_header(path: str, data: Any) -> FileHeader | None:
+    """The header of a whole Part 10 file held in memory (any bytes-like ``data``), as
+    :func:`read_file_header` reads it from a file at ``path``; None when the file needs
+    pydicom's parser (write it to ``path`` and read that instead)."""
+    walked = read_fast_header_of_bytes(data)
+    return None if walked is None else _walked_header(path, walked)
+
+
+def _walked_header(path: str, walked: FastHeader) -> FileHeader | None:
+    """The header of a walked file; None on anything odd (pydicom has the last word)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _file_header(
+                path,
+                walked,
+                walked.pixel_keyword,
+                walked.value_offset,
+                walked.value_length,
+                walked.file_size,
+            )
+    except Exception:
+        return None
 
 
 def dataset_header(path: str, ds: Dataset, pixel_keyword: str | None) -> FileHeader:

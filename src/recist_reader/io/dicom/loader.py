@@ -6,7 +6,7 @@ import functools
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from recist_reader.io.dicom.errors import (
 from recist_reader.io.dicom.geometry import StackGeometry, compute_geometry
 from recist_reader.io.dicom.headers import FrameHeader
 from recist_reader.io.dicom.pixels import (
+    Buffer,
     ValuesOutOfRange,
     check_layout,
     decode_frames,
@@ -327,6 +328,10 @@ class PreparedSeries:
         the values do not fit ``acquired_dtype``; None when it is ``acquired_dtype``.
     where : str
         The path (or URL) named in messages.
+    blobs : dict of str to bytes-like, optional
+        Whole files held in memory by path (instances retrieved from a server): their
+        frames are decoded from there instead of from disk, each file dropped from the
+        dict once decoded (so a series with blobs is loaded once).
     """
 
     candidate: SeriesCandidate
@@ -335,6 +340,7 @@ class PreparedSeries:
     notes: list[str]
     wide_dtype: np.dtype | None = None
     where: str = ""
+    blobs: MutableMapping[str, Buffer] | None = field(default=None, repr=False, compare=False)
 
     @property
     def acquired_shape(self) -> tuple[int, int, int]:
@@ -373,18 +379,30 @@ class PreparedSeries:
             A frame cannot be read or decoded.
         """
         frames = self.geometry.ordered if frames is None else frames
-        acquired: np.ndarray | None = np.empty(self.acquired_shape, dtype=self.acquired_dtype)
+        done: set[str] = set()
+        acquired = np.empty(self.acquired_shape, dtype=self.acquired_dtype)
         try:
-            decode_frames(frames, acquired)  # type: ignore[arg-type]
-            return acquired  # type: ignore[return-value]
+            decode_frames(frames, acquired, self.blobs, done)  # type: ignore[arg-type]
+            return acquired
         except ValuesOutOfRange:
             if self.wide_dtype is None:  # pragma: no cover - raised only for a narrower type
                 raise
-        acquired = None  # freed before the wider array is allocated
-        check_memory_budget(self.acquired_shape, self.wide_dtype, self.geometry, self.where)
-        acquired = np.empty(self.acquired_shape, dtype=self.wide_dtype)
-        decode_frames(frames, acquired)
-        return acquired
+        # The frames decoded hold their exact values (each was checked to fit before it
+        # was written): they move to the wider array, and the others are decoded into it.
+        check_memory_budget(
+            self.acquired_shape,
+            self.wide_dtype,
+            self.geometry,
+            self.where,
+            also_bytes=acquired.nbytes,
+        )
+        wide = np.empty(self.acquired_shape, dtype=self.wide_dtype)
+        for slot, frame in enumerate(frames):
+            if frame.path in done:
+                wide[slot] = acquired[slot]
+        del acquired
+        decode_frames(frames, wide, self.blobs, done)  # type: ignore[arg-type]
+        return wide
 
     def resampled(self, acquired: np.ndarray) -> np.ndarray:
         """The volume's voxels from the decoded frames (``acquired`` itself on a regular grid)."""
@@ -482,9 +500,15 @@ def _prepared(
 
 
 def check_memory_budget(
-    acquired_shape: tuple[int, int, int], dtype: np.dtype, geometry: StackGeometry, where: str
+    acquired_shape: tuple[int, int, int],
+    dtype: np.dtype,
+    geometry: StackGeometry,
+    where: str,
+    *,
+    also_bytes: int = 0,
 ) -> None:
-    """Refuse a volume that needs more than half of this machine's memory.
+    """Refuse a volume that needs more than half of this machine's memory (with
+    ``also_bytes`` held besides it).
 
     Raises
     ------
@@ -492,7 +516,7 @@ def check_memory_budget(
         Naming ``where`` and the size needed.
     """
     frames, rows, columns = acquired_shape
-    needed = frames * rows * columns * np.dtype(dtype).itemsize
+    needed = frames * rows * columns * np.dtype(dtype).itemsize + also_bytes
     if geometry.sources is not None:
         needed += geometry.n_slices * rows * columns * np.dtype(np.float32).itemsize
     if needed > memory_budget_bytes():

@@ -9,12 +9,14 @@ Hounsfield units for CT) as it is written into its slot.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +35,18 @@ _MAX_COMPRESSION_RATIO = 2000
 #: Fewer uncompressed files than this per thread are read by one thread.
 _MIN_FILES_PER_THREAD = 8
 _MAX_READER_THREADS = 2
+
+
+#: A file's bytes held in memory (``bytes``, or an anonymous ``mmap`` that frees its
+#: memory as soon as it is dropped).
+Buffer = bytes | bytearray | memoryview | mmap.mmap
+
+
+class _Sources(NamedTuple):
+    """Where :func:`decode_frames` reads from, and what it has finished."""
+
+    blobs: MutableMapping[str, Buffer]
+    done: set[str]
 
 
 def memory_budget_bytes() -> int:
@@ -302,13 +316,27 @@ def _write(out_slot: np.ndarray, raw: np.ndarray, frame: FrameHeader) -> None:
         out_slot[...] = raw * np.float64(slope) + np.float64(intercept)
 
 
-def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
+def decode_frames(
+    frames: Sequence[FrameHeader],
+    out: np.ndarray,
+    blobs: MutableMapping[str, Buffer] | None = None,
+    done: set[str] | None = None,
+) -> None:
     """Decode ``frames[i]`` into ``out[i]``, rescaled.
+
+    ``blobs`` holds the whole files of some paths in memory (instances retrieved from a
+    server): their uncompressed frames are copied from there instead of read from disk,
+    and each is removed from ``blobs`` once its frames are decoded (so that the memory it
+    held can go while the volume fills). ``done`` collects the paths whose frames are all
+    decoded; the paths already in it are skipped (the rest of a decode that stopped with
+    :class:`ValuesOutOfRange`, into a wider array).
 
     Uncompressed files are read by two threads (file reads and numpy release the GIL);
     compressed ones are decoded one after another (the decoders hold the GIL, and a second
-    thread only makes them wait for each other). When several files fail, the error is
-    that of the first in slice order, as if they had been read one by one.
+    thread only makes them wait for each other), and so are files held in memory (their
+    copies hold the GIL, and unmapping memory while another thread runs makes each unmap
+    interrupt the other core: twice the time, measured). When several files fail, the
+    error is that of the first in slice order, as if they had been read one by one.
 
     Raises
     ------
@@ -317,20 +345,28 @@ def decode_frames(frames: Sequence[FrameHeader], out: np.ndarray) -> None:
     ValuesOutOfRange
         ``out`` is narrower than :func:`output_dtype` and a frame's values do not fit it.
     """
+    done = set() if done is None else done
     by_path: dict[str, list[tuple[int, FrameHeader]]] = {}
     for slot, frame in enumerate(frames):
-        by_path.setdefault(frame.path, []).append((slot, frame))
+        if frame.path not in done:
+            by_path.setdefault(frame.path, []).append((slot, frame))
     files = list(by_path.items())
-    native = [i for i, (_, entries) in enumerate(files) if is_native(entries[0][1].layout)]
+    blobs = {} if blobs is None else blobs
+    native = [
+        i
+        for i, (path, entries) in enumerate(files)
+        if is_native(entries[0][1].layout) and path not in blobs
+    ]
     failures: dict[int, BaseException] = {}
     threads = reader_threads() if len(native) >= _MIN_FILES_PER_THREAD * 2 else 1
     if threads > 1:
-        _decode_in_threads([native[k::threads] for k in range(threads)], files, out, failures)
+        shares = [native[k::threads] for k in range(threads)]
+        _decode_in_threads(shares, files, out, failures, _Sources(blobs, done))
         threaded = set(native)
         serial = [i for i in range(len(files)) if i not in threaded]
     else:
         serial = list(range(len(files)))
-    _decode_files(serial, files, out, failures)
+    _decode_files(serial, files, out, failures, _Sources(blobs, done))
     if failures:
         raise failures[min(failures)]
 
@@ -354,6 +390,7 @@ def _decode_files(
     files: list[tuple[str, list[tuple[int, FrameHeader]]]],
     out: np.ndarray,
     failures: dict[int, BaseException],
+    sources: _Sources,
 ) -> None:
     """Decode ``files[i]`` for ``i`` in ``indices`` (ascending); stop at the first failure,
     or at a file after one that failed elsewhere."""
@@ -362,7 +399,9 @@ def _decode_files(
             return
         path, entries = files[index]
         try:
-            decode_file(path, entries, out)
+            decode_file(path, entries, out, sources.blobs.get(path))
+            sources.blobs.pop(path, None)
+            sources.done.add(path)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # re-raised by decode_frames, in the caller's thread
@@ -375,11 +414,14 @@ def _decode_in_threads(
     files: list[tuple[str, list[tuple[int, FrameHeader]]]],
     out: np.ndarray,
     failures: dict[int, BaseException],
+    sources: _Sources,
 ) -> None:
     import threading
 
     workers = [
-        threading.Thread(target=_decode_files, args=(share, files, out, failures), daemon=True)
+        threading.Thread(
+            target=_decode_files, args=(share, files, out, failures, sources), daemon=True
+        )
         for share in shares
     ]
     for worker in workers:
@@ -388,8 +430,15 @@ def _decode_in_threads(
         worker.join()
 
 
-def decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarray) -> None:
+def decode_file(
+    path: str,
+    entries: list[tuple[int, FrameHeader]],
+    out: np.ndarray,
+    blob: Buffer | None = None,
+) -> None:
     """Decode the frames of one file into ``out[slot]`` for each ``(slot, frame)``, rescaled.
+
+    ``blob``: the whole file, held in memory (uncompressed frames are copied from it).
 
     Raises
     ------
@@ -397,7 +446,9 @@ def decode_file(path: str, entries: list[tuple[int, FrameHeader]], out: np.ndarr
         A frame cannot be read or decoded.
     """
     layout = entries[0][1].layout
-    if is_native(layout):
+    if is_native(layout) and blob is not None:
+        _copy_native(path, layout, entries, out, blob)
+    elif is_native(layout):
         _read_native(path, layout, entries, out)
     elif not _decode_rle(path, layout, entries, out):
         _decode_with_pydicom(path, layout, entries, out)
@@ -444,39 +495,73 @@ def _read_into(fd: int, target: np.ndarray, offset: int) -> int:
 def _read_native(
     path: str, layout: PixelLayout, entries: list[tuple[int, FrameHeader]], out: np.ndarray
 ) -> None:
-    """Uncompressed little-endian frames: read at their offsets, into ``out`` when possible.
+    """Uncompressed little-endian frames of a file: read at their offsets (see
+    :func:`_place_native`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            _place_native(path, layout, entries, out, lambda target, at: _read_into(fd, target, at))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise PixelDataError(f"{path}: cannot read pixel data ({exc.strerror})") from None
+
+
+def _copy_native(
+    path: str,
+    layout: PixelLayout,
+    entries: list[tuple[int, FrameHeader]],
+    out: np.ndarray,
+    blob: Buffer,
+) -> None:
+    """Uncompressed little-endian frames of a file held in memory (see
+    :func:`_place_native`)."""
+    source = memoryview(blob)
+
+    def copy_into(target: np.ndarray, at: int) -> int:
+        view = memoryview(target).cast("B")
+        count = max(0, min(len(view), len(source) - at))
+        view[:count] = source[at : at + count]
+        return count
+
+    _place_native(path, layout, entries, out, copy_into)
+
+
+def _place_native(
+    path: str,
+    layout: PixelLayout,
+    entries: list[tuple[int, FrameHeader]],
+    out: np.ndarray,
+    read_into: Callable[[np.ndarray, int], int],
+) -> None:
+    """Uncompressed little-endian frames: ``read_into(target, offset)`` fills ``target``
+    from the file's bytes at ``offset`` (the count of bytes it had); into ``out`` itself
+    when possible.
 
     The unused high bits are cleared as pydicom clears them, so the values are those of
     pydicom's ``pixel_array``.
     """
     direct = _reads_directly(layout, out.dtype)
     raw = None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            for slot, frame in entries:
-                index = frame.frame_index or 0
-                position = layout.value_offset + index * layout.frame_bytes  # type: ignore[operator]
-                offset = _in_place_offset(frame, out.dtype) if direct else None
-                if offset is not None:  # straight into the output array, then fix in place
-                    target = out[slot]
-                    if _read_into(fd, target, position) != layout.frame_bytes:
-                        raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
-                    _clear_unused_bits(target, layout)
-                    _check_values_fit(target, frame, out.dtype)
-                    if offset:
-                        target += out.dtype.type(offset)
-                    continue
-                if raw is None:
-                    raw = np.empty((layout.rows, layout.columns), dtype=_stored_dtype(layout))
-                if _read_into(fd, raw, position) != layout.frame_bytes:
-                    raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
-                _clear_unused_bits(raw, layout)
-                _write(out[slot], raw, frame)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise PixelDataError(f"{path}: cannot read pixel data ({exc.strerror})") from None
+    for slot, frame in entries:
+        index = frame.frame_index or 0
+        position = layout.value_offset + index * layout.frame_bytes  # type: ignore[operator]
+        offset = _in_place_offset(frame, out.dtype) if direct else None
+        if offset is not None:  # straight into the output array, then fix in place
+            target = out[slot]
+            if read_into(target, position) != layout.frame_bytes:
+                raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
+            _clear_unused_bits(target, layout)
+            _check_values_fit(target, frame, out.dtype)
+            if offset:
+                target += out.dtype.type(offset)
+            continue
+        if raw is None:
+            raw = np.empty((layout.rows, layout.columns), dtype=_stored_dtype(layout))
+        if read_into(raw, position) != layout.frame_bytes:
+            raise PixelDataError(f"{path}: pixel data is truncated; re-export it")
+        _clear_unused_bits(raw, layout)
+        _write(out[slot], raw, frame)
 
 
 def _rle_frame(path: str, layout: PixelLayout) -> bytes | None:

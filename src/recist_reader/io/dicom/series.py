@@ -173,30 +173,53 @@ def scan_path(path: str | os.PathLike[str]) -> ScanResult:
         if not os.path.isfile(file_path):
             notes.append(f"{file_path}: skipped: referenced file does not exist")
             continue
-        try:
-            header = read_file_header(file_path)
-        except NotDicomError:
-            if single_file:
-                raise NoSeriesFoundError(
-                    f"{file_path}: not a DICOM file; point at a DICOM file, folder or DICOMDIR"
-                ) from None
-            notes.append(f"{file_path}: skipped: not a DICOM file")
-            continue
-        except UnreadableDicomError as exc:
-            if single_file:
-                raise DicomFileError(
-                    f"{file_path}: {exc}; the file is truncated or corrupt, re-export it"
-                ) from None
-            notes.append(f"{file_path}: skipped: {exc}; the file is truncated or corrupt")
-            continue
-        except OSError as exc:
-            notes.append(f"{file_path}: skipped: cannot be read ({exc.strerror})")
-            continue
-        if header.skip_reason:
-            notes.append(f"{file_path}: skipped: {header.skip_reason}")
-            continue
-        files.append(header)
+        if single_file:
+            _raise_if_unreadable(file_path)
+        scanned = scan_file(file_path)
+        if isinstance(scanned, str):
+            notes.append(scanned)
+        else:
+            files.append(scanned)
     return ScanResult(files=files, notes=notes)
+
+
+def scan_file(file_path: str) -> FileHeader | str:
+    """The header of one image file, or the note saying why the file is skipped."""
+    try:
+        header = read_file_header(file_path)
+    except NotDicomError:
+        return f"{file_path}: skipped: not a DICOM file"
+    except UnreadableDicomError as exc:
+        return f"{file_path}: skipped: {exc}; the file is truncated or corrupt"
+    except OSError as exc:
+        return f"{file_path}: skipped: cannot be read ({exc.strerror})"
+    if header.skip_reason:
+        return f"{file_path}: skipped: {header.skip_reason}"
+    return header
+
+
+def _raise_if_unreadable(file_path: str) -> None:
+    """A path naming one file: that it is not DICOM, or corrupt, is an error, not a note.
+
+    Raises
+    ------
+    NoSeriesFoundError
+        Not a DICOM file.
+    DicomFileError
+        Its header cannot be read.
+    """
+    try:
+        read_file_header(file_path)
+    except NotDicomError:
+        raise NoSeriesFoundError(
+            f"{file_path}: not a DICOM file; point at a DICOM file, folder or DICOMDIR"
+        ) from None
+    except UnreadableDicomError as exc:
+        raise DicomFileError(
+            f"{file_path}: {exc}; the file is truncated or corrupt, re-export it"
+        ) from None
+    except OSError:
+        pass  # noted by scan_file
 
 
 def _normal(orientation: tuple[float, ...]) -> np.ndarray:

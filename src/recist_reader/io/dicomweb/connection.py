@@ -6,6 +6,10 @@ encoding, STOW-RS answers). Whole series are retrieved through the same HTTP ses
 Part 10 parts written straight to files (:mod:`.multipart`), because dicomweb-client's
 retrieval parses every instance into a pydicom dataset, which would then have to be encoded
 again to reach the loader: three times slower, and no longer the bytes the server holds.
+For the same reason the one QIDO-RS query a series load makes (how many instances the
+series has, :meth:`Connection.count_instances`) is a plain GET on that session:
+dicomweb-client, and pydicom under it, are imported only when a method needs them, which
+a load from a folder-like retrieval does not (importing them is a third of its time).
 
 Credentials: a bearer token from ``RECIST_DICOMWEB_TOKEN``, else HTTP basic authentication
 from ``RECIST_DICOMWEB_USER`` and ``RECIST_DICOMWEB_PASSWORD`` (or a :class:`Credentials`
@@ -19,6 +23,7 @@ retried :data:`RETRIES` times with exponential back-off (0.5, 1, 2 s).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -140,16 +145,19 @@ class Connection:
     """
 
     def __init__(self, base_url: str, *, credentials: Credentials | None = None) -> None:
-        from dicomweb_client.api import DICOMwebClient
-
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or Credentials.from_environment()
         self.session = _session(self.credentials)
         self.timeout = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
-        self.client: DICOMwebClient = DICOMwebClient(
-            self.base_url, session=self.session, timeout=self.timeout
-        )
-        self.client.set_http_retry_params(retry=False)  # the session retries
+
+    @functools.cached_property
+    def client(self) -> DICOMwebClient:
+        """dicomweb-client on this connection's session (imported on first use)."""
+        from dicomweb_client.api import DICOMwebClient
+
+        client = DICOMwebClient(self.base_url, session=self.session, timeout=self.timeout)
+        client.set_http_retry_params(retry=False)  # the session retries
+        return client
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -193,6 +201,49 @@ class Connection:
                 search_filters={"SeriesInstanceUID": series_uid} if series_uid else None,
                 get_remaining=True,
             )
+
+    def count_instances(self, study_uid: str, series_uid: str) -> int | None:
+        """NumberOfSeriesRelatedInstances of a series (QIDO-RS ``/studies/{study}/series``
+        with ``includefield=00201209``); None when the server does not give it.
+
+        Raises
+        ------
+        UnknownDicomwebResourceError
+            The study has no such series.
+        """
+        url = self.study_url(study_uid) + "/series"
+        what = f"study {study_uid}, series {series_uid}"
+        with self.errors(url, what):
+            response = self.session.get(
+                url,
+                params={"SeriesInstanceUID": series_uid, "includefield": "00201209"},
+                headers={"Accept": "application/dicom+json"},
+                timeout=self.timeout,
+            )
+            if response.status_code == 204:  # QIDO-RS: no match
+                found: Any = []
+            else:
+                response.raise_for_status()
+                try:
+                    found = response.json() if response.content.strip() else []
+                except ValueError:
+                    found = None
+        if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
+            raise DicomwebError(
+                f"{redact(url)}: the server's answer for {what} is not a DICOM JSON list; "
+                "check the server",
+                url=redact(url),
+            )
+        found = [item for item in found if _first(item, "0020000E") in (None, series_uid)]
+        if not found:
+            series_url = self.series_url(study_uid, series_uid)
+            raise UnknownDicomwebResourceError(
+                f"{series_url}: the server has no series {series_uid} in study {study_uid}; "
+                "check the UIDs",
+                url=series_url,
+            )
+        count = _first(found[0], "00201209")
+        return int(count) if isinstance(count, int | float | str) and str(count).isdigit() else None
 
     def find_study(self, series_uid: str) -> str:
         """The StudyInstanceUID of a series (QIDO-RS ``/series?SeriesInstanceUID=``).

@@ -39,6 +39,9 @@ def split_parts(
 ) -> int:
     """Write each part's body to ``open_part(index)``; the number of parts.
 
+    The boundary alone ends a part (RFC 2046): a part's ``Content-Length`` header, which a
+    proxy may leave stale when it changes the body, is not trusted.
+
     Parameters
     ----------
     content_type : str
@@ -57,68 +60,100 @@ def split_parts(
         parts already reported to ``part_done`` are complete; the file of the part being
         written is closed incomplete.
     """
-    delimiter = b"\r\n--" + boundary_of(content_type)
-    keep = len(delimiter) + 2
-    buffer = b"\r\n"  # so that a body starting with the first boundary matches `delimiter`
-    state = "preamble"
-    count = 0
-    part: BinaryIO | None = None
+    splitter = _Splitter(b"\r\n--" + boundary_of(content_type), open_part, part_done)
     try:
-        for chunk in _with_end(chunks):
-            if chunk is None:  # the end of the answer
-                break
-            buffer += chunk
-            while True:
-                if state in ("preamble", "body"):
-                    at = buffer.find(delimiter)
-                    if at < 0:
-                        if state == "body" and len(buffer) > keep:
-                            done = len(buffer) - keep  # the rest may start a delimiter
-                            part.write(memoryview(buffer)[:done])  # type: ignore[union-attr]
-                            buffer = buffer[done:]
-                        elif state == "preamble":
-                            buffer = buffer[-keep:]
-                        break
-                    if state == "body":
-                        part.write(memoryview(buffer)[:at])  # type: ignore[union-attr]
-                        part.close()  # type: ignore[union-attr]
-                        part = None
-                        if part_done is not None:
-                            part_done(count)
-                        count += 1
-                    buffer = buffer[at + len(delimiter) :]
-                    state = "after-boundary"
-                if state == "after-boundary":
-                    if len(buffer) < 2:
-                        break
-                    if buffer.startswith(b"--"):
-                        return count
-                    line_end = buffer.find(b"\r\n")
-                    if line_end < 0:
-                        break
-                    buffer = buffer[line_end + 2 :]  # transport padding, then CRLF
-                    state = "headers"
-                if state == "headers":
-                    if buffer.startswith(b"\r\n"):
-                        header_end = 2
-                    else:
-                        found = buffer.find(b"\r\n\r\n")
-                        if found < 0:
-                            if len(buffer) > 64 * 1024:
-                                raise MultipartError(f"part {count + 1} has no end of headers")
-                            break
-                        header_end = found + 4
-                    buffer = buffer[header_end:]
-                    part = open_part(count)
-                    state = "body"
+        for chunk in chunks:
+            if chunk and splitter.feed(chunk):
+                return splitter.count
     finally:
-        if part is not None:
-            part.close()
+        splitter.close()
     raise MultipartError(
-        f"the answer ended before its closing boundary, after {count} complete part(s)"
+        f"the answer ended before its closing boundary, after {splitter.count} complete part(s)"
     )
 
 
-def _with_end(chunks: Iterable[bytes]) -> Iterable[bytes | None]:
-    yield from (chunk for chunk in chunks if chunk)
-    yield None
+class _Splitter:
+    """The state of :func:`split_parts` between chunks.
+
+    The bytes not yet written are held in one ``bytearray``, consumed from the front by
+    offset (so each byte is copied once on its way to a file, as the answer arrives).
+    """
+
+    def __init__(
+        self,
+        delimiter: bytes,
+        open_part: Callable[[int], BinaryIO],
+        part_done: Callable[[int], None] | None,
+    ) -> None:
+        self.delimiter = delimiter
+        self.keep = len(delimiter) + 2  # a body's last bytes may start a delimiter
+        self.open_part = open_part
+        self.part_done = part_done
+        # CRLF first, so that a body starting with the first boundary matches `delimiter`.
+        self.buffer = bytearray(b"\r\n")
+        self.state = "preamble"
+        self.count = 0
+        self.part: BinaryIO | None = None
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take the next bytes of the answer; True once the closing boundary is read."""
+        self.buffer += chunk
+        start = self._parse()
+        if start is None:
+            return True
+        del self.buffer[:start]
+        return False
+
+    def close(self) -> None:
+        """Close the file of a part left incomplete."""
+        if self.part is not None:
+            self.part.close()
+            self.part = None
+
+    def _parse(self) -> int | None:
+        """Consume what ``buffer`` holds; the offset of the bytes left for the next chunk,
+        or None at the closing boundary."""
+        buffer, start = self.buffer, 0
+        while True:
+            if self.state in ("preamble", "body"):
+                at = buffer.find(self.delimiter, start)
+                if at < 0:
+                    if self.state == "preamble":
+                        return max(start, len(buffer) - self.keep)
+                    done = max(start, len(buffer) - self.keep)
+                    with memoryview(buffer) as view:
+                        self.part.write(view[start:done])  # type: ignore[union-attr]
+                    return done
+                if self.state == "body":
+                    with memoryview(buffer) as view:
+                        self.part.write(view[start:at])  # type: ignore[union-attr]
+                    self.part.close()  # type: ignore[union-attr]
+                    self.part = None
+                    if self.part_done is not None:
+                        self.part_done(self.count)
+                    self.count += 1
+                start = at + len(self.delimiter)
+                self.state = "after-boundary"
+            if self.state == "after-boundary":
+                if len(buffer) - start < 2:
+                    return start
+                if buffer.startswith(b"--", start):
+                    return None
+                line_end = buffer.find(b"\r\n", start)
+                if line_end < 0:
+                    return start
+                start = line_end + 2  # transport padding, then CRLF
+                self.state = "headers"
+            if self.state == "headers":
+                if buffer.startswith(b"\r\n", start):
+                    header_end = start + 2
+                else:
+                    found = buffer.find(b"\r\n\r\n", start)
+                    if found < 0:
+                        if len(buffer) - start > 64 * 1024:
+                            raise MultipartError(f"part {self.count + 1} has no end of headers")
+                        return start
+                    header_end = found + 4
+                start = header_end
+                self.part = self.open_part(self.count)
+                self.state = "body"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +25,6 @@ from recist_reader.io.dicom.loader import (
     SeriesListing,
     list_scanned,
     prepare_scanned,
-    prepare_series,
 )
 from recist_reader.io.dicom.series import ScanResult
 from recist_reader.io.dicom.volume import Volume
@@ -89,21 +90,36 @@ def load_series(
 def load_from(
     connection: Connection, study_uid: str, series_key: str, *, allow_resampling: bool
 ) -> Volume:
-    """Retrieve a series into a temporary folder and load it from there."""
+    """Retrieve a series into a temporary folder and load it from there.
+
+    The headers read as the instances arrived are those the folder loader would read;
+    uncompressed images are decoded from memory, the others from the folder, which is
+    removed in the background once the pixels are decoded.
+    """
     series_uid = series_key.split("#", 1)[0]
     folder = Path(tempfile.mkdtemp(prefix="recist-dicomweb-"))
     try:
         retrieved = retrieve_series(connection, study_uid, series_uid, folder)
         try:
-            prepared = prepare_series(
-                folder, series_uid=series_key, allow_resampling=allow_resampling
+            prepared = prepare_scanned(
+                retrieved.scan(),
+                str(folder),
+                series_uid=series_key,
+                allow_resampling=allow_resampling,
             )
-            volume = prepared.load()
+            volume = replace(prepared, blobs=retrieved.blobs).load()
         except SeriesError as exc:
             raise retrieved.relabel_error(exc) from None
         return retrieved.relabel_volume(volume)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_in_background(folder)
+
+
+def remove_in_background(folder: Path) -> None:
+    """Delete a temporary folder on a thread of its own (the interpreter waits for it)."""
+    threading.Thread(
+        target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, name="rmtree"
+    ).start()
 
 
 def resolve_series(
