@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 
 from recist_reader import phantom as ph
 from recist_reader.io.dicom import load_series
+from recist_reader.io.dicom.arriving import MIN_FILES_IN_BACKGROUND, ArrivingSlices
 from recist_reader.io.dicom.loader import prepare_series
 from recist_reader.io.dicomweb import retrieve
+from recist_reader.io.dicomweb.arriving import load_series_progressively
 from recist_reader.io.dicomweb.retrieve import anonymous_memory
 
 from .conftest import assert_same_remote_volume, assert_same_volume
@@ -32,9 +34,11 @@ from .conftest import assert_same_remote_volume, assert_same_volume
 SLICES = 12
 
 
-def _signed_ct(folder: Path, compression: str = "none", seed: int = 7) -> list[Path]:
+def _signed_ct(
+    folder: Path, compression: str = "none", seed: int = 7, slices: int = SLICES
+) -> list[Path]:
     """A signed 16-bit CT (intercept -1024) whose values fit int16; its files in order."""
-    hu = np.random.default_rng(seed).integers(-1024, 3071, (SLICES, 12, 10)).astype(float)
+    hu = np.random.default_rng(seed).integers(-1024, 3071, (slices, 12, 10)).astype(float)
     grid = ph.Grid.centred(hu.shape, (2.0, 0.8, 0.7))
     written = ph.write_ct_series(
         folder, hu, grid, signed=True, bits_stored=16, compression=compression
@@ -54,6 +58,14 @@ def _beyond_int16(path: Path) -> None:
     else:
         ds.PixelData = stored.astype("<i2").tobytes()
     ds.save_as(path)
+
+
+@pytest.fixture
+def server(orthanc):
+    """The session's Orthanc, emptied after the test (the series uploaded here are not other
+    tests' business)."""
+    yield orthanc
+    orthanc.delete_all()
 
 
 def _load_from_memory(folder: Path):
@@ -121,34 +133,34 @@ class _ScannedFiles:
     [("none", None, True), ("none", 5, True), ("rle", 5, False)],
 )
 def test_over_dicomweb_uncompressed_instances_never_touch_the_disk(
-    orthanc, tmp_path, monkeypatch, compression, beyond, in_memory
+    server, tmp_path, monkeypatch, compression, beyond, in_memory
 ):
     files = _signed_ct(tmp_path / "ct", compression)
     if beyond is not None:
         _beyond_int16(files[beyond])
-    orthanc.upload_folder(tmp_path / "ct")
+    server.upload_folder(tmp_path / "ct")
     folder_volume = load_series(tmp_path / "ct")
     scanned = _ScannedFiles(monkeypatch)
-    remote = load_series(orthanc.dicomweb_url, series_uid=folder_volume.series_uid)
+    remote = load_series(server.dicomweb_url, series_uid=folder_volume.series_uid)
     assert_same_remote_volume(remote, folder_volume)
     assert scanned.count == (0 if in_memory else SLICES)
 
 
-def test_beyond_the_memory_allowed_instances_go_through_files(orthanc, tmp_path, monkeypatch):
+def test_beyond_the_memory_allowed_instances_go_through_files(server, tmp_path, monkeypatch):
     _signed_ct(tmp_path / "ct", seed=11)
-    orthanc.upload_folder(tmp_path / "ct")
+    server.upload_folder(tmp_path / "ct")
     folder_volume = load_series(tmp_path / "ct")
     one_instance = next((tmp_path / "ct").iterdir()).stat().st_size  # all within a few bytes
     monkeypatch.setattr(retrieve, "memory_budget_bytes", lambda: 4 * int(3.5 * one_instance))
     scanned = _ScannedFiles(monkeypatch)
-    remote = load_series(orthanc.dicomweb_url, series_uid=folder_volume.series_uid)
+    remote = load_series(server.dicomweb_url, series_uid=folder_volume.series_uid)
     assert_same_remote_volume(remote, folder_volume)
     assert scanned.count == SLICES - 3  # three held in memory, the rest in files
 
 
-def test_a_dicomweb_load_imports_neither_pydicom_nor_dicomweb_client(orthanc, tmp_path):
+def test_a_dicomweb_load_imports_neither_pydicom_nor_dicomweb_client(server, tmp_path):
     _signed_ct(tmp_path / "ct", seed=13)
-    orthanc.upload_folder(tmp_path / "ct")
+    server.upload_folder(tmp_path / "ct")
     volume = load_series(tmp_path / "ct")
     code = (
         "import sys\n"
@@ -162,7 +174,7 @@ def test_a_dicomweb_load_imports_neither_pydicom_nor_dicomweb_client(orthanc, tm
             sys.executable,
             "-c",
             code,
-            orthanc.dicomweb_url,
+            server.dicomweb_url,
             volume.series_uid,
             volume.study_uid,
             ",".join(map(str, volume.array.shape)),
@@ -173,3 +185,54 @@ def test_a_dicomweb_load_imports_neither_pydicom_nor_dicomweb_client(orthanc, tm
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("compression", ["none", "rle"])
+def test_a_progressive_load_widens_when_a_slice_does_not_fit(server, tmp_path, compression):
+    """A slice beyond int16 arriving after others were shown as int16: the array widens and
+    that slice is read again from what was received (nothing is lost in between)."""
+    slices = MIN_FILES_IN_BACKGROUND + 4
+    files = _signed_ct(tmp_path / "ct", compression, seed=17, slices=slices)
+    _beyond_int16(files[0])
+    _beyond_int16(files[-1])
+    server.upload_folder(tmp_path / "ct")
+    folder_volume = load_series(tmp_path / "ct")
+    failures = []
+    remote = load_series_progressively(
+        server.dicomweb_url,
+        series_uid=folder_volume.series_uid,
+        study_uid=folder_volume.study_uid,
+        on_failure=failures.append,
+    )
+    assert isinstance(remote.array, ArrivingSlices)
+    middle = np.asarray(remote.array[slices // 2])
+    assert_same_remote_volume(remote, folder_volume)
+    assert folder_volume.array.dtype == remote.array.dtype == np.int32
+    np.testing.assert_array_equal(middle, folder_volume.array[slices // 2])
+    assert failures == []
+
+
+@given(
+    values=st.lists(
+        st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**40), 2**40),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_ds_numbers_of_dicom_json_come_back_as_the_same_numbers(values):
+    from recist_reader.io.dicomweb.metadata import _encoded
+
+    raw = _encoded({"vr": "DS", "Value": values})
+    assert raw is not None
+    assert [float(text) for text in raw.decode("ascii").split("\\")] == [float(v) for v in values]
+
+
+def test_dicom_json_that_needs_pydicom_is_left_to_it():
+    from recist_reader.io.dicomweb.metadata import _encoded
+
+    assert _encoded({"vr": "LO", "Value": ["Müller"]}) is None  # not ASCII
+    assert _encoded({"vr": "PN", "Value": [{"Alphabetic": "A^B"}]}) is None
+    assert _encoded({"vr": "OB", "InlineBinary": "AAAA"}) is None
+    assert _encoded({"vr": "US", "Value": [1.5]}) is None
+    assert _encoded({"vr": "IS", "Value": [3.0, None]}) == b"3\\"
+    assert _encoded({"vr": "US", "Value": [512, 1]}) == b"\x00\x02\x01\x00"

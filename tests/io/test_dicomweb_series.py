@@ -162,3 +162,36 @@ def test_series_headers_are_the_instances_without_pixels(orthanc, stored):
         assert header.StudyInstanceUID == original.StudyInstanceUID
         assert header.SOPClassUID == original.SOPClassUID
         assert header.file_meta.MediaStorageSOPInstanceUID == original.SOPInstanceUID
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_metadata_headers_read_without_pydicom_are_pydicom_s(orthanc, stored, name, monkeypatch):
+    """DICOM JSON turned into a file's element values gives the header a pydicom dataset of
+    the same JSON gives, field for field (positions, spacings and windows to the bit)."""
+    from recist_reader.io.dicomweb import metadata
+    from recist_reader.io.dicomweb.connection import Connection
+
+    folder_volume = load_series(stored[name])
+    with Connection(orthanc.dicomweb_url) as connection:
+        items = connection.series_metadata(folder_volume.study_uid, folder_volume.series_uid)
+    assert all(metadata._elements(item, "PixelData") is not None for item in items)
+    without = [metadata.header_from_json(item, f"url {index}") for index, item in enumerate(items)]
+    monkeypatch.setattr(metadata, "_elements", lambda *args: None)
+    with_pydicom = [
+        metadata.header_from_json(item, f"url {index}") for index, item in enumerate(items)
+    ]
+    # One difference, and the file's answer: the pixel module is plain (each value one US),
+    # which a pydicom dataset made from JSON cannot tell (its values are decoded already).
+    assert all(h.frames[0].layout.plain_pixel_module for h in without)
+    assert [_with_plain_pixel_module(h) for h in with_pydicom] == without
+    assert len(without) == len(folder_volume.sop_instance_uids)
+
+
+def _with_plain_pixel_module(header):
+    import dataclasses
+
+    frames = [
+        dataclasses.replace(f, layout=dataclasses.replace(f.layout, plain_pixel_module=True))
+        for f in header.frames
+    ]
+    return dataclasses.replace(header, frames=frames)

@@ -33,8 +33,11 @@ def _content(dataset):
 
 @pytest.fixture
 def server(orthanc):
-    """The session's Orthanc, emptied after the test: these tests store the phantom's images and
-    SRs, which the DICOMweb loader tests must not find beside their own uploads."""
+    """The session's Orthanc, emptied before and after the test: these tests store the
+    phantom's images and SRs, which the DICOMweb loader tests must not find beside their own
+    uploads; and other tests' phantoms share its series UIDs (not its instances), which
+    would be evidence of the same series here."""
+    orthanc.delete_all()
     yield orthanc
     orthanc.delete_all()
 

@@ -267,8 +267,12 @@ def read_bytes_header(path: str, data: Any) -> FileHeader | None:
     return None if walked is None else _walked_header(path, walked)
 
 
-def _walked_header(path: str, walked: FastHeader) -> FileHeader | None:
-    """The header of a walked file; None on anything odd (pydicom has the last word)."""
+def _walked_header(path: str, walked: FastHeader, *, in_file: bool = True) -> FileHeader | None:
+    """The header of a walked file; None on anything odd (pydicom has the last word).
+
+    ``in_file`` False: the elements come from elsewhere (a server's metadata), and the
+    pixel data has no offsets, as for :func:`dataset_header`.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -276,12 +280,19 @@ def _walked_header(path: str, walked: FastHeader) -> FileHeader | None:
                 path,
                 walked,
                 walked.pixel_keyword,
-                walked.value_offset,
-                walked.value_length,
-                walked.file_size,
+                walked.value_offset if in_file else None,
+                walked.value_length if in_file else None,
+                walked.file_size if in_file else 0,
             )
     except Exception:
         return None
+
+
+def elements_header(path: str, elements: FastHeader) -> FileHeader | None:
+    """The header of an object known by its elements' values as a file would hold them
+    (e.g. a DICOMweb server's metadata converted), without pixel offsets; None when its
+    values need pydicom (then use :func:`dataset_header`)."""
+    return _walked_header(path, elements, in_file=False)
 
 
 def dataset_header(path: str, ds: Dataset, pixel_keyword: str | None) -> FileHeader:

@@ -4,9 +4,10 @@ The series' WADO-RS metadata gives the headers: grouping, geometry, checks and d
 window are those of a folder, before any pixel is fetched, and the call returns a
 :class:`~recist_reader.io.dicom.volume.Volume` whose ``array`` is an
 :class:`~recist_reader.io.dicom.arriving.ArrivingSlices`. Meanwhile (from the start, on a
-connection of its own) one WADO-RS request streams the instances into a private temporary
-folder; each slice is decoded as soon as its file is complete (and the file deleted), after
-its header has been checked against the metadata:
+connection of its own) one WADO-RS request streams the instances in, uncompressed images
+into memory and the others into a private temporary folder; each slice is decoded as soon
+as its instance is complete (and its memory or file released), after its header has been
+checked against the metadata:
 an instance that differs, is missing from the answer or cannot be decoded shows black and
 is reported once (``on_failure``), naming its URL.
 
@@ -23,18 +24,29 @@ import tempfile
 import threading
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from recist_reader.io.dicom.arriving import ArrivingSlices, FailureCallback, shows_early
 from recist_reader.io.dicom.errors import PixelDataError
-from recist_reader.io.dicom.headers import FrameHeader, UnreadableDicomError, read_file_header
-from recist_reader.io.dicom.pixels import decode_file
+from recist_reader.io.dicom.fastheader import TAGS, read_fast_header_of_bytes
+from recist_reader.io.dicom.headers import (
+    FileHeader,
+    FrameHeader,
+    UnreadableDicomError,
+    read_bytes_header,
+    read_file_header,
+)
+from recist_reader.io.dicom.pixels import Buffer, ValuesOutOfRange, decode_file, is_native
 from recist_reader.io.dicom.volume import Volume
 from recist_reader.io.dicomweb.connection import Connection, Credentials
 from recist_reader.io.dicomweb.errors import DicomwebError
-from recist_reader.io.dicomweb.retrieve import read_sop_instance_uid, retrieve_instance
+from recist_reader.io.dicomweb.retrieve import (
+    PartInMemory,
+    read_sop_instance_uid,
+    retrieve_instance,
+)
 from recist_reader.io.dicomweb.series import load_from, prepare_remote, resolve_series
 from recist_reader.io.dicomweb.urls import parse_source
 
@@ -99,7 +111,8 @@ class _Cancelled(Exception):
 
 
 class SeriesStream:
-    """A series' instances streaming into a temporary folder, and waiting for one of them.
+    """A series' instances streaming in (into memory, or a temporary folder), and waiting
+    for one of them.
 
     Started before the series' metadata is read; :meth:`expect` then names the instances
     of the volume (those missing from the answer are asked for one by one), or
@@ -122,7 +135,7 @@ class SeriesStream:
         self._folder = Path(tempfile.mkdtemp(prefix="recist-dicomweb-"))
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, True)
         self._condition = threading.Condition()
-        self._arrived: dict[str, Path] = {}
+        self._arrived: dict[str, Path | _InMemory] = {}
         self._finished = False
         self._failure: str = ""
         self._thread = threading.Thread(
@@ -138,7 +151,7 @@ class SeriesStream:
         with self._condition:
             self._expected = {frame.sop_instance_uid for frame in frames}
             for sop in [sop for sop in self._arrived if sop not in self._expected]:
-                self._arrived.pop(sop).unlink(missing_ok=True)
+                _release(self._arrived.pop(sop))
             self._condition.notify_all()
 
     def cancel(self) -> None:
@@ -152,16 +165,17 @@ class SeriesStream:
 
     def _run(self) -> None:
         connection, study, series = self._connection, self._study_uid, self._series_uid
-        parts: list[Path] = []
+        sinks: list[PartInMemory] = []
 
         def open_part(index: int) -> Any:
             if self._cancelled:
                 raise _Cancelled
-            parts.append(self._folder / f"part{index:06d}.dcm")
-            return open(parts[-1], "wb")
+            sinks.append(PartInMemory())
+            return sinks[-1]
 
         def part_done(index: int) -> None:
-            self._register(parts[index])
+            data, sinks[index].data = sinks[index].data, b""
+            self._register_data(self._folder / f"part{index:06d}.dcm", data)
 
         refused = False
         try:
@@ -192,18 +206,36 @@ class SeriesStream:
             if self._cancelled:
                 self._finalizer()
 
-    def _register(self, part: Path) -> None:
-        sop = read_sop_instance_uid(part)
+    def _register_data(self, part: Path, data: Buffer) -> None:
+        """An instance received whole: kept in memory when it is an uncompressed image,
+        else written to ``part``."""
+        walked = read_fast_header_of_bytes(data)
+        raw = None if walked is None else walked.values.get(TAGS["SOPInstanceUID"])
+        sop = "" if raw is None else raw.decode("latin-1").strip("\x00 ")
+        url = self._connection.instance_url(self._study_uid, self._series_uid, sop)
+        header = read_bytes_header(url, data) if sop else None
+        if header is None or not header.frames or not is_native(header.frames[0].layout):
+            part.write_bytes(data)
+            self._register(part)
+            return
+        self._register(_InMemory(data, header))
+
+    def _register(self, arrived: Path | _InMemory) -> None:
+        if isinstance(arrived, Path):
+            sop = read_sop_instance_uid(arrived)
+        else:
+            sop = arrived.header.frames[0].sop_instance_uid
         with self._condition:
             wanted = self._expected is None or sop in self._expected
             if sop and wanted and sop not in self._arrived and not self._cancelled:
-                self._arrived[sop] = part
+                self._arrived[sop] = arrived
                 self._condition.notify_all()
                 return
-        part.unlink(missing_ok=True)  # not a slice of this volume
+        _release(arrived)  # not a slice of this volume
 
-    def wait_for(self, frame: FrameHeader) -> Path:
-        """The file of ``frame``'s instance, once it has arrived.
+    def wait_for(self, frame: FrameHeader) -> Path | _InMemory:
+        """The file (or memory) of ``frame``'s instance, once it has arrived; each is
+        given once.
 
         Raises
         ------
@@ -213,26 +245,32 @@ class SeriesStream:
         sop = frame.sop_instance_uid
         with self._condition:
             self._condition.wait_for(lambda: sop in self._arrived or self._finished)
-            path = self._arrived.get(sop)
-        if path is None:
+            arrived = self._arrived.get(sop)
+            if arrived is not None:
+                self._arrived[sop] = _GIVEN
+        if arrived is None or arrived is _GIVEN:
             cause = f" ({self._failure})" if self._failure else ""
             raise PixelDataError(
                 f"{frame.path}: the server did not send this instance{cause}; the series is "
                 "incomplete, open it again"
             )
-        return path
+        return arrived
 
     def read_slice(self, slot: int, frame: FrameHeader, array: np.ndarray) -> None:
         """Decode ``frame``'s instance into ``array[slot]`` once it has arrived (a
         :class:`~recist_reader.io.dicom.arriving.SliceReader`)."""
-        path = self.wait_for(frame)
+        arrived = self.wait_for(frame)
+        release = True
         try:
-            try:
-                header = read_file_header(str(path))
-            except (UnreadableDicomError, OSError) as exc:
-                raise PixelDataError(
-                    f"{frame.path}: the instance retrieved is corrupt ({exc})"
-                ) from exc
+            if isinstance(arrived, Path):
+                try:
+                    header = read_file_header(str(arrived))
+                except (UnreadableDicomError, OSError) as exc:
+                    raise PixelDataError(
+                        f"{frame.path}: the instance retrieved is corrupt ({exc})"
+                    ) from exc
+            else:
+                header = arrived.header
             local = header.frames[0] if len(header.frames) == 1 else None
             difference = "it is not one image" if local is None else differences(local, frame)
             if difference:
@@ -240,12 +278,39 @@ class SeriesStream:
                     f"{frame.path}: the instance retrieved differs from the server's metadata "
                     f"({difference}); the series may have changed on the server, open it again"
                 )
-            try:
-                decode_file(str(path), [(slot, local)], array)  # type: ignore[list-item]
-            except PixelDataError as exc:
-                raise PixelDataError(str(exc).replace(str(path), frame.path)) from None
+            entries = [(slot, local)]
+            if isinstance(arrived, Path):
+                try:
+                    decode_file(str(arrived), entries, array)  # type: ignore[arg-type]
+                except PixelDataError as exc:
+                    raise PixelDataError(str(exc).replace(str(arrived), frame.path)) from None
+            else:
+                decode_file(local.path, entries, array, arrived.data)  # type: ignore[union-attr, arg-type]
+        except ValuesOutOfRange:  # read again into the widened array: keep it until then
+            release = False
+            with self._condition:
+                self._arrived[frame.sop_instance_uid] = arrived
+            raise
         finally:
-            path.unlink(missing_ok=True)
+            if release:
+                _release(arrived)
+
+
+class _InMemory(NamedTuple):
+    """An uncompressed image received whole, and its header (named by its URL)."""
+
+    data: Buffer
+    header: FileHeader
+
+
+#: Stands for an instance already given to the slice that reads it.
+_GIVEN = _InMemory(b"", FileHeader("", "", "", "", "", "", None, None, "", ""))
+
+
+def _release(arrived: Path | _InMemory) -> None:
+    """Delete an instance's file (its memory goes with the last reference)."""
+    if isinstance(arrived, Path):
+        arrived.unlink(missing_ok=True)
 
 
 def differences(local: FrameHeader, expected: FrameHeader) -> str:

@@ -6,10 +6,10 @@ encoding, STOW-RS answers). Whole series are retrieved through the same HTTP ses
 Part 10 parts written straight to files (:mod:`.multipart`), because dicomweb-client's
 retrieval parses every instance into a pydicom dataset, which would then have to be encoded
 again to reach the loader: three times slower, and no longer the bytes the server holds.
-For the same reason the one QIDO-RS query a series load makes (how many instances the
-series has, :meth:`Connection.count_instances`) is a plain GET on that session:
-dicomweb-client, and pydicom under it, are imported only when a method needs them, which
-a load from a folder-like retrieval does not (importing them is a third of its time).
+The GETs a series load makes besides (how many instances the series has, the WADO-RS
+metadata of a series or study) are plain GETs of DICOM JSON on that session too:
+dicomweb-client, and pydicom under it, are imported only when a search or a STOW-RS needs
+them, and a load never does (importing them took a third of its time).
 
 Credentials: a bearer token from ``RECIST_DICOMWEB_TOKEN``, else HTTP basic authentication
 from ``RECIST_DICOMWEB_USER`` and ``RECIST_DICOMWEB_PASSWORD`` (or a :class:`Credentials`
@@ -212,28 +212,11 @@ class Connection:
             The study has no such series.
         """
         url = self.study_url(study_uid) + "/series"
-        what = f"study {study_uid}, series {series_uid}"
-        with self.errors(url, what):
-            response = self.session.get(
-                url,
-                params={"SeriesInstanceUID": series_uid, "includefield": "00201209"},
-                headers={"Accept": "application/dicom+json"},
-                timeout=self.timeout,
-            )
-            if response.status_code == 204:  # QIDO-RS: no match
-                found: Any = []
-            else:
-                response.raise_for_status()
-                try:
-                    found = response.json() if response.content.strip() else []
-                except ValueError:
-                    found = None
-        if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
-            raise DicomwebError(
-                f"{redact(url)}: the server's answer for {what} is not a DICOM JSON list; "
-                "check the server",
-                url=redact(url),
-            )
+        found = self._get_json_list(
+            url,
+            f"study {study_uid}, series {series_uid}",
+            {"SeriesInstanceUID": series_uid, "includefield": "00201209"},
+        )
         found = [item for item in found if _first(item, "0020000E") in (None, series_uid)]
         if not found:
             series_url = self.series_url(study_uid, series_uid)
@@ -276,14 +259,42 @@ class Connection:
     def study_metadata(self, study_uid: str) -> list[dict[str, Any]]:
         """WADO-RS ``/studies/{study}/metadata``: DICOM JSON of every instance."""
         url = f"{self.study_url(study_uid)}/metadata"
-        with self.errors(url, f"study {study_uid}"):
-            return self.client.retrieve_study_metadata(study_uid)
+        return self._get_json_list(url, f"study {study_uid}")
 
     def series_metadata(self, study_uid: str, series_uid: str) -> list[dict[str, Any]]:
         """WADO-RS ``/studies/{study}/series/{series}/metadata``."""
         url = f"{self.series_url(study_uid, series_uid)}/metadata"
-        with self.errors(url, f"study {study_uid}, series {series_uid}"):
-            return self.client.retrieve_series_metadata(study_uid, series_uid)
+        return self._get_json_list(url, f"study {study_uid}, series {series_uid}")
+
+    def _get_json_list(
+        self, url: str, what: str, params: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """A GET answered with a DICOM JSON list (QIDO-RS, WADO-RS metadata); [] for 204.
+
+        Raises
+        ------
+        DicomwebError
+            The request fails, or the answer is not a list of objects.
+        """
+        with self.errors(url, what):
+            response = self.session.get(
+                url,
+                params=params,
+                headers={"Accept": "application/dicom+json"},
+                timeout=self.timeout,
+            )
+            response.raise_for_status()
+            try:
+                found = response.json() if response.content.strip() else []
+            except ValueError:
+                found = None
+        if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
+            raise DicomwebError(
+                f"{redact(url)}: the server's answer for {what} is not a DICOM JSON list; "
+                "check the server",
+                url=redact(url),
+            )
+        return found
 
     def retrieve_parts(
         self,

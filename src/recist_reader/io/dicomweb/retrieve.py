@@ -221,10 +221,10 @@ def _stream_series(
     series_url = connection.series_url(study_uid, series_uid)
     retrieved = RetrievedSeries(folder, series_url)
     paths: dict[str, Path] = {}
-    sinks: list[_PartInMemory] = []
+    sinks: list[PartInMemory] = []
 
     def open_part(index: int) -> Any:
-        sinks.append(_PartInMemory())
+        sinks.append(PartInMemory())
         return sinks[-1]
 
     def part_done(index: int) -> None:
@@ -243,7 +243,7 @@ def _stream_series(
     return retrieved, paths, failure
 
 
-class _PartInMemory:
+class PartInMemory:
     """A part's body as it arrives; once closed, ``data``: an anonymous memory map holding
     it, whose memory goes back to the system as soon as it is dropped (heap memory of the
     same size would stay with the process until the load ends)."""
