@@ -170,6 +170,38 @@ def _render(
     return Case(image, seed, spacing, truth, lesion.nodal)
 
 
+def render_compartment(rng: np.random.Generator) -> Case:
+    """A 30-60 mm lesion 10-15 HU below the muscle compartment holding it (1.6-2.5 times its
+    size, elliptic) in fat, under 20 HU of noise: no threshold separates lesion from muscle,
+    and the muscle ends at the fat with a clear edge. Clicked near the lesion's centre."""
+    size = _uniform(rng, 30, 60)
+    compartment = _uniform(rng, 1.6, 2.5) * size
+    n = int(np.ceil((compartment + 60) / 0.9))
+    grid = ph.Grid.centred((1, n, n), (3.0, 0.9, 0.9))
+    lesion = ph.Lesion(
+        "T1",
+        (0.0, 0.0, 0.0),
+        ph.Ellipsoid((size, size / 1.4, size / 1.4), _uniform(rng, 0, 180)),
+        -_uniform(rng, 10, 15),
+    )
+    body = ph.Phantom(
+        (
+            ph.Region("fat", (ph.EllipticCylinder((1000.0, 1000.0)),), -100.0),
+            ph.Region("muscle", (ph.EllipticCylinder((compartment / 2, compartment / 2.6)),), 45.0),
+        ),
+        (lesion,),
+    )
+    image = ph.render_phantom(
+        body, grid, noise_sd_hu=20.0, blur_sd_mm=0.8, seed=int(rng.integers(1 << 31))
+    )[0]
+    truth = ph.lesion_truth(lesion, grid, slice_index=0)
+    centre = grid.lps_to_index(np.zeros(3))[1:]
+    a = rng.uniform(0, 2 * np.pi)
+    reach = rng.uniform(0, 0.3) * truth.short_axis_mm / 2 / 0.9
+    seed = tuple(int(v) for v in np.rint(centre + reach * np.array([np.sin(a), np.cos(a)])))
+    return Case(image, seed, (0.9, 0.9), truth, False)
+
+
 def _render_part_solid(rng: np.random.Generator, *, click_in_glass: bool = False) -> Case:
     """A part-solid lung nodule: a ground-glass ellipsoid (-750 to -400 HU) around a solid
     sphere (30-70 % of its short axis, off-centre by up to 15 % of its size) in -850 HU lung,
@@ -271,6 +303,7 @@ CONDITIONS = [
     Condition("noise 20-40 HU", False, _lesion(_ellipsoid, (8, 60), noise=(20.0, 40.0))),
     Condition("touching a same-density vessel", False, _lesion(_sphere, (10, 50), vessel=True)),
     Condition("seed outside the lesion", False, _lesion(_ellipsoid, (8, 40), miss=True)),
+    Condition("lesion 10-15 HU below its muscle compartment", False, render_compartment),
     Condition("part-solid lung nodule", False, _render_part_solid),
     Condition(
         "part-solid, clicked in ground glass",
