@@ -18,9 +18,8 @@ WIDTH_PX = 1100
 
 def save(viewer, name: str) -> None:
     from PIL import Image
-    from qtpy.QtWidgets import QApplication
 
-    QApplication.processEvents()
+    settle()
     path = IMAGES / f"{name}.png"
     viewer.screenshot(str(path), canvas_only=False)
     image = Image.open(path).convert("RGB")
@@ -31,6 +30,19 @@ def save(viewer, name: str) -> None:
         path, optimize=True
     )
     print(path, path.stat().st_size // 1024, "KiB")
+
+
+def settle(rounds: int = 10) -> None:
+    """Let Qt finish laying out: a table resized to its rows re-lays its parent, then the
+    scroll area, each in an event of its own (one pass left tables overlapped by the
+    buttons under them in the screenshot, never on screen)."""
+    import time
+
+    from qtpy.QtWidgets import QApplication
+
+    for _ in range(rounds):
+        QApplication.processEvents()
+        time.sleep(0.01)
 
 
 def patient_lesion_centre(lesion_id: str) -> tuple[float, float, float]:

@@ -306,6 +306,26 @@ def test_6_response_and_lesion_checks_in_view_and_messages_beside_their_section(
     assert widget.message_text() == ""
 
 
+def test_6_tables_of_a_read_opened_in_a_new_window_show_every_row(
+    widget, patients, tmp_path, make_napari_viewer, qtbot
+):
+    """Sized to their rows before their header had a height, the lesion and response tables
+    came out a header short: the last lesion hid under the buttons, the only response row
+    under the header."""
+    read_two_visits(widget, patients, tmp_path)
+    for organ in ("bone", "lung", "pleura"):
+        widget.add_lesion("non-target", organ)
+    path = widget.save(tmp_path / "records" / "PHANTOM001.json")
+    other = reopened(make_napari_viewer, path)
+    other.viewer.window._qt_window.resize(1600, 1000)
+    qtbot.wait(300)
+    for table, rows in ((other.lesions.table, 4), (other.response.table, 1)):
+        assert table.rowCount() == rows
+        assert table.verticalScrollBar().maximum() == 0, table
+        last = table.visualItemRect(table.item(rows - 1, 0))
+        assert 0 <= last.top() and last.bottom() < table.viewport().height(), table
+
+
 # ------------------------------------------------------------------ 7. non-target markers
 def test_7_a_non_target_is_marked_shown_with_its_label_and_reached_with_go_to(
     widget, canvas, patients, tmp_path, qtbot, make_napari_viewer

@@ -145,7 +145,11 @@ def fit_rows(view: QTableWidget | QListWidget, *, min_rows: int, max_rows: int) 
     shown = max(min_rows, min(rows, max_rows))
     if isinstance(view, QTableWidget):
         row_height = view.verticalHeader().defaultSectionSize()
-        header = view.horizontalHeader().height() if view.horizontalHeader().isVisible() else 0
+        # The header's hint, not its height: before the table is first shown (a record
+        # opened at start-up) the header is 0 high and not "visible", and the table came
+        # out a header's height short, its last row under the buttons beneath.
+        header_view = view.horizontalHeader()
+        header = 0 if header_view.isHidden() else header_view.sizeHint().height()
     else:
         row_height = view.sizeHintForRow(0) if view.count() else view.fontMetrics().height() + 4
         header = 0
