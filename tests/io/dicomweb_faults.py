@@ -24,6 +24,7 @@ class Faults:
 
     bearer_token: str | None = None  # demand "Authorization: Bearer <token>"
     status_for: Callable[[str], int | None] = lambda path: None  # answer this instead
+    not_acceptable: Callable[[str], bool] = lambda accept: False  # 406 for this Accept
     stall_s: float = 0.0  # wait this long before answering
     cut_series_after_bytes: int | None = None  # drop the connection mid-answer
     instance_body: dict[str, Callable[[bytes], bytes]] = field(default_factory=dict)
@@ -85,6 +86,8 @@ class FaultyProxy:
             time.sleep(faults.stall_s)
         if faults.bearer_token is not None and authorization != f"Bearer {faults.bearer_token}":
             return self._reply(handler, 401, b"", "text/plain")
+        if faults.not_acceptable(handler.headers.get("Accept", "")):
+            return self._reply(handler, 406, b"", "text/plain")
         status = faults.status_for(path)
         if status is not None:
             return self._reply(handler, status, b"", "text/plain")

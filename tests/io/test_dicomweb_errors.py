@@ -120,6 +120,29 @@ def test_instances_left_out_of_the_answer_are_asked_for_one_by_one(proxy, ct):
     assert_same_remote_volume(remote, folder_volume)
 
 
+def test_a_server_refusing_transfer_syntax_star_sends_its_default_syntax(proxy, ct):
+    """HTTP 406 to ``transfer-syntax=*`` (a server that will not send instances as stored):
+    asked again without it, for the whole series and for the progressive load alike."""
+    folder_volume = ct[1]
+    proxy.faults.not_acceptable = lambda accept: "transfer-syntax=*" in accept
+    remote = load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
+    assert_same_remote_volume(remote, folder_volume)
+    arriving = load_series_progressively(
+        proxy.dicomweb_url,
+        series_uid=folder_volume.series_uid,
+        study_uid=folder_volume.study_uid,
+    )
+    assert_same_remote_volume(arriving, folder_volume)
+
+
+def test_a_server_refusing_every_part10_answer_is_named_with_the_status(proxy, ct):
+    folder_volume = ct[1]
+    proxy.faults.not_acceptable = lambda accept: "application/dicom" in accept
+    with pytest.raises(DicomwebError) as raised:
+        load_series(proxy.dicomweb_url, series_uid=folder_volume.series_uid)
+    assert raised.value.status == 406 and folder_volume.series_uid in str(raised.value)
+
+
 def test_instances_left_out_and_not_sent_alone_are_named(proxy, ct):
     folder_volume = ct[1]
     missing = folder_volume.sop_instance_uids[9]

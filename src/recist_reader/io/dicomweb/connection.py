@@ -51,7 +51,13 @@ READ_TIMEOUT_S = 60.0
 RETRIES = 3
 _BACKOFF_S = 0.5
 _TRANSIENT_STATUSES = (429, 502, 503, 504)
-_PART10_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
+#: The instances as the server holds them; then, from a server that refuses to say so
+#: (HTTP 406 Not Acceptable), in its default transfer syntax (Explicit VR Little Endian).
+_PART10_ACCEPTS = (
+    'multipart/related; type="application/dicom"; transfer-syntax=*',
+    'multipart/related; type="application/dicom"',
+)
+_NOT_ACCEPTABLE = 406
 
 
 @dataclass(frozen=True)
@@ -303,18 +309,24 @@ class Connection:
         open_part: Callable[[int], Any],
         part_done: Callable[[int], None] | None = None,
     ) -> int:
-        """WADO-RS of ``url`` as Part 10 instances in their stored transfer syntax.
+        """WADO-RS of ``url`` as Part 10 instances in their stored transfer syntax (or the
+        server's default one, when it answers 406 Not Acceptable to ``transfer-syntax=*``).
 
         Each part is streamed into ``open_part(index)`` (a binary file, closed here), and
-        ``part_done(index)`` called once it is complete; the number of parts. Raises ``DicomwebError`` (naming ``what``) for HTTP errors,
-        timeouts, a dropped connection or a malformed answer.
+        ``part_done(index)`` called once it is complete; the number of parts. Raises
+        ``DicomwebError`` (naming ``what``) for HTTP errors, timeouts, a dropped connection
+        or a malformed answer.
         """
         from recist_reader.io.dicomweb.multipart import MultipartError, split_parts
 
         with self.errors(url, what):
-            response = self.session.get(
-                url, headers={"Accept": _PART10_ACCEPT}, stream=True, timeout=self.timeout
-            )
+            for accept in _PART10_ACCEPTS:
+                response = self.session.get(
+                    url, headers={"Accept": accept}, stream=True, timeout=self.timeout
+                )
+                if response.status_code != _NOT_ACCEPTABLE:
+                    break
+                response.close()
             with response:
                 response.raise_for_status()
                 try:
