@@ -91,6 +91,28 @@ def test_mr_follow_up_registers_to_a_ct_baseline():
     assert max(errors.values()) <= 7.0
 
 
+@pytest.mark.parametrize(
+    ("scale", "degrees", "hint_once"),
+    [(0.5, 0.0, True), (1.0, 45.0, True), (0.5, 45.0, True)],
+)
+def test_every_implausible_reason_says_what_it_likely_means(ct_pair, scale, degrees, hint_once):
+    """Which check trips on another body region depends on the optimiser's path (threads,
+    load): the reason names the likely cause whichever it is, once."""
+    from recist_reader.registration.coarse import coarse_volume
+    from recist_reader.registration.plausibility import judge
+
+    baseline = coarse_volume(ct_pair.baseline.array, ct_pair.baseline.affine, "CT")
+    angle = np.radians(degrees)
+    matrix = np.eye(4)
+    matrix[:2, :2] = scale * np.array(
+        [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    )
+    plausible, reason, _ = judge(baseline, baseline, matrix, 0.0)
+    assert not plausible
+    assert reason.startswith("registration implausible: ")
+    assert reason.count("perhaps a different body region") == 1, reason
+
+
 def test_a_different_body_region_is_implausible_not_an_error(ct_pair):
     reg = register_visits(ct_pair.baseline, head_volume())
     assert not reg.plausible

@@ -28,6 +28,10 @@ LIMITS = {
 PEAK_SHIFT_MM = 16.0
 
 
+#: What an implausible registration most likely means, in every reason.
+_REGION_HINT = "perhaps a different body region"
+
+
 def _sitk_affine(matrix: np.ndarray) -> sitk.AffineTransform:
     transform = sitk.AffineTransform(3)
     transform.SetMatrix([float(v) for v in matrix[:3, :3].ravel()])
@@ -137,14 +141,14 @@ def judge(
             f"only {100 * overlap:.0f} % of the baseline body lies in the follow-up's field of view"
         )
     if dice < LIMITS["min_body_dice"]:
-        reasons.append(
-            f"the body outlines do not match (Dice {dice:.2f}): perhaps a different body region"
-        )
+        reasons.append(f"the body outlines do not match (Dice {dice:.2f})")
     if peak < LIMITS["min_nmi_peak"]:
         reasons.append(
             "the images match clearly better 16 mm away than here (normalised mutual "
-            f"information {nmi:.3f} vs {best_shifted:.3f}): perhaps a different body region"
+            f"information {nmi:.3f} vs {best_shifted:.3f})"
         )
     if reasons:
-        return False, "registration implausible: " + "; ".join(reasons), checks
+        # Which checks trip on another body region depends on the optimiser's path (even on
+        # the threads' timing): the likely cause is said once, whichever they are.
+        return False, f"registration implausible: {'; '.join(reasons)}: {_REGION_HINT}", checks
     return True, "", checks
