@@ -236,3 +236,31 @@ def test_dicom_json_that_needs_pydicom_is_left_to_it():
     assert _encoded({"vr": "US", "Value": [1.5]}) is None
     assert _encoded({"vr": "IS", "Value": [3.0, None]}) == b"3\\"
     assert _encoded({"vr": "US", "Value": [512, 1]}) == b"\x00\x02\x01\x00"
+
+
+def test_a_progressive_load_beyond_the_memory_allowed_goes_through_files(
+    server, tmp_path, monkeypatch
+):
+    from recist_reader.io.dicomweb import arriving
+
+    slices = MIN_FILES_IN_BACKGROUND + 4
+    files = _signed_ct(tmp_path / "ct", seed=19, slices=slices)
+    server.upload_folder(tmp_path / "ct")
+    folder_volume = load_series(tmp_path / "ct")
+    one_instance = files[0].stat().st_size
+    monkeypatch.setattr(arriving, "memory_budget_bytes", lambda: 4 * (one_instance // 2))
+    written = []
+    write_bytes = Path.write_bytes
+    monkeypatch.setattr(
+        Path, "write_bytes", lambda self, data: written.append(self) or write_bytes(self, data)
+    )
+    failures = []
+    remote = load_series_progressively(
+        server.dicomweb_url,
+        series_uid=folder_volume.series_uid,
+        study_uid=folder_volume.study_uid,
+        on_failure=failures.append,
+    )
+    assert isinstance(remote.array, ArrivingSlices)
+    assert_same_remote_volume(remote, folder_volume)
+    assert failures == [] and len(written) == slices  # each waited on disk; none lost

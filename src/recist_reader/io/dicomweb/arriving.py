@@ -38,7 +38,13 @@ from recist_reader.io.dicom.headers import (
     read_bytes_header,
     read_file_header,
 )
-from recist_reader.io.dicom.pixels import Buffer, ValuesOutOfRange, decode_file, is_native
+from recist_reader.io.dicom.pixels import (
+    Buffer,
+    ValuesOutOfRange,
+    decode_file,
+    is_native,
+    memory_budget_bytes,
+)
 from recist_reader.io.dicom.volume import Volume
 from recist_reader.io.dicomweb.connection import Connection, Credentials
 from recist_reader.io.dicomweb.errors import DicomwebError
@@ -136,6 +142,8 @@ class SeriesStream:
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, True)
         self._condition = threading.Condition()
         self._arrived: dict[str, Path | _InMemory] = {}
+        self._in_memory_bytes = 0  # held by instances not yet read
+        self._in_memory_limit = memory_budget_bytes() // 4
         self._finished = False
         self._failure: str = ""
         self._thread = threading.Thread(
@@ -151,7 +159,7 @@ class SeriesStream:
         with self._condition:
             self._expected = {frame.sop_instance_uid for frame in frames}
             for sop in [sop for sop in self._arrived if sop not in self._expected]:
-                _release(self._arrived.pop(sop))
+                self._release(self._arrived.pop(sop))
             self._condition.notify_all()
 
     def cancel(self) -> None:
@@ -207,18 +215,24 @@ class SeriesStream:
                 self._finalizer()
 
     def _register_data(self, part: Path, data: Buffer) -> None:
-        """An instance received whole: kept in memory when it is an uncompressed image,
-        else written to ``part``."""
+        """An instance received whole: kept in memory when it is an uncompressed image (and
+        the instances waiting to be read hold less than a quarter of the loader's memory
+        budget), else written to ``part``."""
         walked = read_fast_header_of_bytes(data)
         raw = None if walked is None else walked.values.get(TAGS["SOPInstanceUID"])
         sop = "" if raw is None else raw.decode("latin-1").strip("\x00 ")
         url = self._connection.instance_url(self._study_uid, self._series_uid, sop)
         header = read_bytes_header(url, data) if sop else None
-        if header is None or not header.frames or not is_native(header.frames[0].layout):
+        with self._condition:
+            room = self._in_memory_bytes + len(data) <= self._in_memory_limit
+            native = header is not None and header.frames and is_native(header.frames[0].layout)
+            if room and native:
+                self._in_memory_bytes += len(data)
+        if not (room and native):
             part.write_bytes(data)
             self._register(part)
             return
-        self._register(_InMemory(data, header))
+        self._register(_InMemory(data, header))  # type: ignore[arg-type]
 
     def _register(self, arrived: Path | _InMemory) -> None:
         if isinstance(arrived, Path):
@@ -231,7 +245,16 @@ class SeriesStream:
                 self._arrived[sop] = arrived
                 self._condition.notify_all()
                 return
-        _release(arrived)  # not a slice of this volume
+        self._release(arrived)  # not a slice of this volume
+
+    def _release(self, arrived: Path | _InMemory) -> None:
+        """Delete an instance's file, or count its memory as free (it goes with the last
+        reference)."""
+        if isinstance(arrived, Path):
+            arrived.unlink(missing_ok=True)
+        elif arrived is not _GIVEN:
+            with self._condition:
+                self._in_memory_bytes -= len(arrived.data)
 
     def wait_for(self, frame: FrameHeader) -> Path | _InMemory:
         """The file (or memory) of ``frame``'s instance, once it has arrived; each is
@@ -293,7 +316,7 @@ class SeriesStream:
             raise
         finally:
             if release:
-                _release(arrived)
+                self._release(arrived)
 
 
 class _InMemory(NamedTuple):
@@ -305,12 +328,6 @@ class _InMemory(NamedTuple):
 
 #: Stands for an instance already given to the slice that reads it.
 _GIVEN = _InMemory(b"", FileHeader("", "", "", "", "", "", None, None, "", ""))
-
-
-def _release(arrived: Path | _InMemory) -> None:
-    """Delete an instance's file (its memory goes with the last reference)."""
-    if isinstance(arrived, Path):
-        arrived.unlink(missing_ok=True)
 
 
 def differences(local: FrameHeader, expected: FrameHeader) -> str:
