@@ -4,7 +4,7 @@ Each instance's DICOM JSON becomes a :class:`~recist_reader.io.dicom.headers.Fil
 through the loader's own header code, so grouping, geometry and the checks are those of a
 folder, before any pixel is fetched. The values the loader reads are written back as a
 file holds them (numbers as text for DS and IS, binary for US, ASCII text) and go through
-the same code as a walked file: fifteen times faster than a pydicom dataset, and pydicom
+the same code as a walked file: seven times faster than a pydicom dataset, and pydicom
 is not even imported. Anything else (functional groups, non-ASCII text, inline binary
 values) becomes a pydicom dataset, as before.
 """
