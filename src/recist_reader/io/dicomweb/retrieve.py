@@ -5,9 +5,11 @@ series' instances. Each instance's header is read as soon as it is complete, so 
 need not scan them again. Uncompressed images are kept in memory (up to a quarter of the
 loader's memory budget): creating a file per instance costs more than the rest of a load
 together on some file systems (0.1 s per 300 on ext4). Every other instance (compressed,
-not an image, unusual) is written to a private temporary folder and read as from a folder. When the answer was cut short
-or holds fewer instances than counted, QIDO-RS lists them and the missing ones are asked for
-one by one; what is still missing then is an error naming the series URL and the UIDs.
+not an image, unusual) is written to a private temporary folder and read as from a folder.
+
+When the answer was cut short or holds fewer instances than counted, QIDO-RS lists them and
+the missing ones are asked for one by one; what is still missing then is an error naming
+the series URL and the UIDs.
 """
 
 from __future__ import annotations
