@@ -68,6 +68,19 @@ def server(orthanc):
     orthanc.delete_all()
 
 
+def _shown_as_it_arrives(server, folder_volume):
+    """The folder's series loaded progressively from the server; the failures reported."""
+    failures = []
+    remote = load_series_progressively(
+        server.dicomweb_url,
+        series_uid=folder_volume.series_uid,
+        study_uid=folder_volume.study_uid,
+        on_failure=failures.append,
+    )
+    assert isinstance(remote.array, ArrivingSlices)  # shown before every slice arrived
+    return remote, failures
+
+
 def _load_from_memory(folder: Path):
     """The folder's series decoded from its files' bytes held in anonymous memory; and
     what is left of those bytes afterwards."""
@@ -197,14 +210,7 @@ def test_a_progressive_load_widens_when_a_slice_does_not_fit(server, tmp_path, c
     _beyond_int16(files[-1])
     server.upload_folder(tmp_path / "ct")
     folder_volume = load_series(tmp_path / "ct")
-    failures = []
-    remote = load_series_progressively(
-        server.dicomweb_url,
-        series_uid=folder_volume.series_uid,
-        study_uid=folder_volume.study_uid,
-        on_failure=failures.append,
-    )
-    assert isinstance(remote.array, ArrivingSlices)
+    remote, failures = _shown_as_it_arrives(server, folder_volume)
     middle = np.asarray(remote.array[slices // 2])
     assert_same_remote_volume(remote, folder_volume)
     assert folder_volume.array.dtype == remote.array.dtype == np.int32
@@ -254,13 +260,6 @@ def test_a_progressive_load_beyond_the_memory_allowed_goes_through_files(
     monkeypatch.setattr(
         Path, "write_bytes", lambda self, data: written.append(self) or write_bytes(self, data)
     )
-    failures = []
-    remote = load_series_progressively(
-        server.dicomweb_url,
-        series_uid=folder_volume.series_uid,
-        study_uid=folder_volume.study_uid,
-        on_failure=failures.append,
-    )
-    assert isinstance(remote.array, ArrivingSlices)
+    remote, failures = _shown_as_it_arrives(server, folder_volume)
     assert_same_remote_volume(remote, folder_volume)
     assert failures == [] and len(written) == slices  # each waited on disk; none lost
