@@ -234,7 +234,7 @@ def read_file_header(path: str, *, fast: bool = True) -> FileHeader:
     walked = read_fast_header(path) if fast else None
     if walked is None and not looks_like_dicom(path):
         raise NotDicomError("not a DICOM file")
-    header = None if walked is None else _walked_header(path, walked)
+    header = None if walked is None else walked_header(path, walked)
     if header is not None:
         return header
     import pydicom
@@ -264,11 +264,12 @@ def read_bytes_header(path: str, data: Any) -> FileHeader | None:
     :func:`read_file_header` reads it from a file at ``path``; None when the file needs
     pydicom's parser (write it to ``path`` and read that instead)."""
     walked = read_fast_header_of_bytes(data)
-    return None if walked is None else _walked_header(path, walked)
+    return None if walked is None else walked_header(path, walked)
 
 
-def _walked_header(path: str, walked: FastHeader, *, in_file: bool = True) -> FileHeader | None:
-    """The header of a walked file; None on anything odd (pydicom has the last word).
+def walked_header(path: str, walked: FastHeader, *, in_file: bool = True) -> FileHeader | None:
+    """The header of a walked file (``fastheader``); None on anything odd (pydicom has the
+    last word).
 
     ``in_file`` False: the elements come from elsewhere (a server's metadata), and the
     pixel data has no offsets, as for :func:`dataset_header`.
@@ -292,7 +293,7 @@ def elements_header(path: str, elements: FastHeader) -> FileHeader | None:
     """The header of an object known by its elements' values as a file would hold them
     (e.g. a DICOMweb server's metadata converted), without pixel offsets; None when its
     values need pydicom (then use :func:`dataset_header`)."""
-    return _walked_header(path, elements, in_file=False)
+    return walked_header(path, elements, in_file=False)
 
 
 def dataset_header(path: str, ds: Dataset, pixel_keyword: str | None) -> FileHeader:

@@ -35,8 +35,8 @@ from recist_reader.io.dicom.headers import (
     FileHeader,
     FrameHeader,
     UnreadableDicomError,
-    read_bytes_header,
     read_file_header,
+    walked_header,
 )
 from recist_reader.io.dicom.pixels import (
     Buffer,
@@ -222,7 +222,7 @@ class SeriesStream:
         raw = None if walked is None else walked.values.get(TAGS["SOPInstanceUID"])
         sop = "" if raw is None else raw.decode("latin-1").strip("\x00 ")
         url = self._connection.instance_url(self._study_uid, self._series_uid, sop)
-        header = read_bytes_header(url, data) if sop else None
+        header = walked_header(url, walked) if walked is not None and sop else None
         with self._condition:
             room = self._in_memory_bytes + len(data) <= self._in_memory_limit
             native = header is not None and header.frames and is_native(header.frames[0].layout)
